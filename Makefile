@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up everything
+# they need on a fresh machine (virtual environment, services, database).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Reinstall whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Finds or starts PostgreSQL and Redis and exports DATABASE_URL, REDIS_URL and dev secrets.
+SERVICES = eval "$$($(PY) scripts/devservices.py)"
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test lint setup
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev,embedded]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	@$(SERVICES) && export DJANGO_DEBUG=1 && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	$(PY) manage.py demo_logins && \
+	exec honcho --no-prefix start --procfile Procfile
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint
+	@$(SERVICES) && export DJANGO_DEBUG=1 && \
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null && \
+	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,67 @@
+"""Demo registries and staff: one district of Tashkent city and its facilities."""
+
+from datetime import date
+
+from clinics.models import Department, District, Facility, FacilityKind, StaffRecord
+from clinics.services import load_administrative_divisions
+from dmed.roles import Role
+
+STAFF_SINCE = date(2024, 1, 1)
+
+FACILITIES = [
+    # code, kind, name, tax ID, SHIF code, address
+    ("TSH-CHL-P12", FacilityKind.POLYCLINIC, "12-sonli oilaviy poliklinika",
+     "201234567", "OAA000024", "Chilonzor tumani, Bunyodkor ko‘chasi, 21"),
+    ("TSH-CHL-H03", FacilityKind.HOSPITAL, "3-sonli shahar klinik shifoxonasi",
+     "201234568", "OAA000031", "Chilonzor tumani, Qatortol ko‘chasi, 7"),
+    ("TSH-CHL-L01", FacilityKind.LABORATORY, "Chilonzor diagnostika laboratoriyasi",
+     "301234569", "", "Chilonzor tumani, Muqimiy ko‘chasi, 44"),
+    ("TSH-CHL-A07", FacilityKind.PHARMACY, "Shifo-Farm dorixonasi",
+     "301234570", "", "Chilonzor tumani, Lutfiy ko‘chasi, 3"),
+    ("TSH-CHL-A15", FacilityKind.PHARMACY, "Dori-Darmon 15-dorixona",
+     "301234571", "", "Chilonzor tumani, Arnasoy ko‘chasi, 12"),
+]
+
+DEPARTMENTS = [
+    ("TSH-CHL-P12", "THER", "Terapiya bo‘limi", "Family medicine"),
+    ("TSH-CHL-H03", "CARD", "Kardiologiya bo‘limi", "Cardiology"),
+    ("TSH-CHL-H03", "SURG", "Jarrohlik bo‘limi", "Surgery"),
+]
+
+STAFF = [
+    # username, facility, role, specialty, department, Argos ID, licence
+    ("doctor", "TSH-CHL-P12", Role.CLINICIAN, "Oilaviy shifokor", "THER", "AR1000001",
+     "LIC-12-0451"),
+    ("nurse", "TSH-CHL-P12", Role.NURSE, "Hamshira", "THER", "AR1000002", "LIC-12-0452"),
+    ("registrar", "TSH-CHL-P12", Role.REGISTRAR, "", None, "AR1000003", ""),
+    ("lab", "TSH-CHL-L01", Role.LAB_TECHNICIAN, "Laborant", None, "AR1000004", "LIC-12-0453"),
+    ("pharmacist", "TSH-CHL-A07", Role.PHARMACIST, "Provizor", None, "AR1000005", "LIC-12-0454"),
+]
+
+
+def seed(world: dict) -> None:
+    load_administrative_divisions()
+    district = District.objects.select_related("region").get(code="1726294")  # Chilonzor
+    facilities = {}
+    for code, kind, name, tax_id, shif_code, address in FACILITIES:
+        facilities[code], _ = Facility.objects.update_or_create(
+            code=code,
+            defaults={"kind": kind, "name": name, "tax_id": tax_id, "shif_code": shif_code,
+                      "region": district.region, "district": district, "address": address},
+        )
+    departments = {}
+    for facility_code, code, name, specialty in DEPARTMENTS:
+        departments[code], _ = Department.objects.update_or_create(
+            facility=facilities[facility_code], code=code,
+            defaults={"name": name, "specialty": specialty},
+        )
+    for username, facility_code, role, specialty, department, argos_id, licence in STAFF:
+        user = world["users"][username]
+        StaffRecord.objects.update_or_create(
+            user=user, facility=facilities[facility_code], role=role,
+            active_from=STAFF_SINCE,
+            defaults={"specialty": specialty, "argos_id": argos_id, "licence_number": licence,
+                      "department": departments.get(department)},
+        )
+    world["facilities"] = facilities
+    world["district"] = district

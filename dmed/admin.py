@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from dmed.models import AuditEvent, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "last_name", "first_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("username", "last_name", "first_name", "email", "phone")
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("Portal"), {"fields": ("role", "middle_name", "phone", "language")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("Portal"), {"fields": ("role", "first_name", "last_name", "middle_name", "phone")}),
+    )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the database refuses changes anyway, the admin does not offer them."""
+
+    list_display = ("occurred_at", "actor", "actor_role", "facility_code", "action",
+                    "object_type", "object_id", "patient_med_id", "allowed", "break_glass")
+    list_filter = ("action", "allowed", "break_glass", "actor_role")
+    search_fields = ("patient_med_id", "object_id", "actor__username", "facility_code")
+    list_select_related = ("actor",)
+    date_hierarchy = "occurred_at"
+    # Counting tens of millions of rows for the paginator would stall the page.
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import BrinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dmed.roles import Role
+
+
+class User(AbstractUser):
+    """An account: a member of staff, a patient, or an administrator.
+
+    What a staff member may do at which facility lives in their staff records
+    (clinics.StaffRecord); `role` is the kind of account and picks the home page.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="dmed_user_role_known"
+            ),
+        ]
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("viewed")
+    LIST = "list", _("listed")
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    PRINT = "print", _("printed")
+    EXPORT = "export", _("exported")
+    BREAK_GLASS = "break_glass", _("broke the glass")
+    LOGIN = "login", _("logged in")
+    LOGIN_FAILED = "login_failed", _("failed to log in")
+    LOGOUT = "logout", _("logged out")
+
+
+class AuditEvent(models.Model):
+    """One read or write of protected data, or one sign-in: who, as what, where, why.
+
+    Append-only: a trigger (migration 0002) makes PostgreSQL refuse UPDATE and DELETE.
+    Facility and patient are kept as their public codes, not foreign keys, so the trail
+    never depends on the registries it describes and survives card merges unchanged.
+    """
+
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("role"), max_length=20, blank=True)
+    facility_code = models.CharField(_("facility"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    patient_med_id = models.CharField(_("patient MED-ID"), max_length=16, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    allowed = models.BooleanField(_("allowed"), default=True)
+    break_glass = models.BooleanField(_("break-the-glass"), default=False)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            # "Who opened my card": one patient's events, newest first.
+            models.Index(
+                fields=["patient_med_id", "-occurred_at"],
+                name="audit_patient_time",
+                condition=~Q(patient_med_id=""),
+            ),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
+            # Break-the-glass review list for administrators.
+            models.Index(
+                fields=["-occurred_at"], name="audit_break_glass", condition=Q(break_glass=True)
+            ),
+            # The table only grows in time order: BRIN keeps time-range scans cheap and tiny.
+            BrinIndex(fields=["occurred_at"], name="audit_time_brin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"

@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", _("Clinician")
+    NURSE = "nurse", _("Nurse")
+    REGISTRAR = "registrar", _("Registrar")
+    LAB_TECHNICIAN = "lab_technician", _("Lab technician")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    PATIENT = "patient", _("Patient")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Roles that work at a facility and so need an active staff record there.
+# A tuple, not a set: its order lands in migrations and must not change between runs.
+STAFF_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR, Role.LAB_TECHNICIAN, Role.PHARMACIST)

@@ -1,0 +1,60 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+
+from clinics.models import Facility, FacilityKind, StaffRecord
+from dmed.models import User
+from dmed.roles import Role
+
+DEMO_PASSWORD = "demo-test-password-1"
+
+
+def _counts():
+    return (User.objects.count(), Facility.objects.count(), StaffRecord.objects.count())
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_builds_the_same_world(settings):
+    settings.DEMO_PASSWORD = DEMO_PASSWORD
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+
+    kinds = sorted(Facility.objects.values_list("kind", flat=True))
+    assert kinds == sorted([FacilityKind.POLYCLINIC, FacilityKind.HOSPITAL,
+                            FacilityKind.LABORATORY, FacilityKind.PHARMACY,
+                            FacilityKind.PHARMACY])
+    roles = dict(User.objects.values_list("username", "role"))
+    assert roles == {"admin": Role.ADMINISTRATOR, "doctor": Role.CLINICIAN,
+                     "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
+                     "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
+                     "patient": Role.PATIENT}
+    workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
+    assert workplaces == {"doctor": "polyclinic", "nurse": "polyclinic",
+                          "registrar": "polyclinic", "lab": "laboratory",
+                          "pharmacist": "pharmacy"}
+    request = RequestFactory().post("/login/")
+    assert authenticate(request, username="doctor", password=DEMO_PASSWORD) is not None
+
+
+@pytest.mark.django_db
+def test_seed_demo_needs_a_password(settings):
+    settings.DEMO_PASSWORD = ""
+    with pytest.raises(CommandError, match="DEMO_PASSWORD"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_logins_show_the_password_only_in_debug(settings, capsys):
+    settings.DEMO_PASSWORD = DEMO_PASSWORD
+    call_command("seed_demo")
+    settings.DEBUG = True
+    call_command("demo_logins")
+    assert DEMO_PASSWORD in capsys.readouterr().out
+    settings.DEBUG = False
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD not in out and "pharmacist" in out
