@@ -1,0 +1,136 @@
+"""Who may open which card: the one place the card scope rule lives.
+
+`card_for` loads a card and authorises the acting user in one call, and writes the
+audit event of the read (or of its refusal) in the same transaction. Every page and
+endpoint that shows a card, or anything under it, starts from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.selectors import acting_staff_record
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from patients.identifiers import is_valid_med_id, normalise_med_id
+from patients.models import BreakGlassGrant, CardStatus, PatientCard, Representation
+
+CARD_OBJECT = "patients.card"
+# Staff who care for patients and may therefore break the glass to reach one.
+CARING_ROLES = (Role.CLINICIAN, Role.NURSE)
+FACILITY_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR)
+
+
+class CardAccessDenied(PermissionDenied):
+    """The card exists and the user may know it, but not open it (403; can break the glass)."""
+
+    def __init__(self, *, can_break_glass: bool):
+        super().__init__(_("This card is outside your scope."))
+        self.can_break_glass = can_break_glass
+
+
+def _represented_cards(user: User):
+    today = timezone.localdate()
+    return Representation.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+        representative=user, valid_from__lte=today,
+    ).values("card_id")
+
+
+def _break_glass_cards(user: User):
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
+        "card_id"
+    )
+
+
+def regular_scope(user: User) -> Q | None:
+    """Cards the user sees without breaking the glass; None means every card."""
+    if user.role == Role.ADMINISTRATOR:
+        return None
+    if user.role == Role.PATIENT:
+        return Q(user=user) | Q(pk__in=_represented_cards(user))
+    if user.role in FACILITY_ROLES:
+        record = acting_staff_record(user)
+        if record is None:
+            return Q(pk__in=[])
+        return (
+            Q(attached_facility_id=record.facility_id)
+            | Q(family_doctor=user)
+            | Q(status=CardStatus.TEMPORARY, registered_at_id=record.facility_id)
+        )
+    return Q(pk__in=[])
+
+
+def visible_cards(user: User):
+    """Every card the user may open now, break-the-glass grants included."""
+    cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
+    scope = regular_scope(user)
+    if scope is None:
+        return cards
+    if user.role in CARING_ROLES:
+        scope |= Q(pk__in=_break_glass_cards(user))
+    return cards.filter(scope)
+
+
+@dataclass(frozen=True)
+class CardAccess:
+    card: PatientCard
+    break_glass: bool
+
+
+def _resolve(med_id: str) -> PatientCard:
+    med_id = normalise_med_id(med_id)
+    if not is_valid_med_id(med_id):
+        raise Http404
+    card = (PatientCard.objects.select_related("attached_facility", "family_doctor",
+                                               "region", "district", "merged_into")
+            .filter(med_id=med_id).first())
+    if card is None:
+        raise Http404
+    # A merged card answers for the card it was merged into: old printouts keep working.
+    while card.merged_into_id:
+        card = PatientCard.objects.select_related(
+            "attached_facility", "family_doctor", "region", "district", "merged_into"
+        ).get(pk=card.merged_into_id)
+    return card
+
+
+def check_card_access(user: User, card: PatientCard) -> CardAccess:
+    scope = regular_scope(user)
+    if scope is None or PatientCard.objects.filter(scope, pk=card.pk).exists():
+        return CardAccess(card, break_glass=False)
+    if user.role in CARING_ROLES and BreakGlassGrant.objects.filter(
+        user=user, card=card, expires_at__gt=timezone.now()
+    ).exists():
+        return CardAccess(card, break_glass=True)
+    if user.role in FACILITY_ROLES:
+        raise CardAccessDenied(can_break_glass=user.role in CARING_ROLES)
+    # Patients, pharmacists and others must not learn whether someone else's card exists.
+    raise Http404
+
+
+def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
+             object_type: str = CARD_OBJECT) -> CardAccess:
+    """Load the card by MED-ID for this user, or refuse; audit either way.
+
+    Call it outside an atomic block that the refusal would roll back: a refused read
+    must stay in the trail. A failed audit write fails the read with it.
+    """
+    card = _resolve(med_id)
+    try:
+        access = check_card_access(user, card)
+    except (PermissionDenied, Http404):
+        record_audit_event(actor=user, action=action, object_type=object_type,
+                           object_id=card.med_id, patient_med_id=card.med_id, allowed=False)
+        raise
+    record_audit_event(actor=user, action=action, object_type=object_type,
+                       object_id=card.med_id, patient_med_id=card.med_id,
+                       break_glass=access.break_glass)
+    return access

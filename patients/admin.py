@@ -1,0 +1,104 @@
+"""Cards in the admin: administrators find and correct cards; every view is audited."""
+
+from django.contrib import admin
+
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction
+from patients.access import CARD_OBJECT
+from patients.models import (
+    Allergy,
+    Attachment,
+    BreakGlassGrant,
+    ChronicCondition,
+    IdentityDocument,
+    PatientCard,
+    Representation,
+)
+
+
+class DocumentInline(admin.TabularInline):
+    model = IdentityDocument
+    extra = 0
+
+
+class AllergyInline(admin.TabularInline):
+    model = Allergy
+    extra = 0
+
+
+class ConditionInline(admin.TabularInline):
+    model = ChronicCondition
+    extra = 0
+
+
+class RepresentationInline(admin.TabularInline):
+    model = Representation
+    extra = 0
+    autocomplete_fields = ("representative",)
+
+
+class AttachmentInline(admin.TabularInline):
+    """History: read-only here, changed through the attachment service with a reason."""
+
+    model = Attachment
+    extra = 0
+    readonly_fields = ("facility", "family_doctor", "reason", "started_at", "ended_at",
+                       "changed_by")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PatientCard)
+class PatientCardAdmin(admin.ModelAdmin):
+    list_display = ("med_id", "last_name", "first_name", "middle_name", "birth_date", "sex",
+                    "status", "attached_facility")
+    list_filter = ("status", "sex")
+    search_fields = ("=med_id", "=pinfl", "=phone", "search_name")
+    list_select_related = ("attached_facility",)
+    readonly_fields = ("med_id", "status", "merged_into", "registered_at", "created_at",
+                       "updated_at")
+    autocomplete_fields = ("attached_facility", "family_doctor", "user", "district")
+    inlines = [DocumentInline, AllergyInline, ConditionInline, RepresentationInline,
+               AttachmentInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        # Cards are registered through the registration service, which issues MED-IDs.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        record_audit_event(actor=request.user, action=AuditAction.LIST, object_type=CARD_OBJECT,
+                           reason=request.GET.get("q", "")[:200])
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        card = self.get_object(request, object_id)
+        if card is not None:
+            record_audit_event(
+                actor=request.user,
+                action=AuditAction.UPDATE if request.method == "POST" else AuditAction.VIEW,
+                object_type=CARD_OBJECT, object_id=card.med_id, patient_med_id=card.med_id,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(BreakGlassGrant)
+class BreakGlassGrantAdmin(admin.ModelAdmin):
+    """The review list of break-the-glass openings."""
+
+    list_display = ("granted_at", "user", "card", "reason", "expires_at")
+    list_select_related = ("user", "card")
+    search_fields = ("user__username", "card__med_id")
+    date_hierarchy = "granted_at"
+    readonly_fields = ("user", "card", "reason", "granted_at", "expires_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,162 @@
+"""The card API (stable: integrators build on it). Thin: services and selectors decide."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinics.models import District, Facility, Region
+from dmed.models import User
+from patients import selectors, services
+from patients.access import card_for
+from patients.identifiers import DocumentKind
+from patients.models import PatientCard, Sex
+
+
+class DocumentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    number = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+
+
+class CardSerializer(serializers.ModelSerializer):
+    """A card as the API shows it; registries are named by their public codes."""
+
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all(),
+                                          required=False, allow_null=True)
+    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all(),
+                                            required=False, allow_null=True)
+    attached_facility = serializers.SlugRelatedField(
+        slug_field="code", queryset=Facility.objects.all(), required=False, allow_null=True)
+    family_doctor = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True)
+    # Typed as people write them ("+998 90 123 45 67"); the service stores E.164.
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=32, required=False,
+                                                    allow_blank=True)
+    documents = DocumentSerializer(many=True, required=False)
+    confirm_not_duplicate = serializers.BooleanField(write_only=True, required=False,
+                                                     default=False)
+
+    class Meta:
+        model = PatientCard
+        fields = ["med_id", "status", "last_name", "first_name", "middle_name", "birth_date",
+                  "sex", "pinfl", "phone", "region", "district", "street", "blood_group",
+                  "emergency_contact_name", "emergency_contact_phone", "attached_facility",
+                  "family_doctor", "documents", "confirm_not_duplicate"]
+        read_only_fields = ["med_id", "status"]
+        extra_kwargs = {"last_name": {"required": True, "allow_blank": False},
+                        "first_name": {"required": True, "allow_blank": False},
+                        "birth_date": {"required": True}, "sex": {"required": True},
+                        # The service refuses a taken PINFL naming the card that holds it.
+                        "pinfl": {"validators": []}}
+
+    def to_representation(self, card):
+        data = super().to_representation(card)
+        data["documents"] = [
+            {"kind": d.kind, "number": d.number, "country": d.country}
+            for d in card.documents.all()
+        ]
+        return data
+
+
+class CardListSerializer(serializers.ModelSerializer):
+    attached_facility = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PatientCard
+        fields = ["med_id", "status", "last_name", "first_name", "middle_name", "birth_date",
+                  "sex", "attached_facility"]
+
+
+class CardListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description=_("MED-ID, PINFL, phone, birth date "
+                                                          "(DD.MM.YYYY) or name, any script")),
+            OpenApiParameter("birth_date", str), OpenApiParameter("sex", str),
+            OpenApiParameter("cursor", str), OpenApiParameter("limit", int),
+        ],
+        responses=CardListSerializer(many=True),
+    )
+    def get(self, request):
+        params = SearchSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = selectors.search_cards(request.user, **params.validated_data)
+        next_url = None
+        if page.next_cursor:
+            query = request.query_params.copy()
+            query["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({"results": CardListSerializer(page.results, many=True).data,
+                         "next": next_url})
+
+    @extend_schema(request=CardSerializer, responses={201: CardSerializer})
+    def post(self, request):
+        serializer = CardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        card = services.register_card(actor=request.user, **serializer.validated_data)
+        return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
+
+
+class SearchSerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                   source="query", default="")
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, default="")
+    cursor = serializers.CharField(required=False, allow_null=True, default=None)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
+                                     default=selectors.PAGE_SIZE)
+
+
+class CardDetailView(APIView):
+    @extend_schema(responses=CardSerializer)
+    def get(self, request, med_id):
+        access = card_for(request.user, med_id)
+        return Response(CardSerializer(access.card).data)
+
+    @extend_schema(request=CardSerializer, responses=CardSerializer)
+    def patch(self, request, med_id):
+        serializer = CardSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        changes.pop("confirm_not_duplicate", None)
+        card = services.update_card(actor=request.user, med_id=med_id, **changes)
+        return Response(CardSerializer(card).data)
+
+
+class AccessLogEntrySerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    who = serializers.CharField(source="actor.full_name", default="")
+    role = serializers.CharField(source="actor_role")
+    facility = serializers.CharField(source="facility_code")
+    action = serializers.CharField()
+    reason = serializers.CharField()
+    break_glass = serializers.BooleanField()
+
+
+class CardAccessLogView(APIView):
+    @extend_schema(responses=AccessLogEntrySerializer(many=True))
+    def get(self, request, med_id):
+        events = selectors.card_access_log(request.user, med_id)
+        return Response({"results": AccessLogEntrySerializer(events, many=True).data})
+
+
+class BreakGlassSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class BreakGlassGrantSerializer(serializers.Serializer):
+    med_id = serializers.CharField(source="card.med_id")
+    expires_at = serializers.DateTimeField()
+
+
+class BreakGlassView(APIView):
+    @extend_schema(request=BreakGlassSerializer, responses={201: BreakGlassGrantSerializer})
+    def post(self, request, med_id):
+        serializer = BreakGlassSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = services.break_the_glass(actor=request.user, med_id=med_id,
+                                         reason=serializer.validated_data["reason"])
+        return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,264 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients.identifiers import DocumentKind
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class BloodGroup(models.TextChoices):
+    O_POSITIVE = "O+", "O (I) Rh+"
+    O_NEGATIVE = "O-", "O (I) Rh−"
+    A_POSITIVE = "A+", "A (II) Rh+"
+    A_NEGATIVE = "A-", "A (II) Rh−"
+    B_POSITIVE = "B+", "B (III) Rh+"
+    B_NEGATIVE = "B-", "B (III) Rh−"
+    AB_POSITIVE = "AB+", "AB (IV) Rh+"
+    AB_NEGATIVE = "AB-", "AB (IV) Rh−"
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    TEMPORARY = "temporary", _("Temporary (unidentified)")
+    MERGED = "merged", _("Merged into another card")
+
+
+class PatientCard(models.Model):
+    """The electronic medical card: one per person, known by its MED-ID.
+
+    A merged card keeps its row (and so its MED-ID, never reused) and points to the
+    card it was merged into.
+    """
+
+    med_id = models.CharField(_("MED-ID"), max_length=10, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=CardStatus.choices,
+                              default=CardStatus.ACTIVE)
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("patronymic"), max_length=100, blank=True)
+    # Script-folded "last first middle" (dmed.translit.search_key): what name search reads.
+    search_name = models.CharField(max_length=320, editable=False, default="")
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
+    pinfl = models.CharField(_("PINFL"), max_length=14, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    region = models.ForeignKey("clinics.Region", verbose_name=_("region"), null=True,
+                               blank=True, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("clinics.District", verbose_name=_("district"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
+    street = models.CharField(_("street and house"), max_length=200, blank=True)
+    blood_group = models.CharField(_("blood group"), max_length=3, choices=BloodGroup.choices,
+                                   blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=200,
+                                              blank=True)
+    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=16,
+                                               blank=True)
+    registered_at = models.ForeignKey("clinics.Facility", verbose_name=_("registered at"),
+                                      on_delete=models.PROTECT, related_name="+")
+    attached_facility = models.ForeignKey(
+        "clinics.Facility", verbose_name=_("attached polyclinic"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="attached_cards",
+    )
+    family_doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("family doctor"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="family_cards",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("patient account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="patient_card",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("patient card")
+        verbose_name_plural = _("patient cards")
+        constraints = [
+            models.UniqueConstraint(fields=["pinfl"], condition=~Q(pinfl=""),
+                                    name="card_pinfl_unique"),
+            models.CheckConstraint(condition=Q(med_id__regex=r"^[1-9][0-9]{9}$"),
+                                   name="card_med_id_format"),
+            models.CheckConstraint(condition=Q(pinfl="") | Q(pinfl__regex=r"^[1-6][0-9]{13}$"),
+                                   name="card_pinfl_format"),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False)
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="card_merged_points_somewhere",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("pk")),
+                                   name="card_not_merged_into_itself"),
+            # An identified card has a name, a birth date and a sex; only a temporary one
+            # (an unconscious person brought in) may lack them.
+            models.CheckConstraint(
+                condition=Q(status="temporary")
+                | (~Q(last_name="") & Q(birth_date__isnull=False) & ~Q(sex="")),
+                name="card_identified_has_identity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone"], name="card_phone", condition=~Q(phone="")),
+            models.Index(fields=["birth_date", "search_name"], name="card_birth_name"),
+            # Scope-filtered, keyset-paginated lists: one facility's cards by name.
+            models.Index(fields=["attached_facility", "search_name", "id"],
+                         name="card_facility_name"),
+            GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="card_name_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.med_id} {self.full_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.status == CardStatus.TEMPORARY
+
+
+class IdentityDocument(models.Model):
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    number = models.CharField(_("series and number"), max_length=20)
+    country = models.CharField(_("issuing country"), max_length=2, blank=True)
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+        constraints = [
+            models.UniqueConstraint(Upper("number"), "kind", "country",
+                                    name="document_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class Attachment(models.Model):
+    """A period of a card's attachment to a polyclinic and family doctor: the history."""
+
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="attachments")
+    facility = models.ForeignKey("clinics.Facility", verbose_name=_("polyclinic"),
+                                 on_delete=models.PROTECT, related_name="+")
+    family_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("family doctor"),
+                                      null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["card"], condition=Q(ended_at__isnull=True),
+                                    name="attachment_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} → {self.facility_id} ({self.started_at:%Y-%m-%d})"
+
+
+class Representation(models.Model):
+    """A parent or guardian who sees a child's or ward's card as their own."""
+
+    representative = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                       related_name="represented")
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE,
+                             related_name="representatives")
+    basis = models.CharField(_("basis"), max_length=200,
+                             help_text=_("For example: parent, guardianship decision no. …"))
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("representative")
+        verbose_name_plural = _("representatives")
+        constraints = [
+            models.UniqueConstraint(fields=["representative", "card", "valid_from"],
+                                    name="representation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.representative} — {self.basis}"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+
+
+class Allergy(models.Model):
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="allergies")
+    substance = models.CharField(_("substance"), max_length=200)
+    reaction = models.CharField(_("reaction"), max_length=200, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    noted_at = models.DateTimeField(_("noted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("allergy")
+        verbose_name_plural = _("allergies")
+        ordering = ["substance"]
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class ChronicCondition(models.Model):
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE,
+                             related_name="chronic_conditions")
+    icd10_code = models.CharField(_("ICD-10 code"), max_length=8)
+    text = models.CharField(_("condition"), max_length=300)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chronic condition")
+        verbose_name_plural = _("chronic conditions")
+        ordering = ["icd10_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(icd10_code__regex=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"),
+                name="condition_icd10_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.text}"
+
+
+class BreakGlassGrant(models.Model):
+    """A clinician's stated-reason access to a card outside their scope, for a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("break-the-glass access")
+        verbose_name_plural = _("break-the-glass accesses")
+        indexes = [models.Index(fields=["user", "card", "-expires_at"], name="breakglass_lookup")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("granted_at")),
+                                   name="breakglass_expires_after_grant"),
+            models.CheckConstraint(condition=~Q(reason=""), name="breakglass_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.card_id} ({self.granted_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,131 @@
+"""Reads of cards that people see, always scoped to the acting user."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, AuditEvent, User
+from dmed.roles import Role
+from dmed.translit import search_key
+from patients.access import CARD_OBJECT, card_for, visible_cards
+from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
+from patients.models import PatientCard
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+PINFL_RE = re.compile(r"^\d{14}$")
+DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass
+class Page:
+    results: list
+    next_cursor: str | None
+
+
+def _encode_cursor(card: PatientCard) -> str:
+    raw = json.dumps([card.search_name, card.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        name, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(name), int(pk)
+    except (ValueError, TypeError) as error:
+        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
+
+
+def _parse_date(text: str) -> date | None:
+    match = DATE_RE.match(text)
+    if not match:
+        return None
+    day, month, year, y2, m2, d2 = match.groups()
+    try:
+        return date(int(year or y2), int(month or m2), int(day or d2))
+    except ValueError:
+        return None
+
+
+def _query_filter(query: str) -> Q:
+    """Turn what was typed into a filter: an identifier exactly, else a name."""
+    text = query.strip()
+    compact = normalise_med_id(text)
+    if is_valid_med_id(compact):
+        return Q(med_id=compact)
+    if PINFL_RE.match(compact):
+        return Q(pinfl=compact)
+    birth_date = _parse_date(text)
+    if birth_date:
+        return Q(birth_date=birth_date)
+    if text.startswith("+") or (compact.isdigit() and len(compact) >= 9):
+        try:
+            return Q(phone=normalise_phone(text))
+        except ValidationError:
+            return Q(pk__in=[])
+    key = search_key(text)
+    if not key:
+        return Q(pk__in=[])
+    # Every word typed must appear (as a prefix) in the folded name, or be close to a word
+    # of it: "Karimov Az" and "Karimof Aziz" both find "Karimov Aziz".
+    condition = Q()
+    for word in key.split():
+        condition &= Q(search_name__contains=word) | Q(search_name__trigram_word_similar=word)
+    return condition
+
+
+def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
+                 sex: str = "", cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """Cards the user may open that match, by name order, keyset-paginated."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    cards = visible_cards(user).select_related("attached_facility")
+    if query.strip():
+        cards = cards.filter(_query_filter(query))
+    if birth_date:
+        cards = cards.filter(birth_date=birth_date)
+    if sex:
+        cards = cards.filter(sex=sex)
+    if cursor:
+        name, pk = _decode_cursor(cursor)
+        cards = cards.filter(Q(search_name__gt=name) | Q(search_name=name, pk__gt=pk))
+    rows = list(cards.order_by("search_name", "pk")[: limit + 1])
+    page, more = rows[:limit], len(rows) > limit
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=CARD_OBJECT,
+                       object_id=str(len(page)), reason=query[:200])
+    return Page(results=page, next_cursor=_encode_cursor(page[-1]) if more else None)
+
+
+def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,
+                        exclude_pk: int | None = None) -> list[PatientCard]:
+    """Cards with the same folded name and birth date: shown before a new card is saved."""
+    key = search_key(f"{last_name} {first_name}")
+    cards = (PatientCard.objects.filter(birth_date=birth_date, search_name__startswith=key)
+             .exclude(status="merged").order_by("pk"))
+    if exclude_pk:
+        cards = cards.exclude(pk=exclude_pk)
+    return list(cards[:10])
+
+
+def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
+    """Who opened this card: for its patient, their representatives, and administrators."""
+    if user.role not in (Role.PATIENT, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Only the patient and administrators read who opened a card."))
+    access = card_for(user, med_id, action=AuditAction.VIEW, object_type="patients.access_log")
+    med_ids = [access.card.med_id, *PatientCard.objects.filter(
+        merged_into=access.card).values_list("med_id", flat=True)]
+    return list(
+        AuditEvent.objects.filter(patient_med_id__in=med_ids, allowed=True)
+        .exclude(object_type="patients.access_log")
+        .select_related("actor").order_by("-occurred_at")[:200]
+    )
+
+
