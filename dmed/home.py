@@ -19,6 +19,14 @@ ACCOUNT = EntryPoint(_("Change password"), "password_change",
                      _("Set a new password for your account."))
 API_DOCS = EntryPoint(_("API documentation"), "api-docs",
                       _("The interactive reference of the portal's API for integrations."))
+FIND_PATIENT = EntryPoint(_("Find a patient"), "patients:search",
+                          _("By MED-ID, PINFL, phone, birth date or name in either script."))
+REGISTER_CARD = EntryPoint(_("Register a new card"), "patients:register",
+                           _("A MED-ID card for a person who has none."))
+MY_CARD = EntryPoint(_("My card"), "patients:my-card",
+                     _("Your MED-ID, allergies and chronic conditions."))
+MY_ACCESS_LOG = EntryPoint(_("Who opened my card"), "patients:my-access-log",
+                           _("Every person who opened your card, when and why."))
 ADMIN = EntryPoint(_("Administration"), "admin:index",
                    _("Registries, users and roles, the audit trail."))
 
@@ -33,11 +41,11 @@ GREETINGS = {
 }
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
-    Role.CLINICIAN: [API_DOCS, ACCOUNT],
-    Role.NURSE: [ACCOUNT],
-    Role.REGISTRAR: [ACCOUNT],
+    Role.CLINICIAN: [FIND_PATIENT, REGISTER_CARD, API_DOCS, ACCOUNT],
+    Role.NURSE: [FIND_PATIENT, ACCOUNT],
+    Role.REGISTRAR: [FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [API_DOCS, ACCOUNT],
     Role.PHARMACIST: [API_DOCS, ACCOUNT],
-    Role.PATIENT: [ACCOUNT],
-    Role.ADMINISTRATOR: [ADMIN, API_DOCS, ACCOUNT],
+    Role.PATIENT: [MY_CARD, MY_ACCESS_LOG, ACCOUNT],
+    Role.ADMINISTRATOR: [ADMIN, FIND_PATIENT, API_DOCS, ACCOUNT],
 }

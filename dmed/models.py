@@ -67,7 +67,7 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_role = models.CharField(_("role"), max_length=20, blank=True)
+    actor_role = models.CharField(_("role"), max_length=20, blank=True, choices=Role.choices)
     facility_code = models.CharField(_("facility"), max_length=32, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)

@@ -5,6 +5,7 @@ must be given and every security setting is on. Development (`make run`) sets
 DJANGO_DEBUG=1 and gets a generated secret from var/dev.env.
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,7 +85,11 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default="test_dmed")}
+# One test database per checkout, so a CI clone and a developer's tree never share one.
+_checkout = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
+DATABASES["default"]["TEST"] = {
+    "NAME": env.str("DATABASE_TEST_NAME", default=f"test_dmed_{_checkout}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "dmed.User"

@@ -131,6 +131,7 @@ class AccessLogEntrySerializer(serializers.Serializer):
     who = serializers.CharField(source="actor.full_name", default="")
     role = serializers.CharField(source="actor_role")
     facility = serializers.CharField(source="facility_code")
+    facility_name = serializers.CharField()
     action = serializers.CharField()
     reason = serializers.CharField()
     break_glass = serializers.BooleanField()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import Facility
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
@@ -122,10 +123,16 @@ def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
     access = card_for(user, med_id, action=AuditAction.VIEW, object_type="patients.access_log")
     med_ids = [access.card.med_id, *PatientCard.objects.filter(
         merged_into=access.card).values_list("med_id", flat=True)]
-    return list(
+    events = list(
         AuditEvent.objects.filter(patient_med_id__in=med_ids, allowed=True)
         .exclude(object_type="patients.access_log")
+        .exclude(actor_id=access.card.user_id)
         .select_related("actor").order_by("-occurred_at")[:200]
     )
+    names = dict(Facility.objects.filter(code__in={e.facility_code for e in events})
+                 .values_list("code", "name"))
+    for event in events:
+        event.facility_name = names.get(event.facility_code, event.facility_code)
+    return events
 
 

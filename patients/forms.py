@@ -1,0 +1,61 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import District, Region
+from patients.identifiers import DocumentKind
+from patients.models import BloodGroup, Sex
+
+
+class RegisterCardForm(forms.Form):
+    """What a registrar types; the registration service checks the rules."""
+
+    last_name = forms.CharField(label=_("last name"), max_length=100)
+    first_name = forms.CharField(label=_("first name"), max_length=100)
+    middle_name = forms.CharField(label=_("patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("birth date"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    pinfl = forms.CharField(label=_("PINFL"), max_length=14, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    phone = forms.CharField(label=_("phone"), max_length=32, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel",
+                                                          "placeholder": "+998 90 123 45 67"}))
+    document_kind = forms.ChoiceField(label=_("document"), required=False,
+                                      choices=[("", "—"), *DocumentKind.choices])
+    document_number = forms.CharField(label=_("series and number"), max_length=20,
+                                      required=False)
+    document_country = forms.CharField(label=_("issuing country"), max_length=2,
+                                       required=False)
+    region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.all(),
+                                    required=False)
+    district = forms.ModelChoiceField(label=_("district"), queryset=District.objects.all(),
+                                      required=False)
+    street = forms.CharField(label=_("street and house"), max_length=200, required=False)
+    blood_group = forms.ChoiceField(label=_("blood group"), required=False,
+                                    choices=[("", "—"), *BloodGroup.choices])
+    emergency_contact_name = forms.CharField(label=_("emergency contact"), max_length=200,
+                                             required=False)
+    emergency_contact_phone = forms.CharField(label=_("emergency contact phone"),
+                                              max_length=32, required=False)
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("I checked the cards above: this is a different person."), required=False)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        kind, number = data.pop("document_kind"), data.pop("document_number")
+        country = data.pop("document_country")
+        data["documents"] = [{"kind": kind, "number": number, "country": country}] if kind else []
+        return {key: value for key, value in data.items() if value not in (None, "")} | {
+            "documents": data["documents"],
+            "confirm_not_duplicate": data["confirm_not_duplicate"],
+        }
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Find a patient"), max_length=200, required=False)
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need this card?"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}))

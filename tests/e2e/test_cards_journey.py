@@ -1,0 +1,68 @@
+"""Registrar registers a patient, the doctor finds them by a Cyrillic name, and the
+patient sees who opened their card."""
+
+import pytest
+from django.core.management import call_command
+
+PASSWORD = "demo-journey-password"
+
+
+@pytest.fixture
+def demo_world(settings):
+    settings.DEMO_PASSWORD = PASSWORD
+    call_command("seed_demo")
+
+
+def sign_in(page, base_url, username):
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=greeting]")
+
+
+def sign_out(page):
+    page.click("text=Chiqish")
+    page.wait_for_selector("#id_username")
+
+
+def test_register_find_across_scripts_and_see_who_opened(page, live_server, demo_world,
+                                                         screenshot):
+    base = live_server.url
+    sign_in(page, base, "registrar")
+    page.goto(f"{base}/patients/new/")
+    page.fill("#id_last_name", "Saidova")
+    page.fill("#id_first_name", "Madina")
+    page.fill("#id_middle_name", "Olimovna")
+    page.fill("#id_birth_date", "2001-09-30")
+    page.check("input[name=sex][value=female]")
+    page.fill("#id_phone", "+998 90 555 44 33")
+    screenshot("register-form")
+    page.click("[data-testid=register]")
+    page.wait_for_selector("[data-testid=med-id]")
+    med_id = page.inner_text("[data-testid=med-id]").replace(" ", "")
+    assert page.inner_text("[data-testid=card-name]") == "Saidova Madina Olimovna"
+    sign_out(page)
+
+    sign_in(page, base, "doctor")
+    page.goto(f"{base}/patients/")
+    page.fill("[data-testid=search]", "Саидова Мадина")
+    page.press("[data-testid=search]", "Enter")
+    page.wait_for_selector("[data-testid=results]")
+    page.click("[data-testid=results] a")
+    page.wait_for_selector("[data-testid=med-id]")
+    assert page.inner_text("[data-testid=med-id]").replace(" ", "") == med_id
+
+    page.goto(f"{base}/patients/")
+    page.fill("[data-testid=search]", "Абдуллаев Шохрух")
+    page.press("[data-testid=search]", "Enter")
+    page.click("[data-testid=results] a")
+    page.wait_for_selector("[data-testid=med-id]")
+    screenshot("doctor-card")
+    sign_out(page)
+
+    sign_in(page, base, "patient")
+    page.goto(f"{base}/me/card/access/")
+    log = page.inner_text("[data-testid=access-log]")
+    assert "Aziz Karimov" in log or "Karimov Aziz" in log
+    screenshot("who-opened")

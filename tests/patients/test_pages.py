@@ -1,0 +1,148 @@
+import datetime
+
+import pytest
+
+from dmed.models import AuditAction, AuditEvent
+from dmed.roles import Role
+from patients.models import Allergy, ChronicCondition, PatientCard
+from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
+from tests.patients.factories import CardFactory
+
+
+@pytest.fixture
+def polyclinic(db):
+    return FacilityFactory()
+
+
+@pytest.fixture
+def doctor(polyclinic):
+    user = UserFactory(role=Role.CLINICIAN)
+    StaffRecordFactory(user=user, facility=polyclinic, role=Role.CLINICIAN)
+    return user
+
+
+@pytest.fixture
+def registrar(polyclinic):
+    user = UserFactory(role=Role.REGISTRAR)
+    StaffRecordFactory(user=user, facility=polyclinic, role=Role.REGISTRAR)
+    return user
+
+
+@pytest.mark.django_db
+def test_search_page_finds_by_cyrillic_name_with_flat_queries(client, doctor, polyclinic,
+                                                              django_assert_max_num_queries):
+    CardFactory.create_batch(30, attached_facility=polyclinic)
+    client.force_login(doctor)
+    with django_assert_max_num_queries(12):
+        response = client.get("/patients/", {"q": "Каримов"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('href="/patients/') >= 25
+    assert "cursor=" in page
+
+
+@pytest.mark.django_db
+def test_card_page_shows_the_summary_with_flat_queries(client, doctor, polyclinic,
+                                                       django_assert_max_num_queries):
+    card = CardFactory(attached_facility=polyclinic)
+    for index in range(10):
+        Allergy.objects.create(card=card, substance=f"Substance {index}", severity="mild")
+        ChronicCondition.objects.create(card=card, icd10_code=f"I1{index}", text="x")
+    client.force_login(doctor)
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/patients/{card.med_id}/")
+    assert response.status_code == 200
+    assert "Substance 9" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_foreign_card_page_is_403_and_offers_break_the_glass(client, doctor):
+    card = CardFactory()
+    client.force_login(doctor)
+    response = client.get(f"/patients/{card.med_id}/")
+    assert response.status_code == 403
+    assert 'data-testid="break-glass"' in response.content.decode()
+    assert card.last_name not in response.content.decode()
+
+    short = client.post(f"/patients/{card.med_id}/break-glass/", {"reason": "why"})
+    assert short.status_code == 400
+    response = client.post(f"/patients/{card.med_id}/break-glass/",
+                           {"reason": "Unconscious at the emergency desk"}, follow=True)
+    assert response.status_code == 200
+    assert card.last_name in response.content.decode()
+    assert AuditEvent.objects.filter(action=AuditAction.BREAK_GLASS, break_glass=True,
+                                     patient_med_id=card.med_id).exists()
+
+
+@pytest.mark.django_db
+def test_registrar_registers_through_the_form(client, registrar, polyclinic):
+    client.force_login(registrar)
+    form = {"last_name": "Saidova", "first_name": "Madina", "birth_date": "2001-09-30",
+            "sex": "female", "phone": "90 555 44 33", "document_kind": "uz_id_card",
+            "document_number": "AD7654321"}
+    response = client.post("/patients/new/", form)
+    assert response.status_code == 302
+    card = PatientCard.objects.get()
+    assert response["Location"] == f"/patients/{card.med_id}/"
+    assert card.attached_facility == polyclinic and card.phone == "+998905554433"
+
+    again = client.post("/patients/new/", {**form, "document_kind": "", "document_number": ""},
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 200
+    assert 'data-testid="candidates"' in again.content.decode()
+    assert PatientCard.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_registration_form_shows_field_errors(client, registrar):
+    client.force_login(registrar)
+    response = client.post("/patients/new/", {"last_name": "X", "first_name": "Y",
+                                               "birth_date": "1990-01-01", "sex": "male",
+                                               "pinfl": "12345678901234", "phone": "123"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Enter a valid Uzbek phone number" in page
+    assert not PatientCard.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.PHARMACIST, Role.LAB_TECHNICIAN, Role.PATIENT])
+def test_search_and_registration_pages_refuse_others(client, make_user, role):
+    client.force_login(make_user(role))
+    assert client.get("/patients/").status_code == 403
+    assert client.get("/patients/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_patient_sees_own_card_and_who_opened_it_and_nothing_else(client, doctor, polyclinic):
+    patient = UserFactory(role=Role.PATIENT)
+    card = CardFactory(user=patient, attached_facility=polyclinic)
+    other = CardFactory(attached_facility=polyclinic)
+    client.force_login(doctor)
+    client.get(f"/patients/{card.med_id}/")
+
+    client.force_login(patient)
+    assert card.first_name in client.get("/me/card/").content.decode()
+    log = client.get("/me/card/access/").content.decode()
+    assert doctor.full_name in log
+    assert client.get(f"/patients/{other.med_id}/").status_code == 404
+    assert client.get(f"/patients/{other.med_id}/print/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_staff_without_a_card_of_their_own_get_403_on_my_card(client, doctor):
+    client.force_login(doctor)
+    assert client.get("/me/card/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_printable_card_has_the_med_id_as_text_and_qr(client, doctor, polyclinic):
+    card = CardFactory(attached_facility=polyclinic, birth_date=datetime.date(1990, 5, 6))
+    client.force_login(doctor)
+    response = client.get(f"/patients/{card.med_id}/print/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<svg" in page and card.med_id[:3] in page
+    assert AuditEvent.objects.filter(action=AuditAction.PRINT,
+                                     patient_med_id=card.med_id).exists()
