@@ -117,11 +117,13 @@ def check_card_access(user: User, card: PatientCard) -> CardAccess:
 
 
 def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
-             object_type: str = CARD_OBJECT) -> CardAccess:
+             object_type: str = CARD_OBJECT, record_success: bool = True) -> CardAccess:
     """Load the card by MED-ID for this user, or refuse; audit either way.
 
-    Call it outside an atomic block that the refusal would roll back: a refused read
-    must stay in the trail. A failed audit write fails the read with it.
+    Call it outside an atomic block that the refusal would roll back: a refused access
+    must stay in the trail. A failed audit write fails the read with it. Writes pass
+    record_success=False and record their event inside their own transaction
+    (see patients.services.audit_card_write), so the trail never claims an undone write.
     """
     card = _resolve(med_id)
     try:
@@ -130,7 +132,8 @@ def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
         record_audit_event(actor=user, action=action, object_type=object_type,
                            object_id=card.med_id, patient_med_id=card.med_id, allowed=False)
         raise
-    record_audit_event(actor=user, action=action, object_type=object_type,
-                       object_id=card.med_id, patient_med_id=card.med_id,
-                       break_glass=access.break_glass)
+    if record_success:
+        record_audit_event(actor=user, action=action, object_type=object_type,
+                           object_id=card.med_id, patient_med_id=card.med_id,
+                           break_glass=access.break_glass)
     return access

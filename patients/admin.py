@@ -1,6 +1,8 @@
 """Cards in the admin: administrators find and correct cards; every view is audited."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction
@@ -14,6 +16,7 @@ from patients.models import (
     PatientCard,
     Representation,
 )
+from patients.services import merge_cards
 
 
 class DocumentInline(admin.TabularInline):
@@ -63,6 +66,25 @@ class PatientCardAdmin(admin.ModelAdmin):
     inlines = [DocumentInline, AllergyInline, ConditionInline, RepresentationInline,
                AttachmentInline]
     show_full_result_count = False
+    actions = ["merge_duplicates"]
+
+    @admin.action(description=gettext_lazy("Merge the two selected cards (keeps the older one)"))
+    def merge_duplicates(self, request, queryset):
+        cards = list(queryset.order_by("created_at", "pk")[:3])
+        if len(cards) != 2:
+            self.message_user(request, gettext("Select exactly two cards to merge."),
+                              messages.ERROR)
+            return
+        # A temporary card always gives way to the identified one; else the newer goes.
+        keep, drop = sorted(cards, key=lambda card: card.is_temporary)
+        try:
+            merge_cards(actor=request.user, source_med_id=drop.med_id,
+                        target_med_id=keep.med_id)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, gettext("Card %(drop)s merged into %(keep)s.")
+                              % {"drop": drop.med_id, "keep": keep.med_id})
 
     def has_add_permission(self, request):
         # Cards are registered through the registration service, which issues MED-IDs.

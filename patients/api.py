@@ -11,7 +11,7 @@ from dmed.models import User
 from patients import selectors, services
 from patients.access import card_for
 from patients.identifiers import DocumentKind
-from patients.models import PatientCard, Sex
+from patients.models import Allergy, ChronicCondition, PatientCard, Sex
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -161,3 +161,74 @@ class BreakGlassView(APIView):
         grant = services.break_the_glass(actor=request.user, med_id=med_id,
                                          reason=serializer.validated_data["reason"])
         return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.CharField(max_length=16, help_text=_("MED-ID of the card to keep."))
+
+
+class MergeView(APIView):
+    """Merge this card into another: a temporary card once its person is identified."""
+
+    @extend_schema(request=MergeSerializer, responses=CardSerializer)
+    def post(self, request, med_id):
+        serializer = MergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        card = services.merge_cards(actor=request.user, source_med_id=med_id,
+                                    target_med_id=serializer.validated_data["into"])
+        return Response(CardSerializer(card).data)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all())
+    family_doctor = serializers.SlugRelatedField(slug_field="username",
+                                                 queryset=User.objects.all(), required=False,
+                                                 allow_null=True, default=None)
+    reason = serializers.CharField(max_length=300)
+
+
+class AttachmentView(APIView):
+    """Attach the card to another polyclinic or family doctor, with a reason."""
+
+    @extend_schema(request=AttachmentSerializer, responses=CardSerializer)
+    def post(self, request, med_id):
+        serializer = AttachmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.change_attachment(actor=request.user, med_id=med_id,
+                                                **serializer.validated_data)
+        return Response(CardSerializer(attachment.card).data, status=status.HTTP_201_CREATED)
+
+
+class AllergySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Allergy
+        fields = ["substance", "reaction", "severity", "noted_at"]
+        read_only_fields = ["noted_at"]
+
+
+class ChronicConditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChronicCondition
+        fields = ["icd10_code", "text", "since"]
+
+
+class AllergyView(APIView):
+    @extend_schema(request=AllergySerializer, responses={201: AllergySerializer})
+    def post(self, request, med_id):
+        serializer = AllergySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        allergy = services.record_allergy(actor=request.user, med_id=med_id,
+                                          **serializer.validated_data)
+        return Response(AllergySerializer(allergy).data, status=status.HTTP_201_CREATED)
+
+
+class ChronicConditionView(APIView):
+    @extend_schema(request=ChronicConditionSerializer,
+                   responses={201: ChronicConditionSerializer})
+    def post(self, request, med_id):
+        serializer = ChronicConditionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        condition = services.record_chronic_condition(actor=request.user, med_id=med_id,
+                                                      **serializer.validated_data)
+        return Response(ChronicConditionSerializer(condition).data,
+                        status=status.HTTP_201_CREATED)

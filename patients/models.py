@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -7,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.identifiers import DocumentKind
+
+ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
 
 
 class Sex(models.TextChoices):
@@ -98,9 +101,9 @@ class PatientCard(models.Model):
             models.CheckConstraint(condition=~Q(merged_into=F("pk")),
                                    name="card_not_merged_into_itself"),
             # An identified card has a name, a birth date and a sex; only a temporary one
-            # (an unconscious person brought in) may lack them.
+            # (an unconscious person brought in), or one merged away, may lack them.
             models.CheckConstraint(
-                condition=Q(status="temporary")
+                condition=Q(status__in=["temporary", "merged"])
                 | (~Q(last_name="") & Q(birth_date__isnull=False) & ~Q(sex="")),
                 name="card_identified_has_identity",
             ),
@@ -221,7 +224,10 @@ class Allergy(models.Model):
 class ChronicCondition(models.Model):
     card = models.ForeignKey(PatientCard, on_delete=models.CASCADE,
                              related_name="chronic_conditions")
-    icd10_code = models.CharField(_("ICD-10 code"), max_length=8)
+    icd10_code = models.CharField(
+        _("ICD-10 code"), max_length=8,
+        validators=[RegexValidator(ICD10_PATTERN, _("An ICD-10 code looks like I10 or E11.9."))],
+    )
     text = models.CharField(_("condition"), max_length=300)
     since = models.DateField(_("since"), null=True, blank=True)
 
@@ -231,7 +237,7 @@ class ChronicCondition(models.Model):
         ordering = ["icd10_code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(icd10_code__regex=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"),
+                condition=Q(icd10_code__regex=ICD10_PATTERN),
                 name="condition_icd10_format",
             ),
         ]

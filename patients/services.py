@@ -26,13 +26,17 @@ from patients.identifiers import (
     validate_pinfl_against,
 )
 from patients.models import (
+    Allergy,
     Attachment,
     BreakGlassGrant,
     CardStatus,
+    ChronicCondition,
     IdentityDocument,
     PatientCard,
+    Representation,
 )
 from patients.selectors import possible_duplicates
+from patients.signals import card_merged
 
 BREAK_GLASS_LIFETIME = timedelta(days=1)
 MED_ID_ATTEMPTS = 8
@@ -180,9 +184,21 @@ def register_temporary_card(*, actor: User, sex: str = "", notes: str = "") -> P
     return card
 
 
+def authorise_card_write(actor: User, med_id: str):
+    """Scope check for a write, outside its transaction so that a refusal stays audited."""
+    return card_for(actor, med_id, action=AuditAction.UPDATE, record_success=False)
+
+
+def audit_card_write(actor: User, access, reason: str = "") -> None:
+    """The write's audit event, inside the write's transaction."""
+    record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=CARD_OBJECT,
+                       object_id=access.card.med_id, patient_med_id=access.card.med_id,
+                       reason=reason, break_glass=access.break_glass)
+
+
 def update_card(*, actor: User, med_id: str, **changes) -> PatientCard:
     """Correct a card's identity details; the PINFL is checked against what results."""
-    access = card_for(actor, med_id, action=AuditAction.UPDATE)
+    access = authorise_card_write(actor, med_id)
     if actor.role == Role.PATIENT:
         raise PermissionDenied(_("Patients cannot change their card; ask the registry."))
     with transaction.atomic():
@@ -198,6 +214,7 @@ def update_card(*, actor: User, med_id: str, **changes) -> PatientCard:
         if card.status == CardStatus.TEMPORARY and card.last_name and card.birth_date and card.sex:
             card.status = CardStatus.ACTIVE
         card.save()
+        audit_card_write(actor, access)
     return card
 
 
@@ -221,3 +238,120 @@ def break_the_glass(*, actor: User, med_id: str, reason: str) -> BreakGlassGrant
                        object_id=card.med_id, patient_med_id=card.med_id, reason=reason,
                        break_glass=True)
     return grant
+
+
+def _lock_pair(first: PatientCard, second: PatientCard):
+    """Lock both cards in primary-key order, so two merges cannot deadlock."""
+    locked = {c.pk: c for c in PatientCard.objects.select_for_update()
+              .filter(pk__in=[first.pk, second.pk]).order_by("pk")}
+    return locked[first.pk], locked[second.pk]
+
+
+@transaction.atomic
+def merge_cards(*, actor: User, source_med_id: str, target_med_id: str) -> PatientCard:
+    """Merge one person's second card into their first; every record moves, nothing is lost.
+
+    Administrators merge any two cards. Staff of a facility merge a temporary card
+    registered there into the card of the person once identified.
+    """
+    source = PatientCard.objects.filter(med_id=normalise_med_id(source_med_id)).first()
+    target = PatientCard.objects.filter(med_id=normalise_med_id(target_med_id)).first()
+    if source is None or target is None:
+        raise Http404
+    source, target = _lock_pair(source, target)
+    if source.pk == target.pk:
+        raise ValidationError({"into": [_("A card cannot be merged into itself.")]})
+    if CardStatus.MERGED in (source.status, target.status):
+        raise ValidationError({"into": [_("This card was already merged.")]})
+    if actor.role != Role.ADMINISTRATOR:
+        record = acting_staff_record(actor)
+        if not (source.status == CardStatus.TEMPORARY and record is not None
+                and record.facility_id == source.registered_at_id):
+            raise PermissionDenied(_("Only administrators merge identified cards."))
+    _move_records(source, target)
+    source.status, source.merged_into = CardStatus.MERGED, target
+    source.save(update_fields=["status", "merged_into", "pinfl", "user", "updated_at"])
+    target.save()
+    card_merged.send(sender=PatientCard, source=source, target=target)
+    for card in (source, target):
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=CARD_OBJECT,
+                           object_id=card.med_id, patient_med_id=card.med_id,
+                           reason=_("Card %(source)s merged into %(target)s")
+                           % {"source": source.med_id, "target": target.med_id})
+    return target
+
+
+def _move_records(source: PatientCard, target: PatientCard) -> None:
+    for model in (IdentityDocument, Allergy, ChronicCondition, Representation, BreakGlassGrant):
+        model.objects.filter(card=source).update(card=target)
+    # The target's own attachment stays current; the source's becomes history.
+    source_attachments = Attachment.objects.filter(card=source)
+    if Attachment.objects.filter(card=target, ended_at__isnull=True).exists():
+        source_attachments.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    source_attachments.update(card=target)
+    # Identity the target lacks comes from the source; unique values move, never copy.
+    if source.pinfl and not target.pinfl:
+        target.pinfl, source.pinfl = source.pinfl, ""
+        source.save(update_fields=["pinfl"])
+    if source.user_id and not target.user_id:
+        target.user_id, source.user = source.user_id, None
+        source.save(update_fields=["user"])
+    for field in IDENTITY_FIELDS:
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+    if target.status == CardStatus.TEMPORARY and target.last_name and target.birth_date:
+        target.status = CardStatus.ACTIVE
+    target.search_name = search_key(target.full_name)
+
+
+def change_attachment(*, actor: User, med_id: str, facility, family_doctor: User | None,
+                      reason: str) -> Attachment:
+    """Attach the card to another polyclinic or doctor; the old attachment becomes history."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the attachment changes.")]})
+    if facility.kind not in (FacilityKind.POLYCLINIC, FacilityKind.FAMILY_DOCTOR_POINT):
+        raise ValidationError({"facility": [_("Cards are attached to a polyclinic or a family "
+                                              "doctor point.")]})
+    if actor.role not in (Role.REGISTRAR, Role.CLINICIAN, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Registrars change attachments."))
+    access = authorise_card_write(actor, med_id)
+    with transaction.atomic():
+        card = PatientCard.objects.select_for_update().get(pk=access.card.pk)
+        Attachment.objects.filter(card=card, ended_at__isnull=True).update(
+            ended_at=timezone.now())
+        attachment = Attachment.objects.create(card=card, facility=facility,
+                                               family_doctor=family_doctor, reason=reason,
+                                               changed_by=actor)
+        card.attached_facility, card.family_doctor = facility, family_doctor
+        card.save(update_fields=["attached_facility", "family_doctor", "updated_at"])
+        audit_card_write(actor, access, reason)
+    return attachment
+
+
+def _authorise_clinical_write(actor: User, med_id: str):
+    if actor.role not in CARING_ROLES:
+        raise PermissionDenied(_("Clinicians and nurses record the clinical summary."))
+    return authorise_card_write(actor, med_id)
+
+
+def record_allergy(*, actor: User, med_id: str, substance: str, severity: str,
+                   reaction: str = "") -> Allergy:
+    access = _authorise_clinical_write(actor, med_id)
+    with transaction.atomic():
+        allergy = Allergy.objects.create(card=access.card, substance=substance.strip(),
+                                         reaction=reaction, severity=severity)
+        audit_card_write(actor, access)
+    return allergy
+
+
+def record_chronic_condition(*, actor: User, med_id: str, icd10_code: str, text: str,
+                             since: date | None = None) -> ChronicCondition:
+    access = _authorise_clinical_write(actor, med_id)
+    condition = ChronicCondition(card=access.card, icd10_code=icd10_code.strip().upper(),
+                                 text=text.strip(), since=since)
+    condition.full_clean(exclude=["card"])
+    with transaction.atomic():
+        condition.save()
+        audit_card_write(actor, access)
+    return condition

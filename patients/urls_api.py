@@ -9,4 +9,11 @@ urlpatterns = [
          name="api-patient-access-log"),
     path("patients/<str:med_id>/break-glass/", api.BreakGlassView.as_view(),
          name="api-patient-break-glass"),
+    path("patients/<str:med_id>/merge/", api.MergeView.as_view(), name="api-patient-merge"),
+    path("patients/<str:med_id>/attachment/", api.AttachmentView.as_view(),
+         name="api-patient-attachment"),
+    path("patients/<str:med_id>/allergies/", api.AllergyView.as_view(),
+         name="api-patient-allergies"),
+    path("patients/<str:med_id>/chronic-conditions/", api.ChronicConditionView.as_view(),
+         name="api-patient-conditions"),
 ]
