@@ -10,6 +10,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Facility
@@ -103,6 +104,17 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
     record_audit_event(actor=user, action=AuditAction.LIST, object_type=CARD_OBJECT,
                        object_id=str(len(page)), reason=query[:200])
     return Page(results=page, next_cursor=_encode_cursor(page[-1]) if more else None)
+
+
+def represented_cards(user: User) -> list[PatientCard]:
+    """The children and wards a patient represents, whose cards they open as their own."""
+    today = timezone.localdate()
+    return list(
+        PatientCard.objects.filter(
+            Q(representatives__valid_to__isnull=True) | Q(representatives__valid_to__gte=today),
+            representatives__representative=user, representatives__valid_from__lte=today,
+        ).exclude(status="merged").order_by("birth_date", "pk").distinct()
+    )
 
 
 def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,

@@ -115,7 +115,9 @@ def _own_card(user) -> PatientCard:
 @login_required
 def my_card(request):
     access = card_for(request.user, _own_card(request.user).med_id)
-    return render(request, "patients/card.html", _card_context(access.card, False))
+    context = _card_context(access.card, False)
+    context["represented"] = selectors.represented_cards(request.user)
+    return render(request, "patients/card.html", context)
 
 
 @login_required

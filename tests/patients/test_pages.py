@@ -146,3 +146,22 @@ def test_printable_card_has_the_med_id_as_text_and_qr(client, doctor, polyclinic
     assert "<svg" in page and card.med_id[:3] in page
     assert AuditEvent.objects.filter(action=AuditAction.PRINT,
                                      patient_med_id=card.med_id).exists()
+
+
+@pytest.mark.django_db
+def test_parent_sees_the_childs_card_from_their_own_page(client):
+    from patients.models import Representation
+
+    parent = UserFactory(role=Role.PATIENT)
+    CardFactory(user=parent)
+    child = CardFactory(first_name="Laylo", birth_date=datetime.date(2018, 2, 3))
+    expired = CardFactory(first_name="Sobiq")
+    Representation.objects.create(representative=parent, card=child, basis="mother")
+    Representation.objects.create(representative=parent, card=expired, basis="guardian",
+                                  valid_from=datetime.date(2010, 1, 1),
+                                  valid_to=datetime.date(2020, 1, 1))
+    client.force_login(parent)
+    page = client.get("/me/card/").content.decode()
+    assert "Laylo" in page and "Sobiq" not in page
+    assert client.get(f"/patients/{child.med_id}/").status_code == 200
+    assert client.get(f"/patients/{expired.med_id}/").status_code == 404
