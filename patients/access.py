@@ -31,6 +31,8 @@ FACILITY_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR)
 class CardAccessDenied(PermissionDenied):
     """The card exists and the user may know it, but not open it (403; can break the glass)."""
 
+    code = "out_of_scope"
+
     def __init__(self, *, can_break_glass: bool):
         super().__init__(_("This card is outside your scope."))
         self.can_break_glass = can_break_glass

@@ -39,7 +39,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # Keep the service's sentence and code: "out of scope" tells a clinician's client
+        # that breaking the glass is possible.
+        exc = exceptions.PermissionDenied(detail=exc.args[0] if exc.args else None,
+                                          code=getattr(exc, "code", None))
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -142,6 +142,7 @@ class TestScope:
         card = CardFactory()
         response = self.open(api_client, staff(role), card)
         assert response.status_code == 403
+        assert response.json()["code"] == "out_of_scope"
         event = AuditEvent.objects.get(patient_med_id=card.med_id)
         assert not event.allowed
 
