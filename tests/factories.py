@@ -57,3 +57,10 @@ class StaffRecordFactory(DjangoModelFactory):
     facility = factory.SubFactory(FacilityFactory)
     role = factory.LazyAttribute(lambda record: record.user.role)
     active_from = datetime.date(2024, 1, 1)
+
+
+def staff_at(facility: Facility, role: str = Role.CLINICIAN) -> User:
+    """A member of staff with an active staff record at the facility."""
+    user = UserFactory(role=role)
+    StaffRecordFactory(user=user, facility=facility, role=role)
+    return user

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -45,6 +47,15 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def demo_world(settings):
+    """The seed_demo world, committed, for the live server to serve."""
+    from django.core.management import call_command
+
+    settings.DEMO_PASSWORD = DEMO_PASSWORD
+    call_command("seed_demo")
 
 
 @pytest.fixture

@@ -1,29 +1,7 @@
 """Registrar registers a patient, the doctor finds them by a Cyrillic name, and the
 patient sees who opened their card."""
 
-import pytest
-from django.core.management import call_command
-
-PASSWORD = "demo-journey-password"
-
-
-@pytest.fixture
-def demo_world(settings):
-    settings.DEMO_PASSWORD = PASSWORD
-    call_command("seed_demo")
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=greeting]")
-
-
-def sign_out(page):
-    page.click("text=Chiqish")
-    page.wait_for_selector("#id_username")
+from tests.e2e.helpers import sign_in, sign_out
 
 
 def test_register_find_across_scripts_and_see_who_opened(page, live_server, demo_world,

@@ -7,7 +7,7 @@ from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.identifiers import is_valid_med_id
 from patients.models import BreakGlassGrant, PatientCard, Representation
-from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
 URL = "/api/v1/patients/"
@@ -27,12 +27,7 @@ def polyclinic(db):
 
 @pytest.fixture
 def staff(polyclinic):
-    def make(role):
-        user = UserFactory(role=role)
-        StaffRecordFactory(user=user, facility=polyclinic, role=role)
-        return user
-
-    return make
+    return lambda role: staff_at(polyclinic, role)
 
 
 def new_person(**extra):

@@ -3,7 +3,7 @@ import pytest
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.models import Allergy, Attachment, ChronicCondition
-from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
 URL = "/api/v1/patients/"
@@ -12,12 +12,6 @@ URL = "/api/v1/patients/"
 @pytest.fixture
 def polyclinic(db):
     return FacilityFactory()
-
-
-def staff_at(facility, role):
-    user = UserFactory(role=role)
-    StaffRecordFactory(user=user, facility=facility, role=role)
-    return user
 
 
 @pytest.mark.django_db

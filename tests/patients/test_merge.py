@@ -13,7 +13,7 @@ from patients.models import (
     PatientCard,
 )
 from patients.services import merge_cards, register_temporary_card
-from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
 URL = "/api/v1/patients/"
@@ -26,9 +26,7 @@ def hospital(db):
 
 @pytest.fixture
 def er_doctor(hospital):
-    user = UserFactory(role=Role.CLINICIAN)
-    StaffRecordFactory(user=user, facility=hospital, role=Role.CLINICIAN)
-    return user
+    return staff_at(hospital, Role.CLINICIAN)
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.models import Allergy, ChronicCondition, PatientCard
-from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
 
@@ -16,16 +16,12 @@ def polyclinic(db):
 
 @pytest.fixture
 def doctor(polyclinic):
-    user = UserFactory(role=Role.CLINICIAN)
-    StaffRecordFactory(user=user, facility=polyclinic, role=Role.CLINICIAN)
-    return user
+    return staff_at(polyclinic, Role.CLINICIAN)
 
 
 @pytest.fixture
 def registrar(polyclinic):
-    user = UserFactory(role=Role.REGISTRAR)
-    StaffRecordFactory(user=user, facility=polyclinic, role=Role.REGISTRAR)
-    return user
+    return staff_at(polyclinic, Role.REGISTRAR)
 
 
 @pytest.mark.django_db
