@@ -161,3 +161,33 @@ def test_parent_sees_the_childs_card_from_their_own_page(client):
     assert "Laylo" in page and "Sobiq" not in page
     assert client.get(f"/patients/{child.med_id}/").status_code == 200
     assert client.get(f"/patients/{expired.med_id}/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "whose", "expected"),
+    [
+        (Role.CLINICIAN, "attached", 200), (Role.CLINICIAN, "treated", 200),
+        (Role.CLINICIAN, "foreign", 403),
+        (Role.NURSE, "attached", 200), (Role.NURSE, "foreign", 403),
+        (Role.REGISTRAR, "attached", 200), (Role.REGISTRAR, "foreign", 403),
+        (Role.PATIENT, "own", 200), (Role.PATIENT, "foreign", 404),
+        (Role.PHARMACIST, "foreign", 404), (Role.LAB_TECHNICIAN, "foreign", 404),
+        (Role.ADMINISTRATOR, "foreign", 200),
+    ],
+)
+def test_card_page_scope_matrix(client, polyclinic, role, whose, expected):
+    user = staff_at(polyclinic, role) if role in (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR,
+                                                  Role.PHARMACIST, Role.LAB_TECHNICIAN) \
+        else UserFactory(role=role)
+    card = {
+        "attached": lambda: CardFactory(attached_facility=polyclinic),
+        # The family doctor treats the patient wherever the card is attached.
+        "treated": lambda: CardFactory(family_doctor=user),
+        "own": lambda: CardFactory(user=user),
+        "foreign": lambda: CardFactory(),
+    }[whose]()
+    client.force_login(user)
+    assert client.get(f"/patients/{card.med_id}/").status_code == expected
+    event = AuditEvent.objects.get(patient_med_id=card.med_id)
+    assert event.allowed == (expected == 200)
