@@ -50,7 +50,10 @@ class PatientCard(models.Model):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     middle_name = models.CharField(_("patronymic"), max_length=100, blank=True)
     # Script-folded "last first middle" (dmed.translit.search_key): what name search reads.
-    search_name = models.CharField(max_length=320, editable=False, default="")
+    # Only [a-z0-9 ] lives here, so the "C" collation loses nothing and lets a b-tree
+    # serve prefix searches (LIKE 'karimov aziz%'), which other collations cannot.
+    search_name = models.CharField(max_length=320, editable=False, default="",
+                                   db_collation="C")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
     pinfl = models.CharField(_("PINFL"), max_length=14, blank=True)
@@ -111,6 +114,8 @@ class PatientCard(models.Model):
         indexes = [
             models.Index(fields=["phone"], name="card_phone", condition=~Q(phone="")),
             models.Index(fields=["birth_date", "search_name"], name="card_birth_name"),
+            # Name order over every card: prefix search and keyset pages for administrators.
+            models.Index(fields=["search_name", "id"], name="card_name_order"),
             # Scope-filtered, keyset-paginated lists: one facility's cards by name.
             models.Index(fields=["attached_facility", "search_name", "id"],
                          name="card_facility_name"),

@@ -34,15 +34,21 @@ class Page:
     next_cursor: str | None
 
 
-def _encode_cursor(card: PatientCard) -> str:
-    raw = json.dumps([card.search_name, card.pk]).encode()
+# A cursor remembers how its first page matched, so later pages match the same way.
+PREFIX, SIMILAR = "p", "s"
+
+
+def _encode_cursor(mode: str, card: PatientCard) -> str:
+    raw = json.dumps([mode, card.search_name, card.pk]).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[str, int]:
+def _decode_cursor(cursor: str) -> tuple[str, str, int]:
     try:
-        name, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return str(name), int(pk)
+        mode, name, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if mode not in (PREFIX, SIMILAR):
+            raise ValueError(mode)
+        return mode, str(name), int(pk)
     except (ValueError, TypeError) as error:
         raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
 
@@ -58,9 +64,29 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-def _query_filter(query: str) -> Q:
-    """Turn what was typed into a filter: an identifier exactly, else a name."""
-    text = query.strip()
+@dataclass(frozen=True)
+class NameQuery:
+    """A name typed in search: matched by prefix first, by similarity when nothing starts so.
+
+    Prefix search ("karimov az" → "karimov aziz…") reads a b-tree range and stays fast at
+    tens of millions of cards; the trigram fallback forgives typos and other word orders
+    ("Aziz Karimov", "Karimof"), and is only paid for when the prefix finds nothing.
+    """
+
+    key: str
+
+    def prefix(self) -> Q:
+        return Q(search_name__startswith=self.key)
+
+    def similar(self) -> Q:
+        condition = Q()
+        for word in self.key.split():
+            condition &= Q(search_name__trigram_word_similar=word)
+        return condition
+
+
+def _identifier_filter(text: str) -> Q | None:
+    """What was typed as an identifier, matched exactly; None when it is not one."""
     compact = normalise_med_id(text)
     if is_valid_med_id(compact):
         return Q(med_id=compact)
@@ -74,15 +100,12 @@ def _query_filter(query: str) -> Q:
             return Q(phone=normalise_phone(text))
         except ValidationError:
             return Q(pk__in=[])
-    key = search_key(text)
-    if not key:
-        return Q(pk__in=[])
-    # Every word typed must appear (as a prefix) in the folded name, or be close to a word
-    # of it: "Karimov Az" and "Karimof Aziz" both find "Karimov Aziz".
-    condition = Q()
-    for word in key.split():
-        condition &= Q(search_name__contains=word) | Q(search_name__trigram_word_similar=word)
-    return condition
+    return None
+
+
+def _page(cards, limit: int) -> tuple[list, bool]:
+    rows = list(cards.order_by("search_name", "pk")[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
@@ -90,20 +113,33 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
     """Cards the user may open that match, by name order, keyset-paginated."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     cards = visible_cards(user).select_related("attached_facility")
-    if query.strip():
-        cards = cards.filter(_query_filter(query))
     if birth_date:
         cards = cards.filter(birth_date=birth_date)
     if sex:
         cards = cards.filter(sex=sex)
+    mode = PREFIX
     if cursor:
-        name, pk = _decode_cursor(cursor)
-        cards = cards.filter(Q(search_name__gt=name) | Q(search_name=name, pk__gt=pk))
-    rows = list(cards.order_by("search_name", "pk")[: limit + 1])
-    page, more = rows[:limit], len(rows) > limit
+        mode, after_name, after_pk = _decode_cursor(cursor)
+        cards = cards.filter(Q(search_name__gt=after_name)
+                             | Q(search_name=after_name, pk__gt=after_pk))
+    text = query.strip()
+    identifier = _identifier_filter(text) if text else None
+    name = NameQuery(search_key(text)) if text and identifier is None else None
+    if identifier is not None:
+        page, more = _page(cards.filter(identifier), limit)
+    elif name is None:
+        page, more = _page(cards, limit)
+    elif not name.key:
+        page, more = [], False
+    else:
+        page, more = _page(cards.filter(name.prefix() if mode == PREFIX else name.similar()),
+                           limit)
+        if not page and not cursor and mode == PREFIX:
+            mode = SIMILAR
+            page, more = _page(cards.filter(name.similar()), limit)
     record_audit_event(actor=user, action=AuditAction.LIST, object_type=CARD_OBJECT,
                        object_id=str(len(page)), reason=query[:200])
-    return Page(results=page, next_cursor=_encode_cursor(page[-1]) if more else None)
+    return Page(results=page, next_cursor=_encode_cursor(mode, page[-1]) if more else None)
 
 
 def represented_cards(user: User) -> list[PatientCard]:

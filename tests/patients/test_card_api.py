@@ -226,6 +226,15 @@ class TestSearch:
         body = self.search(api_client, staff(Role.CLINICIAN), search=typed)
         assert [r["med_id"] for r in body["results"]] == [card.med_id]
 
+    @pytest.mark.parametrize("typed", ["Aziz Karimov", "Karimof Aziz", "Азиз Каримов"])
+    def test_other_word_orders_and_typos_fall_back_to_similarity(self, api_client, staff,
+                                                                 polyclinic, typed):
+        card = CardFactory(last_name="Karimov", first_name="Aziz", middle_name="",
+                           attached_facility=polyclinic)
+        CardFactory(last_name="Yusupova", first_name="Malika", attached_facility=polyclinic)
+        body = self.search(api_client, staff(Role.CLINICIAN), search=typed)
+        assert [r["med_id"] for r in body["results"]] == [card.med_id]
+
     def test_search_by_identifiers(self, api_client, staff, polyclinic):
         pinfl = pinfl_for(datetime.date(1985, 3, 12), female=False)
         card = CardFactory(attached_facility=polyclinic, pinfl=pinfl, phone="+998901112233")
