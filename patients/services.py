@@ -112,6 +112,10 @@ def _insert_with_new_med_id(card: PatientCard) -> PatientCard:
                 card.save(force_insert=True)
             return card
         except IntegrityError as error:
+            # Two registrars saving the same person at once: the database keeps one.
+            if "card_pinfl_unique" in str(error):
+                raise ValidationError({"pinfl": [_("This PINFL was just registered on another "
+                                                   "card.")]}) from error
             if "med_id" not in str(error):
                 raise
     raise RuntimeError("could not draw a free MED-ID")
@@ -139,8 +143,13 @@ def register_card(*, actor: User, last_name: str, first_name: str, birth_date: d
                        attached_facility=attached_facility, family_doctor=family_doctor)
     card.search_name = search_key(card.full_name)
     _insert_with_new_med_id(card)
-    for document in cleaned_documents:
-        IdentityDocument.objects.create(card=card, **document)
+    try:
+        with transaction.atomic():
+            for document in cleaned_documents:
+                IdentityDocument.objects.create(card=card, **document)
+    except IntegrityError as error:
+        raise ValidationError({"documents": [_("This document was just registered on another "
+                                               "card.")]}) from error
     if attached_facility:
         Attachment.objects.create(card=card, facility=attached_facility,
                                   family_doctor=family_doctor, changed_by=actor,

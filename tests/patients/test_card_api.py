@@ -286,3 +286,38 @@ def test_patient_reads_who_opened_the_card(api_client, staff, polyclinic):
     assert (doctor.full_name, "clinician", polyclinic.code) in entries
     other = CardFactory()
     assert api_client.get(f"{URL}{other.med_id}/access-log/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_pinfl_keep_one_card():
+    """Both requests pass the Python check; the database's unique index decides."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    from clinics.services import load_administrative_divisions
+    from patients.services import register_card
+
+    # Transactional tests empty the tables, migration data included, after each other.
+    load_administrative_divisions()
+    registrar = staff_at(FacilityFactory(), Role.REGISTRAR)
+    pinfl = pinfl_for(datetime.date(1992, 7, 4), female=True)
+    barrier = Barrier(2)
+
+    def register(index):
+        try:
+            barrier.wait()
+            register_card(actor=registrar, last_name="Toshmatova", first_name=f"Nilufar{index}",
+                          birth_date=datetime.date(1992, 7, 4), sex="female", pinfl=pinfl,
+                          confirm_not_duplicate=True)
+            return "created"
+        except Exception as error:  # noqa: BLE001 — the outcome is what is compared
+            return type(error).__name__
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(register, range(2)))
+    assert outcomes == ["ValidationError", "created"]
+    assert PatientCard.objects.filter(pinfl=pinfl).count() == 1
