@@ -43,9 +43,10 @@ class CardSerializer(serializers.ModelSerializer):
         model = PatientCard
         fields = ["med_id", "status", "last_name", "first_name", "middle_name", "birth_date",
                   "sex", "pinfl", "phone", "region", "district", "street", "blood_group",
-                  "emergency_contact_name", "emergency_contact_phone", "attached_facility",
+                  "identification_notes", "emergency_contact_name", "emergency_contact_phone",
+                  "attached_facility",
                   "family_doctor", "documents", "confirm_not_duplicate"]
-        read_only_fields = ["med_id", "status"]
+        read_only_fields = ["med_id", "status", "identification_notes"]
         extra_kwargs = {"last_name": {"required": True, "allow_blank": False},
                         "first_name": {"required": True, "allow_blank": False},
                         "birth_date": {"required": True}, "sex": {"required": True},
@@ -231,4 +232,41 @@ class ChronicConditionView(APIView):
         condition = services.record_chronic_condition(actor=request.user, med_id=med_id,
                                                       **serializer.validated_data)
         return Response(ChronicConditionSerializer(condition).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class TemporaryCardSerializer(serializers.Serializer):
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True,
+                                  default="")
+    notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                  help_text=_("What identifies the person: clothes, marks…"))
+
+
+class TemporaryCardView(APIView):
+    """A card at once for an unidentified person, scoped to the registering facility."""
+
+    @extend_schema(request=TemporaryCardSerializer, responses={201: CardSerializer})
+    def post(self, request):
+        serializer = TemporaryCardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        card = services.register_temporary_card(actor=request.user, **serializer.validated_data)
+        return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
+
+
+class RepresentativeSerializer(serializers.Serializer):
+    representative = serializers.SlugRelatedField(slug_field="username",
+                                                  queryset=User.objects.all())
+    basis = serializers.CharField(max_length=200)
+    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RepresentativeView(APIView):
+    @extend_schema(request=RepresentativeSerializer, responses={201: RepresentativeSerializer})
+    def post(self, request, med_id):
+        serializer = RepresentativeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        representation = services.link_representative(actor=request.user, med_id=med_id,
+                                                      **serializer.validated_data)
+        return Response(RepresentativeSerializer(representation).data,
                         status=status.HTTP_201_CREATED)

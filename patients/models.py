@@ -65,6 +65,9 @@ class PatientCard(models.Model):
     street = models.CharField(_("street and house"), max_length=200, blank=True)
     blood_group = models.CharField(_("blood group"), max_length=3, choices=BloodGroup.choices,
                                    blank=True)
+    # For a temporary card: what will help identify the person (clothes, marks, where found).
+    identification_notes = models.CharField(_("identifying features"), max_length=300,
+                                            blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=200,
                                               blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=16,

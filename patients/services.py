@@ -185,7 +185,7 @@ def register_temporary_card(*, actor: User, sex: str = "", notes: str = "") -> P
     """An unidentified person (brought in unconscious): a card at once, scoped to here."""
     record = _require_facility_staff(actor)
     card = PatientCard(status=CardStatus.TEMPORARY, sex=sex, registered_at=record.facility,
-                       street=notes[:200])
+                       identification_notes=notes.strip()[:300])
     _insert_with_new_med_id(card)
     record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=CARD_OBJECT,
                        object_id=card.med_id, patient_med_id=card.med_id,
@@ -364,3 +364,29 @@ def record_chronic_condition(*, actor: User, med_id: str, icd10_code: str, text:
         condition.save()
         audit_card_write(actor, access)
     return condition
+
+
+def link_representative(*, actor: User, med_id: str, representative: User, basis: str,
+                        valid_from: date | None = None,
+                        valid_to: date | None = None) -> Representation:
+    """A parent or guardian gets to see a child's or ward's card from their own account."""
+    if actor.role not in (Role.REGISTRAR, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Registrars link representatives."))
+    errors = {}
+    if representative.role != Role.PATIENT:
+        errors["representative"] = [_("A representative signs in with a patient account.")]
+    if not basis.strip():
+        errors["basis"] = [_("State the basis: parent, guardianship decision, …")]
+    valid_from = valid_from or timezone.localdate()
+    if valid_to and valid_to < valid_from:
+        errors["valid_to"] = [_("The end comes before the start.")]
+    if errors:
+        raise ValidationError(errors)
+    access = authorise_card_write(actor, med_id)
+    with transaction.atomic():
+        representation, _created = Representation.objects.get_or_create(
+            representative=representative, card=access.card, valid_from=valid_from,
+            defaults={"basis": basis.strip(), "valid_to": valid_to},
+        )
+        audit_card_write(actor, access, reason=basis.strip())
+    return representation

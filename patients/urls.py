@@ -7,6 +7,7 @@ app_name = "patients"
 urlpatterns = [
     path("patients/", views.search, name="search"),
     path("patients/new/", views.register, name="register"),
+    path("patients/new/temporary/", views.register_temporary, name="register-temporary"),
     path("patients/<str:med_id>/", views.card, name="card"),
     path("patients/<str:med_id>/break-glass/", views.break_glass, name="break-glass"),
     path("patients/<str:med_id>/print/", views.print_card, name="print"),

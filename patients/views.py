@@ -56,6 +56,17 @@ def register(request):
     return render(request, "patients/register.html", {"form": form, "candidates": candidates})
 
 
+@login_required
+@require_POST
+def register_temporary(request):
+    """One press for an unidentified person brought in: the card exists at once."""
+    _staff_only(request.user)
+    card = services.register_temporary_card(actor=request.user)
+    messages.success(request, _("Temporary card %(med_id)s opened.")
+                     % {"med_id": format_med_id(card.med_id)})
+    return redirect("patients:card", med_id=card.med_id)
+
+
 def _attach_errors(form, error: ValidationError) -> None:
     for field, field_errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_errors)

@@ -102,3 +102,50 @@ def test_patch_corrects_identity_and_audits_inside_the_write(api_client, polycli
     assert bad.status_code == 400
     updates = AuditEvent.objects.filter(action=AuditAction.UPDATE, patient_med_id=card.med_id)
     assert updates.count() == 1
+
+
+@pytest.mark.django_db
+def test_temporary_card_at_once_scoped_to_the_registering_facility(api_client, client):
+    hospital = FacilityFactory(kind="hospital")
+    doctor = staff_at(hospital, Role.CLINICIAN)
+    api_client.force_authenticate(doctor)
+    response = api_client.post(f"{URL}temporary/", {"sex": "male", "notes": "Blue jacket"},
+                               format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "temporary" and body["attached_facility"] is None
+    assert body["identification_notes"] == "Blue jacket"
+    assert api_client.get(f"{URL}{body['med_id']}/").status_code == 200
+    elsewhere = staff_at(FacilityFactory(), Role.CLINICIAN)
+    api_client.force_authenticate(elsewhere)
+    assert api_client.get(f"{URL}{body['med_id']}/").status_code == 403
+
+    client.force_login(doctor)
+    page = client.post("/patients/new/temporary/")
+    assert page.status_code == 302
+    assert temporary_cards() == 2
+
+
+def temporary_cards() -> int:
+    from patients.models import CardStatus, PatientCard
+
+    return PatientCard.objects.filter(status=CardStatus.TEMPORARY).count()
+
+
+@pytest.mark.django_db
+def test_registrar_links_a_parent_who_then_sees_the_childs_card(api_client, polyclinic):
+    registrar = staff_at(polyclinic, Role.REGISTRAR)
+    parent = UserFactory(role=Role.PATIENT, username="ona")
+    child = CardFactory(attached_facility=polyclinic)
+    api_client.force_authenticate(registrar)
+    url = f"{URL}{child.med_id}/representatives/"
+    bad = api_client.post(url, {"representative": registrar.username, "basis": ""},
+                          format="json")
+    assert bad.status_code == 400 and "basis" in bad.json()["fields"]
+    wrong = api_client.post(url, {"representative": registrar.username, "basis": "mother"},
+                            format="json")
+    assert wrong.status_code == 400 and "representative" in wrong.json()["fields"]
+    ok = api_client.post(url, {"representative": "ona", "basis": "mother"}, format="json")
+    assert ok.status_code == 201
+    api_client.force_authenticate(parent)
+    assert api_client.get(f"{URL}{child.med_id}/").status_code == 200

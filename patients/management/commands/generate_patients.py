@@ -91,9 +91,9 @@ SHARE_WITH_BLOOD_GROUP = 0.35
 
 COLUMNS = (
     "med_id", "status", "last_name", "first_name", "middle_name", "search_name",
-    "birth_date", "sex", "pinfl", "phone", "street", "blood_group", "emergency_contact_name",
-    "emergency_contact_phone", "registered_at_id", "attached_facility_id", "region_id",
-    "district_id", "created_at", "updated_at",
+    "birth_date", "sex", "pinfl", "phone", "street", "blood_group", "identification_notes",
+    "emergency_contact_name", "emergency_contact_phone", "registered_at_id",
+    "attached_facility_id", "region_id", "district_id", "created_at", "updated_at",
 )
 STAGING = "generate_patients_staging"
 _COLUMN_LIST = ", ".join(COLUMNS)
@@ -212,7 +212,7 @@ class CardMaker:
             self.street() if rng.random() < SHARE_WITH_STREET else "",
             (rng.choices(BLOOD_GROUPS, cum_weights=self.blood_cum_weights)[0]
              if rng.random() < SHARE_WITH_BLOOD_GROUP else ""),
-            "", "",
+            "", "", "",
             place.facility_id, place.facility_id, place.region_id, place.district_id,
             now, now,
         )
