@@ -121,7 +121,6 @@ def _insert_with_new_med_id(card: PatientCard) -> PatientCard:
     raise RuntimeError("could not draw a free MED-ID")
 
 
-@transaction.atomic
 def register_card(*, actor: User, last_name: str, first_name: str, birth_date: date, sex: str,
                   middle_name: str = "", documents: list[dict] | None = None,
                   attached_facility=None, family_doctor: User | None = None,
@@ -136,26 +135,33 @@ def register_card(*, actor: User, last_name: str, first_name: str, birth_date: d
         candidates = possible_duplicates(last_name=last_name, first_name=first_name,
                                          birth_date=birth_date)
         if candidates:
+            # Candidates are shown whatever the registrar's scope: that read is audited,
+            # outside the registration's transaction, which does not happen.
+            for candidate in candidates:
+                record_audit_event(actor=actor, action=AuditAction.LIST,
+                                   object_type="patients.duplicate_candidate",
+                                   object_id=candidate.med_id, patient_med_id=candidate.med_id)
             raise PossibleDuplicate(candidates)
     if attached_facility is None and record.facility.kind == FacilityKind.POLYCLINIC:
         attached_facility = record.facility
-    card = PatientCard(**fields, registered_at=record.facility,
-                       attached_facility=attached_facility, family_doctor=family_doctor)
-    card.search_name = search_key(card.full_name)
-    _insert_with_new_med_id(card)
-    try:
-        with transaction.atomic():
-            for document in cleaned_documents:
-                IdentityDocument.objects.create(card=card, **document)
-    except IntegrityError as error:
-        raise ValidationError({"documents": [_("This document was just registered on another "
-                                               "card.")]}) from error
-    if attached_facility:
-        Attachment.objects.create(card=card, facility=attached_facility,
-                                  family_doctor=family_doctor, changed_by=actor,
-                                  reason=_("Registered"))
-    record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=CARD_OBJECT,
-                       object_id=card.med_id, patient_med_id=card.med_id)
+    with transaction.atomic():
+        card = PatientCard(**fields, registered_at=record.facility,
+                           attached_facility=attached_facility, family_doctor=family_doctor)
+        card.search_name = search_key(card.full_name)
+        _insert_with_new_med_id(card)
+        try:
+            with transaction.atomic():
+                for document in cleaned_documents:
+                    IdentityDocument.objects.create(card=card, **document)
+        except IntegrityError as error:
+            raise ValidationError({"documents": [_("This document was just registered on "
+                                                   "another card.")]}) from error
+        if attached_facility:
+            Attachment.objects.create(card=card, facility=attached_facility,
+                                      family_doctor=family_doctor, changed_by=actor,
+                                      reason=_("Registered"))
+        record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=CARD_OBJECT,
+                           object_id=card.med_id, patient_med_id=card.med_id)
     return card
 
 

@@ -95,6 +95,8 @@ class TestRegistration:
         response = api_client.post(URL, new_person(), format="json")
         assert response.status_code == 400
         assert existing.med_id in response.json()["fields"]["non_field_errors"][0]
+        shown = AuditEvent.objects.get(object_type="patients.duplicate_candidate")
+        assert shown.patient_med_id == existing.med_id
         confirmed = api_client.post(URL, new_person(confirm_not_duplicate=True), format="json")
         assert confirmed.status_code == 201
         assert PatientCard.objects.count() == 2
