@@ -1,5 +1,7 @@
 """The card API (stable: integrators build on it). Thin: services and selectors decide."""
 
+from functools import partial
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -12,6 +14,15 @@ from patients import selectors, services
 from patients.access import card_for
 from patients.identifiers import DocumentKind
 from patients.models import Allergy, ChronicCondition, PatientCard, Sex
+
+
+def run_service(request, *, accepts, call, answer, created: bool = True) -> Response:
+    """Validate the body with `accepts`, hand it to the service, answer with `answer`."""
+    body = accepts(data=request.data)
+    body.is_valid(raise_exception=True)
+    result = call(actor=request.user, **body.validated_data)
+    return Response(answer(result).data,
+                    status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -95,10 +106,8 @@ class CardListView(APIView):
 
     @extend_schema(request=CardSerializer, responses={201: CardSerializer})
     def post(self, request):
-        serializer = CardSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        card = services.register_card(actor=request.user, **serializer.validated_data)
-        return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=CardSerializer, call=services.register_card,
+                           answer=CardSerializer)
 
 
 class SearchSerializer(serializers.Serializer):
@@ -157,11 +166,9 @@ class BreakGlassGrantSerializer(serializers.Serializer):
 class BreakGlassView(APIView):
     @extend_schema(request=BreakGlassSerializer, responses={201: BreakGlassGrantSerializer})
     def post(self, request, med_id):
-        serializer = BreakGlassSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        grant = services.break_the_glass(actor=request.user, med_id=med_id,
-                                         reason=serializer.validated_data["reason"])
-        return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=BreakGlassSerializer,
+                           call=partial(services.break_the_glass, med_id=med_id),
+                           answer=BreakGlassGrantSerializer)
 
 
 class MergeSerializer(serializers.Serializer):
@@ -173,11 +180,11 @@ class MergeView(APIView):
 
     @extend_schema(request=MergeSerializer, responses=CardSerializer)
     def post(self, request, med_id):
-        serializer = MergeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        card = services.merge_cards(actor=request.user, source_med_id=med_id,
-                                    target_med_id=serializer.validated_data["into"])
-        return Response(CardSerializer(card).data)
+        def merge(*, actor, into):
+            return services.merge_cards(actor=actor, source_med_id=med_id, target_med_id=into)
+
+        return run_service(request, accepts=MergeSerializer, call=merge, answer=CardSerializer,
+                           created=False)
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -193,11 +200,9 @@ class AttachmentView(APIView):
 
     @extend_schema(request=AttachmentSerializer, responses=CardSerializer)
     def post(self, request, med_id):
-        serializer = AttachmentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attachment = services.change_attachment(actor=request.user, med_id=med_id,
-                                                **serializer.validated_data)
-        return Response(CardSerializer(attachment.card).data, status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=AttachmentSerializer,
+                           call=partial(services.change_attachment, med_id=med_id),
+                           answer=lambda attachment: CardSerializer(attachment.card))
 
 
 class AllergySerializer(serializers.ModelSerializer):
@@ -216,23 +221,18 @@ class ChronicConditionSerializer(serializers.ModelSerializer):
 class AllergyView(APIView):
     @extend_schema(request=AllergySerializer, responses={201: AllergySerializer})
     def post(self, request, med_id):
-        serializer = AllergySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        allergy = services.record_allergy(actor=request.user, med_id=med_id,
-                                          **serializer.validated_data)
-        return Response(AllergySerializer(allergy).data, status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=AllergySerializer,
+                           call=partial(services.record_allergy, med_id=med_id),
+                           answer=AllergySerializer)
 
 
 class ChronicConditionView(APIView):
     @extend_schema(request=ChronicConditionSerializer,
                    responses={201: ChronicConditionSerializer})
     def post(self, request, med_id):
-        serializer = ChronicConditionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        condition = services.record_chronic_condition(actor=request.user, med_id=med_id,
-                                                      **serializer.validated_data)
-        return Response(ChronicConditionSerializer(condition).data,
-                        status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=ChronicConditionSerializer,
+                           call=partial(services.record_chronic_condition, med_id=med_id),
+                           answer=ChronicConditionSerializer)
 
 
 class TemporaryCardSerializer(serializers.Serializer):
@@ -247,10 +247,8 @@ class TemporaryCardView(APIView):
 
     @extend_schema(request=TemporaryCardSerializer, responses={201: CardSerializer})
     def post(self, request):
-        serializer = TemporaryCardSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        card = services.register_temporary_card(actor=request.user, **serializer.validated_data)
-        return Response(CardSerializer(card).data, status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=TemporaryCardSerializer,
+                           call=services.register_temporary_card, answer=CardSerializer)
 
 
 class RepresentativeSerializer(serializers.Serializer):
@@ -264,9 +262,6 @@ class RepresentativeSerializer(serializers.Serializer):
 class RepresentativeView(APIView):
     @extend_schema(request=RepresentativeSerializer, responses={201: RepresentativeSerializer})
     def post(self, request, med_id):
-        serializer = RepresentativeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        representation = services.link_representative(actor=request.user, med_id=med_id,
-                                                      **serializer.validated_data)
-        return Response(RepresentativeSerializer(representation).data,
-                        status=status.HTTP_201_CREATED)
+        return run_service(request, accepts=RepresentativeSerializer,
+                           call=partial(services.link_representative, med_id=med_id),
+                           answer=RepresentativeSerializer)
