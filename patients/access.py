@@ -7,7 +7,9 @@ endpoint that shows a card, or anything under it, starts from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, replace
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -52,33 +54,58 @@ def _break_glass_cards(user: User):
     )
 
 
-def regular_scope(user: User) -> Q | None:
-    """Cards the user sees without breaking the glass; None means every card."""
+@dataclass(frozen=True)
+class Scope:
+    """The cards a user reaches: field matches (all fields of one must hold) or card sets.
+
+    Written once, read two ways: lists filter by `as_q()`; a single loaded card is checked
+    by `contains()`, in Python for the matches, so opening a card costs no scope query.
+    """
+
+    everything: bool = False
+    matches: tuple[dict, ...] = ()
+    card_sets: tuple = ()  # querysets of `card_id` values
+
+    def as_q(self) -> Q | None:
+        if self.everything:
+            return None
+        terms = [Q(**match) for match in self.matches]
+        terms += [Q(pk__in=card_ids) for card_ids in self.card_sets]
+        return reduce(operator.or_, terms) if terms else Q(pk__in=[])
+
+    def contains(self, card: PatientCard) -> bool:
+        if self.everything or any(
+            all(getattr(card, field) == value for field, value in match.items())
+            for match in self.matches
+        ):
+            return True
+        return any(card_ids.filter(card_id=card.pk).exists() for card_ids in self.card_sets)
+
+
+def regular_scope(user: User) -> Scope:
+    """Cards the user sees without breaking the glass."""
     if user.role == Role.ADMINISTRATOR:
-        return None
+        return Scope(everything=True)
     if user.role == Role.PATIENT:
-        return Q(user=user) | Q(pk__in=_represented_cards(user))
-    if user.role in FACILITY_ROLES:
-        record = acting_staff_record(user)
-        if record is None:
-            return Q(pk__in=[])
-        return (
-            Q(attached_facility_id=record.facility_id)
-            | Q(family_doctor=user)
-            | Q(status=CardStatus.TEMPORARY, registered_at_id=record.facility_id)
-        )
-    return Q(pk__in=[])
+        return Scope(matches=({"user_id": user.pk},), card_sets=(_represented_cards(user),))
+    record = acting_staff_record(user) if user.role in FACILITY_ROLES else None
+    if record is None:
+        return Scope()
+    return Scope(matches=(
+        {"attached_facility_id": record.facility_id},
+        {"family_doctor_id": user.pk},
+        {"status": CardStatus.TEMPORARY, "registered_at_id": record.facility_id},
+    ))
 
 
 def visible_cards(user: User):
     """Every card the user may open now, break-the-glass grants included."""
     cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
     scope = regular_scope(user)
-    if scope is None:
-        return cards
     if user.role in CARING_ROLES:
-        scope |= Q(pk__in=_break_glass_cards(user))
-    return cards.filter(scope)
+        scope = replace(scope, card_sets=(*scope.card_sets, _break_glass_cards(user)))
+    condition = scope.as_q()
+    return cards if condition is None else cards.filter(condition)
 
 
 @dataclass(frozen=True)
@@ -91,22 +118,20 @@ def _resolve(med_id: str) -> PatientCard:
     med_id = normalise_med_id(med_id)
     if not is_valid_med_id(med_id):
         raise Http404
-    card = (PatientCard.objects.select_related("attached_facility", "family_doctor",
-                                               "region", "district", "merged_into")
-            .filter(med_id=med_id).first())
-    if card is None:
-        raise Http404
-    # A merged card answers for the card it was merged into: old printouts keep working.
-    while card.merged_into_id:
-        card = PatientCard.objects.select_related(
-            "attached_facility", "family_doctor", "region", "district", "merged_into"
-        ).get(pk=card.merged_into_id)
+    cards = PatientCard.objects.select_related("attached_facility", "family_doctor",
+                                               "region", "district")
+    try:
+        card = cards.get(med_id=med_id)
+        # A merged card answers for the card it was merged into: old printouts keep working.
+        while card.merged_into_id:
+            card = cards.get(pk=card.merged_into_id)
+    except PatientCard.DoesNotExist as missing:
+        raise Http404 from missing
     return card
 
 
 def check_card_access(user: User, card: PatientCard) -> CardAccess:
-    scope = regular_scope(user)
-    if scope is None or PatientCard.objects.filter(scope, pk=card.pk).exists():
+    if regular_scope(user).contains(card):
         return CardAccess(card, break_glass=False)
     if user.role in CARING_ROLES and BreakGlassGrant.objects.filter(
         user=user, card=card, expires_at__gt=timezone.now()

@@ -46,7 +46,7 @@ class CardSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(max_length=32, required=False,
                                                     allow_blank=True)
-    documents = DocumentSerializer(many=True, required=False)
+    documents = DocumentSerializer(many=True, required=False, write_only=True)
     confirm_not_duplicate = serializers.BooleanField(write_only=True, required=False,
                                                      default=False)
 
