@@ -40,7 +40,8 @@ class CardAccessDenied(PermissionDenied):
         self.can_break_glass = can_break_glass
 
 
-def _represented_cards(user: User):
+def represented_card_ids(user: User):
+    """Cards a representative may open now: the validity period is checked here only."""
     today = timezone.localdate()
     return Representation.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=today),
@@ -87,7 +88,7 @@ def regular_scope(user: User) -> Scope:
     if user.role == Role.ADMINISTRATOR:
         return Scope(everything=True)
     if user.role == Role.PATIENT:
-        return Scope(matches=({"user_id": user.pk},), card_sets=(_represented_cards(user),))
+        return Scope(matches=({"user_id": user.pk},), card_sets=(represented_card_ids(user),))
     record = acting_staff_record(user) if user.role in FACILITY_ROLES else None
     if record is None:
         return Scope()
@@ -133,9 +134,7 @@ def _resolve(med_id: str) -> PatientCard:
 def check_card_access(user: User, card: PatientCard) -> CardAccess:
     if regular_scope(user).contains(card):
         return CardAccess(card, break_glass=False)
-    if user.role in CARING_ROLES and BreakGlassGrant.objects.filter(
-        user=user, card=card, expires_at__gt=timezone.now()
-    ).exists():
+    if user.role in CARING_ROLES and _break_glass_cards(user).filter(card_id=card.pk).exists():
         return CardAccess(card, break_glass=True)
     if user.role in FACILITY_ROLES:
         raise CardAccessDenied(can_break_glass=user.role in CARING_ROLES)

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Facility
@@ -18,7 +17,7 @@ from dmed.audit import record_audit_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import CARD_OBJECT, card_for, visible_cards
+from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
 from patients.models import PatientCard
 
@@ -144,13 +143,8 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
 
 def represented_cards(user: User) -> list[PatientCard]:
     """The children and wards a patient represents, whose cards they open as their own."""
-    today = timezone.localdate()
-    return list(
-        PatientCard.objects.filter(
-            Q(representatives__valid_to__isnull=True) | Q(representatives__valid_to__gte=today),
-            representatives__representative=user, representatives__valid_from__lte=today,
-        ).exclude(status="merged").order_by("birth_date", "pk").distinct()
-    )
+    return list(PatientCard.objects.filter(pk__in=represented_card_ids(user))
+                .exclude(status="merged").order_by("birth_date", "pk"))
 
 
 def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,
