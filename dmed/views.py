@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -56,5 +57,7 @@ def bad_request(request, exception=None):
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this when a username and address have failed too often."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return _error(request, 429, "registration/locked_out.html",
-                  _("Too many failed sign-in attempts. Try again in 15 minutes."), "locked_out")
+                  _("Too many failed sign-in attempts. Try again in %(minutes)s minutes.")
+                  % {"minutes": minutes}, "locked_out")
