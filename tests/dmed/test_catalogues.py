@@ -1,4 +1,7 @@
-"""Every user-facing string exists, translated, in each language's compiled catalogue."""
+"""Every user-facing string exists, translated, in each language's compiled catalogue.
+
+The project catalogue is `locale/`; apps may keep their own in `<app>/locale/`.
+"""
 
 import shutil
 import subprocess
@@ -9,56 +12,75 @@ import polib
 import pytest
 
 from dmed.translit import latin_to_cyrillic
+from scripts.messages import IGNORED, catalogue_roots
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ["uz", "uz_Cyrl", "ru"]
 SOURCES = ["dmed", "clinics", "patients", "prescriptions", "queues", "templates", "manage.py"]
+ROOTS = [root.relative_to(ROOT) for root in catalogue_roots()]
 
 
-def catalogue(locale: str) -> polib.POFile:
-    return polib.pofile(str(ROOT / "locale" / locale / "LC_MESSAGES" / "django.po"))
+def catalogue(locale_root: Path, locale: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / locale_root / locale / "LC_MESSAGES" / "django.po"))
 
 
+@pytest.mark.parametrize("locale_root", ROOTS, ids=str)
 @pytest.mark.parametrize("locale", TRANSLATED)
-def test_catalogue_is_fully_translated(locale):
-    po = catalogue(locale)
+def test_catalogue_is_fully_translated(locale_root, locale):
+    po = catalogue(locale_root, locale)
     assert not [e.msgid for e in po.untranslated_entries()]
     assert not [e.msgid for e in po.fuzzy_entries()]
 
 
+@pytest.mark.parametrize("locale_root", ROOTS, ids=str)
 @pytest.mark.parametrize("locale", [*TRANSLATED, "en"])
-def test_compiled_catalogue_matches_its_source(locale):
-    folder = ROOT / "locale" / locale / "LC_MESSAGES"
+def test_compiled_catalogue_matches_its_source(locale_root, locale):
+    folder = ROOT / locale_root / locale / "LC_MESSAGES"
     compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(folder / "django.mo"))}
     source = {(e.msgctxt, e.msgid): e.msgstr
-              for e in catalogue(locale).translated_entries() if not e.obsolete}
+              for e in catalogue(locale_root, locale).translated_entries() if not e.obsolete}
     assert compiled == source
 
 
-def test_cyrillic_catalogue_is_the_transliterated_latin_one():
-    latin = {e.msgid: e.msgstr for e in catalogue("uz")}
-    cyrillic = {e.msgid: e.msgstr for e in catalogue("uz_Cyrl")}
+@pytest.mark.parametrize("locale_root", ROOTS, ids=str)
+def test_cyrillic_catalogue_is_the_transliterated_latin_one(locale_root):
+    latin = {e.msgid: e.msgstr for e in catalogue(locale_root, "uz")}
+    cyrillic = {e.msgid: e.msgstr for e in catalogue(locale_root, "uz_Cyrl")}
     assert cyrillic == {msgid: latin_to_cyrillic(text) for msgid, text in latin.items()}
 
 
+def test_sources_list_every_app_with_strings():
+    apps = {p.parent.name for p in ROOT.glob("*/apps.py")}
+    assert apps <= set(SOURCES)
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
-def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
-    """Run makemessages on a copy of the sources and compare with the committed catalogue."""
+def test_every_string_in_the_code_is_in_its_catalogue(tmp_path):
+    """Run makemessages on a copy of the sources and compare with the committed catalogues."""
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+                            ignore=shutil.ignore_patterns("__pycache__", "migrations", "locale"))
         else:
             shutil.copy(source, tmp_path / name)
-    (tmp_path / "locale").mkdir()
+    for locale_root in ROOTS:
+        (tmp_path / locale_root).mkdir()
+    command = [sys.executable, "-m", "django", "makemessages", "-l", "uz", "--no-location",
+               "--no-obsolete"]
+    for pattern in IGNORED:
+        command += ["-i", pattern]
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "uz", "--no-location",
-         "--no-obsolete"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=120,
+        command, cwd=tmp_path, check=True, capture_output=True, timeout=120,
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "dmed.settings",
              "DJANGO_DEBUG": "1", "PYTHONPATH": f"{tmp_path}:{':'.join(sys.path)}"},
     )
-    extracted = {e.msgid for e in polib.pofile(str(tmp_path / "locale/uz/LC_MESSAGES/django.po"))}
-    committed = {e.msgid for e in catalogue("uz") if not e.obsolete}
-    assert sorted(extracted - committed) == []
+    missing = {}
+    for locale_root in ROOTS:
+        extracted_po = tmp_path / locale_root / "uz/LC_MESSAGES/django.po"
+        extracted = {e.msgid for e in polib.pofile(str(extracted_po))} if extracted_po.exists() \
+            else set()
+        committed = {e.msgid for e in catalogue(locale_root, "uz") if not e.obsolete}
+        if extracted - committed:
+            missing[str(locale_root)] = sorted(extracted - committed)
+    assert missing == {}
