@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from outbox.selectors import outbox_lag
+
 
 @never_cache
 def healthz(request):
@@ -30,9 +32,20 @@ def _broker_answers() -> str | None:
     return None
 
 
+def _outbox_keeps_up() -> str | None:
+    try:
+        lag = outbox_lag().total_seconds()
+    except Exception as exc:  # noqa: BLE001 — the database check reports the cause
+        return f"{type(exc).__name__}: {exc}"
+    if lag > settings.OUTBOX_LAG_ALERT_SECONDS:
+        return f"outbox lag {lag:.0f} s over {settings.OUTBOX_LAG_ALERT_SECONDS} s"
+    return None
+
+
 @never_cache
 def readyz(request):
-    checks = {"database": _database_answers(), "broker": _broker_answers()}
+    checks = {"database": _database_answers(), "broker": _broker_answers(),
+              "outbox": _outbox_keeps_up()}
     down = {name: error for name, error in checks.items() if error}
     body = {
         "status": "unavailable" if down else "ok",

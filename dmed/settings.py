@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "dmed.apps.DmedConfig",
+    "outbox.apps.OutboxConfig",
     "clinics.apps.ClinicsConfig",
     "patients.apps.PatientsConfig",
     "prescriptions.apps.PrescriptionsConfig",
@@ -198,7 +199,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The outbox relay: every second, so an event waits about a second. A tick that could
+    # not run (workers busy or down) expires instead of piling up behind the next ones.
+    "outbox-relay": {"task": "outbox.relay", "schedule": 1.0, "options": {"expires": 5}},
+}
+
+# The event outbox (outbox/): retries with exponential backoff and jitter, then a dead
+# letter; a dispatched delivery not done after OUTBOX_REDISPATCH_SECONDS (its task lost
+# with Redis or its worker) is handed out again; /readyz fails above OUTBOX_LAG_ALERT_SECONDS.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=300)
+OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=120)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

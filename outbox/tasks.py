@@ -1,0 +1,16 @@
+"""Celery tasks: thin wrappers around outbox.services."""
+
+from celery import shared_task
+
+from outbox import services
+
+
+@shared_task(name="outbox.relay", ignore_result=True)
+def relay():
+    services.relay()
+
+
+@shared_task(name="outbox.deliver", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def deliver(delivery_id: int) -> str:
+    return services.handle_delivery(delivery_id)
