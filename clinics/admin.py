@@ -51,3 +51,7 @@ class StaffRecordAdmin(admin.ModelAdmin):
                      "facility__name", "argos_id", "licence_number")
     list_select_related = ("user", "facility")
     autocomplete_fields = ("user", "facility", "department")
+
+
+# Topics with their own package register their admin pages with this app here.
+import clinics.labs.admin  # noqa: E402, F401

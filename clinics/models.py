@@ -241,3 +241,7 @@ class StaffRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}, {self.facility.name}"
+
+
+# Topics with their own package register their models with this app here.
+from clinics.labs.models import *  # noqa: E402, F401, F403

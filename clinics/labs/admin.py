@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest, ReferenceRange
+
+
+class ReferenceRangeInline(admin.TabularInline):
+    model = ReferenceRange
+    extra = 0
+
+
+@admin.register(LabTest)
+class LabTestAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_uz", "name_ru", "specimen", "unit", "loinc", "is_active")
+    list_filter = ("specimen", "is_active")
+    search_fields = ("code", "loinc", "name_uz", "name_ru", "name_en")
+    inlines = [ReferenceRangeInline]
+
+
+class LabOrderItemInline(admin.TabularInline):
+    model = LabOrderItem
+    extra = 0
+    readonly_fields = ("test",)
+    can_delete = False
+
+
+@admin.register(LabOrder)
+class LabOrderAdmin(admin.ModelAdmin):
+    """Read-only: orders are placed and worked through the portal, never edited here."""
+
+    list_display = ("public_id", "card", "laboratory", "priority", "ordered_at", "completed_at")
+    list_filter = ("priority", "laboratory")
+    search_fields = ("public_id", "card__med_id")
+    list_select_related = ("card", "laboratory")
+    inlines = [LabOrderItemInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LabResult)
+class LabResultAdmin(LabOrderAdmin):
+    list_display = ("public_id", "card", "test", "version", "value", "unit", "flag",
+                    "released_at")
+    list_filter = ("flag", "test")
+    list_select_related = ("card", "test")
+    inlines = []
