@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from dmed.roles import Role
 from dmed.translit import search_key
@@ -82,7 +83,7 @@ def test_commands_export_and_import(tmp_path):
     assert "0 created" in out.getvalue()
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "X,Y,,tablet,1 mg,yes,none,no,yes\n")
-    with pytest.raises(CommandError, match="Line 2"):
+    with translation.override("en"), pytest.raises(CommandError, match="Line 2"):
         call_command("import_drugs", str(bad))
     stdout = io.StringIO()
     call_command("export_drugs", stdout=stdout)
@@ -106,7 +107,8 @@ def test_admin_searches_imports_and_exports(client, make_user):
 
     bad = io.BytesIO((HEADER + "X,Y,,tablet,1 mg,yes,none,no,yes\n").encode())
     bad.name = "bad.csv"
-    answer = client.post(reverse("admin:prescriptions_drug_import"), {"file": bad})
+    answer = client.post(reverse("admin:prescriptions_drug_import"), {"file": bad},
+                         HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 200 and "Line 2" in answer.content.decode()
 
     export = client.get(reverse("admin:prescriptions_drug_export"))
