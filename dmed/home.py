@@ -40,12 +40,15 @@ GREETINGS = {
     Role.ADMINISTRATOR: _("Registries, users, roles and the audit trail."),
 }
 
+# Apps' own tiles, imported after EntryPoint exists (they build on it).
+from notifications.entry_points import NOTIFICATION_SETTINGS  # noqa: E402
+
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.CLINICIAN: [FIND_PATIENT, REGISTER_CARD, API_DOCS, ACCOUNT],
     Role.NURSE: [FIND_PATIENT, ACCOUNT],
     Role.REGISTRAR: [FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [API_DOCS, ACCOUNT],
     Role.PHARMACIST: [API_DOCS, ACCOUNT],
-    Role.PATIENT: [MY_CARD, MY_ACCESS_LOG, ACCOUNT],
+    Role.PATIENT: [MY_CARD, MY_ACCESS_LOG, NOTIFICATION_SETTINGS, ACCOUNT],
     Role.ADMINISTRATOR: [ADMIN, FIND_PATIENT, API_DOCS, ACCOUNT],
 }

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "dmed.apps.DmedConfig",
     "outbox.apps.OutboxConfig",
+    "notifications.apps.NotificationsConfig",
     "clinics.apps.ClinicsConfig",
     "patients.apps.PatientsConfig",
     "prescriptions.apps.PrescriptionsConfig",
@@ -213,6 +214,22 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=300)
 OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=120)
+
+# Notifications (notifications/). A channel without its settings is off in production; in
+# debug it writes to files under NOTIFY_FILE_DIR, so nothing leaves a developer's machine.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="DMED")
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_BOT_USERNAME = env.str("TELEGRAM_BOT_USERNAME", default="")
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
+# The secret given to setWebhook; Telegram echoes it in X-Telegram-Bot-Api-Secret-Token.
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=5.0)
+# Local hours "start,end": non-urgent messages wait from 22:00 to 07:00.
+NOTIFY_QUIET_HOURS = tuple(env.list("NOTIFY_QUIET_HOURS", cast=int, default=[22, 7]))
+NOTIFY_RATE_LIMIT_PER_HOUR = env.int("NOTIFY_RATE_LIMIT_PER_HOUR", default=10)
+NOTIFY_FILE_DIR = env.str("NOTIFY_FILE_DIR", default=str(BASE_DIR / "var" / "messages"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,8 +5,10 @@ A consumer names the event kinds it takes, how an event splits into targets (one
 delivery per recipient or pharmacy, so none is handled twice for the same one), and
 how one target is handled. `handle` runs inside the delivery's transaction with the
 delivery row locked: its writes commit only with the delivery's "done". It raises
-`Defer` to wait (quiet hours, rate limits) without spending an attempt; any other
-exception is a failed attempt, retried with backoff.
+`Defer` to wait (quiet hours, rate limits) without spending an attempt, and `Failed`
+for a failed attempt whose record (a delivery log, a provider's answer) must be kept;
+both keep the consumer's writes. Any other exception is a failed attempt whose writes
+are undone. Failed attempts are retried with backoff.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ class Defer(Exception):  # noqa: N818 — a request to wait, not an error
         super().__init__(reason)
         self.until = until
         self.reason = reason
+
+
+class Failed(Exception):  # noqa: N818 — an outcome the consumer has recorded
+    """This attempt failed; keep what the consumer wrote about it and retry later."""
 
 
 def _one_target(event) -> Iterable[str]:

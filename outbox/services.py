@@ -19,7 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from outbox.models import Delivery, DeliveryStatus, Event
-from outbox.registry import Defer, consumer_named, consumers_for
+from outbox.registry import Defer, Failed, consumer_named, consumers_for
 
 log = logging.getLogger(__name__)
 
@@ -137,19 +137,25 @@ def handle_delivery(delivery_id: int) -> str:
         if consumer is None:
             _finish(delivery, DeliveryStatus.DEAD, error=f"no consumer {delivery.consumer!r}")
             return "dead"
+        outcome = None
         try:
             with transaction.atomic():  # the consumer's writes are undone if it fails
-                consumer.handle(delivery.event, delivery.target)
-        except Defer as wait:
+                try:
+                    consumer.handle(delivery.event, delivery.target)
+                except (Defer, Failed) as recorded:  # ends the savepoint, writes kept
+                    outcome = recorded
+        except Exception as exc:  # noqa: BLE001 — any failure is a failed attempt
+            outcome = exc
+        if isinstance(outcome, Defer):
             delivery.attempts -= 1  # waiting is not a failed attempt
-            delivery.next_attempt_at = wait.until
+            delivery.next_attempt_at = outcome.until
             delivery.dispatched_at = None
-            delivery.last_error = wait.reason
+            delivery.last_error = outcome.reason
             delivery.save(update_fields=["attempts", "next_attempt_at", "dispatched_at",
                                          "last_error"])
             return "deferred"
-        except Exception as exc:  # noqa: BLE001 — any failure is a failed attempt
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+        if outcome is not None:
+            error = f"{type(outcome).__name__}: {outcome}"[:2000]
             if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 _finish(delivery, DeliveryStatus.DEAD, error=error)
                 log.error("delivery %s dead after %d attempts: %s", delivery.pk,

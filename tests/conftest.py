@@ -86,3 +86,30 @@ def celery_on_own_broker(own_broker, settings):
     point_at(url)
     yield process, url
     point_at(previous)
+
+
+@pytest.fixture
+def local_server():
+    """A real HTTP server on a free local port that records requests (tests/http_server.py)."""
+    from tests.http_server import serve
+
+    server, state = serve()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """Start real Celery workers (tests/worker.py); all are stopped after the test."""
+    from tests.worker import Worker
+
+    workers = []
+
+    def start(broker_url, **env):
+        workers.append(Worker(broker_url, tmp_path / f"worker{len(workers)}.log", **env))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from notifications.models import Message, Preference
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The delivery log: read-only."""
+
+    list_display = ["created_at", "kind", "recipient", "language", "status", "channel",
+                    "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind", "urgent"]
+    list_select_related = ["recipient"]
+    search_fields = ["=uuid", "recipient__username"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "telegram", "sms", "email", "telegram_linked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    readonly_fields = ["telegram_chat_id", "telegram_linked_at"]

@@ -1,0 +1,45 @@
+"""Reads for notifications: who an event reaches, and a person's own settings and log."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from dmed.models import User
+from notifications.models import FALLBACK_ORDER, Message, Preference
+
+
+def recipients_of(payload: dict) -> list[int]:
+    """The accounts an event about a card reaches: the patient's own, when they have one."""
+    med_id = payload.get("med_id")
+    if not med_id:
+        return []
+    return list(User.objects.filter(patient_card__med_id=med_id, is_active=True)
+                .values_list("pk", flat=True))
+
+
+def preference_of(user: User) -> Preference:
+    """A person's channels; everything chosen until they say otherwise (not saved)."""
+    return Preference.objects.filter(user=user).first() or Preference(user=user)
+
+
+def reachable_channels(user: User, preference: Preference) -> list[tuple[str, str]]:
+    """(channel, address) in fallback order: chosen and linked ones only."""
+    addresses = {
+        "telegram": str(preference.telegram_chat_id or ""),
+        "sms": user.phone or _card_phone(user),
+        "email": user.email,
+    }
+    return [(channel, addresses[channel]) for channel in FALLBACK_ORDER
+            if preference.chose(channel) and addresses[channel]]
+
+
+def _card_phone(user: User) -> str:
+    return (User.objects.filter(pk=user.pk).exclude(Q(patient_card__phone="")
+                                                    | Q(patient_card__isnull=True))
+            .values_list("patient_card__phone", flat=True).first() or "")
+
+
+def recent_messages(user: User, *, limit: int = 20) -> list[Message]:
+    """The person's own delivery log, newest first (kind, channel, status; no text)."""
+    return list(Message.objects.filter(recipient=user).order_by("-created_at")
+                .only("kind", "channel", "status", "created_at", "sent_at")[:limit])

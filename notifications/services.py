@@ -1,0 +1,140 @@
+"""Every notifications write: sending one event's message to one person, channel
+choices, and linking a Telegram chat."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dmed.models import User
+from notifications.models import Message, MessageStatus, Preference, TelegramLinkCode
+from notifications.providers import ProviderError, provider_for
+from notifications.selectors import preference_of, reachable_channels
+from notifications.texts import render, template_for
+from outbox.registry import Defer, Failed
+
+LINK_CODE_LIFETIME = timedelta(minutes=15)
+RATE_WINDOW = timedelta(hours=1)
+
+
+def quiet_hours_end(now: datetime) -> datetime | None:
+    """When quiet hours (NOTIFY_QUIET_HOURS, local time) end, if `now` is inside them."""
+    starts, ends = settings.NOTIFY_QUIET_HOURS
+    local = timezone.localtime(now)
+    if ends <= local.hour < starts:
+        return None
+    wake = local.replace(hour=ends, minute=0, second=0, microsecond=0)
+    return wake if wake > local else wake + timedelta(days=1)
+
+
+def _rate_limited_until(recipient: User, now: datetime) -> datetime | None:
+    recent = list(Message.objects.filter(recipient=recipient, status=MessageStatus.SENT,
+                                         sent_at__gt=now - RATE_WINDOW)
+                  .order_by("sent_at").values_list("sent_at", flat=True)
+                  [:settings.NOTIFY_RATE_LIMIT_PER_HOUR])
+    if len(recent) < settings.NOTIFY_RATE_LIMIT_PER_HOUR:
+        return None
+    return recent[0] + RATE_WINDOW
+
+
+def notify(*, event, recipient_id: int) -> Message:
+    """Send an event's message to one person (the outbox consumer's work).
+
+    The first chosen, linked channel that accepts it wins (Telegram → SMS → e-mail).
+    Raises Defer in quiet hours or over the rate limit (non-urgent messages only), and
+    Failed when every channel failed, which the outbox retries with backoff.
+    """
+    recipient = User.objects.get(pk=recipient_id)
+    template = template_for(event.kind, event.payload)
+    message, _created = Message.objects.get_or_create(
+        event=event, recipient=recipient,
+        defaults={"uuid": uuid.uuid5(event.uuid, str(recipient.pk)), "kind": event.kind,
+                  "language": recipient.language, "urgent": template.urgent,
+                  "text": render(event.kind, event.payload, recipient.language)},
+    )
+    if message.status in (MessageStatus.SENT, MessageStatus.UNDELIVERABLE):
+        return message  # handled before: never twice to the same person
+    now = timezone.now()
+    if not message.urgent:
+        wait_until = quiet_hours_end(now) or _rate_limited_until(recipient, now)
+        if wait_until:
+            raise Defer(wait_until, "quiet hours or rate limit")
+
+    chain = reachable_channels(recipient, preference_of(recipient))
+    if not chain:
+        message.status = MessageStatus.UNDELIVERABLE
+        message.provider_answer = "no chosen channel is linked"
+        message.save(update_fields=["status", "provider_answer"])
+        return message
+
+    message.attempts += 1
+    answers = []
+    for channel, address in chain:
+        provider = provider_for(channel)
+        if provider is None:
+            answers.append(f"{channel}: not configured")
+            continue
+        try:
+            answer = provider.send(address, message.text, message_id=str(message.uuid))
+        except ProviderError as exc:
+            answers.append(f"{channel}: {exc}")
+            continue
+        answers.append(f"{channel}: {answer}")
+        message.status, message.channel, message.sent_at = MessageStatus.SENT, channel, now
+        break
+    else:
+        message.status = MessageStatus.FAILED
+    message.provider_answer = "; ".join(answers)[:4000]
+    message.save(update_fields=["status", "channel", "sent_at", "attempts",
+                                "provider_answer"])
+    if message.status == MessageStatus.FAILED:
+        raise Failed(message.provider_answer)
+    return message
+
+
+@transaction.atomic
+def choose_channels(*, user: User, telegram: bool, sms: bool, email: bool) -> Preference:
+    preference, _created = Preference.objects.select_for_update().get_or_create(user=user)
+    preference.telegram, preference.sms, preference.email = telegram, sms, email
+    preference.save(update_fields=["telegram", "sms", "email"])
+    return preference
+
+
+@transaction.atomic
+def issue_telegram_link_code(*, user: User) -> TelegramLinkCode:
+    """A fresh one-time code for the bot; earlier unused codes of the person stop working."""
+    now = timezone.now()
+    TelegramLinkCode.objects.filter(user=user, used_at__isnull=True).update(expires_at=now)
+    return TelegramLinkCode.objects.create(
+        user=user, code=secrets.token_hex(4).upper(), expires_at=now + LINK_CODE_LIFETIME)
+
+
+@transaction.atomic
+def link_telegram_chat(*, code: str, chat_id: int) -> User | None:
+    """Link the chat that sent a valid code; None when the code is unknown or spent."""
+    now = timezone.now()
+    link = (TelegramLinkCode.objects.select_for_update().select_related("user")
+            .filter(code=code.strip().upper(), used_at__isnull=True, expires_at__gt=now)
+            .first())
+    if link is None:
+        return None
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    # A chat belongs to one account: linking it here unlinks it elsewhere.
+    Preference.objects.filter(telegram_chat_id=chat_id).exclude(user=link.user).update(
+        telegram_chat_id=None, telegram_linked_at=None)
+    preference, _created = Preference.objects.select_for_update().get_or_create(
+        user=link.user)
+    preference.telegram_chat_id, preference.telegram_linked_at = chat_id, now
+    preference.save(update_fields=["telegram_chat_id", "telegram_linked_at"])
+    return link.user
+
+
+@transaction.atomic
+def unlink_telegram(*, user: User) -> None:
+    Preference.objects.filter(user=user).update(telegram_chat_id=None, telegram_linked_at=None)

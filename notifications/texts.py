@@ -1,0 +1,80 @@
+"""What each event says to a person: one translatable template per event (per reminder
+variant), rendered in the recipient's language, and whether it may wake them up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from outbox import kinds
+
+
+@dataclass(frozen=True)
+class Template:
+    text: Promise
+    # Urgent messages go out during quiet hours and past the rate limit: they are about
+    # something happening now (a called ticket, a dispensing the patient may not know of).
+    urgent: bool = False
+
+
+TEMPLATES = {
+    kinds.PRESCRIPTION_ISSUED: Template(_(
+        "DMED: prescription %(code)s for %(drug)s is issued, valid until %(valid_until)s. "
+        "Show the code at any pharmacy.")),
+    kinds.PRESCRIPTION_CANCELLED: Template(_(
+        "DMED: prescription %(code)s for %(drug)s was cancelled.")),
+    kinds.PRESCRIPTION_DISPENSED: Template(_(
+        "DMED: %(drug)s on prescription %(code)s was dispensed at %(pharmacy)s. "
+        "If this was not you, tell your doctor."), urgent=True),
+    kinds.PRESCRIPTION_EXPIRING: Template(_(
+        "DMED: prescription %(code)s for %(drug)s expires on %(valid_until)s.")),
+    kinds.LAB_RESULT_RELEASED: Template(_(
+        "DMED: your %(test)s result from %(facility)s is ready. Open My card to see it.")),
+    kinds.REFERRAL_RECEIVED: Template(_(
+        "DMED: you are referred to %(to_facility)s (%(specialty)s).")),
+    kinds.APPOINTMENT_BOOKED: Template(_(
+        "DMED: appointment with %(doctor)s at %(facility)s on %(starts_at)s.")),
+    kinds.APPOINTMENT_CANCELLED: Template(_(
+        "DMED: your appointment at %(facility)s on %(starts_at)s is cancelled."), urgent=True),
+    f"{kinds.APPOINTMENT_REMINDER}:24": Template(_(
+        "DMED: reminder: tomorrow at %(starts_at)s you see %(doctor)s at %(facility)s.")),
+    f"{kinds.APPOINTMENT_REMINDER}:2": Template(_(
+        "DMED: in two hours, at %(starts_at)s, you see %(doctor)s at %(facility)s."),
+        urgent=True),
+    kinds.TICKET_CALLED: Template(_(
+        "DMED: ticket %(ticket)s, please come to %(service_point)s."), urgent=True),
+}
+
+NOTIFIED_KINDS = frozenset(key.split(":")[0] for key in TEMPLATES)
+
+
+def template_for(kind: str, payload: dict) -> Template:
+    if kind == kinds.APPOINTMENT_REMINDER:
+        return TEMPLATES[f"{kind}:{payload['hours_before']}"]
+    return TEMPLATES[kind]
+
+
+def _shown(value):
+    """Dates and times as people read them, in the portal's time zone."""
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if len(value) == 10:
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%d.%m.%Y %H:%M")
+    return value
+
+
+def render(kind: str, payload: dict, language: str) -> str:
+    """The message for an event in a language (uz, uz-cyrl, ru, en)."""
+    template = template_for(kind, payload)
+    with translation.override(language):
+        return str(template.text) % {key: _shown(value) for key, value in payload.items()}

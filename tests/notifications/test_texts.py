@@ -1,0 +1,58 @@
+"""Each event type produces its message in each language."""
+
+import re
+
+import pytest
+
+from notifications.texts import TEMPLATES, render
+from outbox import kinds
+
+PAYLOADS = {
+    kinds.PRESCRIPTION_ISSUED: {"code": "RX7Q2K", "drug": "Amoksitsillin",
+                                "valid_until": "2026-12-31"},
+    kinds.PRESCRIPTION_CANCELLED: {"code": "RX7Q2K", "drug": "Amoksitsillin"},
+    kinds.PRESCRIPTION_DISPENSED: {"code": "RX7Q2K", "drug": "Amoksitsillin",
+                                   "pharmacy": "Shifo-Farm"},
+    kinds.PRESCRIPTION_EXPIRING: {"code": "RX7Q2K", "drug": "Amoksitsillin",
+                                  "valid_until": "2026-12-31"},
+    kinds.LAB_RESULT_RELEASED: {"test": "HbA1c", "facility": "Chilonzor lab"},
+    kinds.REFERRAL_RECEIVED: {"to_facility": "RSNPMC", "specialty": "kardiologiya"},
+    kinds.APPOINTMENT_BOOKED: {"doctor": "Aliyeva N.", "facility": "12-poliklinika",
+                               "starts_at": "2026-12-01T04:30:00+00:00"},
+    kinds.APPOINTMENT_CANCELLED: {"facility": "12-poliklinika",
+                                  "starts_at": "2026-12-01T04:30:00+00:00"},
+    f"{kinds.APPOINTMENT_REMINDER}:24": {"doctor": "Aliyeva N.", "facility": "12-poliklinika",
+                                         "starts_at": "2026-12-01T04:30:00+00:00",
+                                         "hours_before": 24},
+    f"{kinds.APPOINTMENT_REMINDER}:2": {"doctor": "Aliyeva N.", "facility": "12-poliklinika",
+                                        "starts_at": "2026-12-01T04:30:00+00:00",
+                                        "hours_before": 2},
+    kinds.TICKET_CALLED: {"ticket": "A-017", "service_point": "kabinet 14"},
+}
+CYRILLIC = re.compile("[а-яўқғҳ]", re.IGNORECASE)
+
+
+def test_every_template_has_a_sample():
+    assert set(PAYLOADS) == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("key", sorted(TEMPLATES))
+def test_each_event_reads_in_each_language(key):
+    kind = key.split(":")[0]
+    texts = {lang: render(kind, PAYLOADS[key], lang) for lang in ["uz", "uz-cyrl", "ru", "en"]}
+
+    assert len(set(texts.values())) == 4, texts  # four different texts
+    for text in texts.values():
+        assert "%(" not in text and text.startswith(("DMED:", "ДМЕД:"))
+    assert not CYRILLIC.search(texts["uz"]) and not CYRILLIC.search(texts["en"])
+    assert CYRILLIC.search(texts["uz-cyrl"]) and CYRILLIC.search(texts["ru"])
+    for value in PAYLOADS[key].values():
+        if isinstance(value, str) and not value[:4].isdigit():
+            assert value in texts["en"] or value in texts["ru"]
+
+
+def test_times_are_shown_in_tashkent_time():
+    text = render(kinds.APPOINTMENT_BOOKED, PAYLOADS[kinds.APPOINTMENT_BOOKED], "en")
+    assert "01.12.2026 09:30" in text  # 04:30 UTC is 09:30 in Tashkent
+    text = render(kinds.PRESCRIPTION_ISSUED, PAYLOADS[kinds.PRESCRIPTION_ISSUED], "en")
+    assert "31.12.2026" in text
