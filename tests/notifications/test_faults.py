@@ -7,6 +7,7 @@ import time
 import pytest
 from django.db import transaction
 
+from clinics.services import load_administrative_divisions
 from dmed.roles import Role
 from notifications.models import Message, MessageStatus
 from outbox import services as outbox_services
@@ -19,7 +20,13 @@ from tests.factories import UserFactory
 from tests.notifications.conftest import ISSUED
 from tests.patients.factories import CardFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def registries(transactional_db):
+    """Regions and districts, which an earlier transactional test may have flushed."""
+    load_administrative_divisions()
 
 
 def _patients(count):
