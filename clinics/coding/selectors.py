@@ -1,0 +1,40 @@
+"""Reads of the ICD-10 catalogue (reference data: no patient in it, so no audit)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models.functions import Length
+
+from clinics.coding.models import Icd10Code
+from dmed.translit import search_key
+
+SEARCH_LIMIT = 20
+# "I10", "e11", "E11.", "E11.9", "e119": someone typing a code.
+_CODE_LIKE = re.compile(r"^[A-Za-z][0-9]{1,2}(\.?[0-9A-Za-z]{0,2})?$")
+
+
+def _as_code_prefix(query: str) -> str:
+    compact = query.replace(".", "").upper()
+    return compact if len(compact) <= 3 else f"{compact[:3]}.{compact[3:]}"
+
+
+def search_icd10(query: str, *, limit: int = SEARCH_LIMIT) -> list[Icd10Code]:
+    """Codes by prefix when the query looks like a code, else titles holding every word.
+
+    The prefix runs on a varchar_pattern_ops b-tree, the words on a trigram GIN index
+    over the folded titles (any script), so both stay fast on the whole catalogue.
+    Shorter (broader) codes first, so "diabetes" offers E11 before E11.9.
+    """
+    query = query.strip()
+    if not query:
+        return []
+    codes = Icd10Code.objects.order_by("code")
+    if _CODE_LIKE.match(query):
+        return list(codes.filter(code__startswith=_as_code_prefix(query))[:limit])
+    words = search_key(query).split()
+    if not words:
+        return []
+    for word in words:
+        codes = codes.filter(search_text__contains=word)
+    return list(codes.order_by(Length("code"), "code")[:limit])

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis
+
+
+class VisitDiagnosisInline(admin.TabularInline):
+    model = VisitDiagnosis
+    extra = 0
+    can_delete = False
+    readonly_fields = ("code", "kind", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VisitAddendumInline(admin.TabularInline):
+    model = VisitAddendum
+    extra = 0
+    can_delete = False
+    readonly_fields = ("author", "written_at", "text")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    """Read-only: visits are written by clinicians through the portal, with their audit."""
+
+    list_display = ("public_id", "card", "facility", "clinician", "status", "opened_at")
+    list_filter = ("status",)
+    search_fields = ("=public_id", "=card__med_id", "facility__code")
+    list_select_related = ("card", "facility", "clinician")
+    show_full_result_count = False
+    inlines = [VisitDiagnosisInline, VisitAddendumInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,80 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from clinics.coding.selectors import search_icd10
+from clinics.coding.services import import_icd10_titles, load_icd10
+from clinics.models import Icd10Code
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(found):
+    return [entry.code for entry in found]
+
+
+def test_the_migration_loaded_the_who_catalogue_and_loading_again_adds_nothing():
+    assert Icd10Code.objects.count() > 12000
+    hypertension = Icd10Code.objects.get(code="I10")
+    assert hypertension.title_en == "Essential (primary) hypertension"
+    assert Icd10Code.objects.get(code="E11.9").parent_id == "E11"
+    assert not Icd10Code.objects.get(code="J06").is_leaf
+    assert load_icd10() == 0
+
+
+@pytest.mark.parametrize("typed", ["E11", "e11", "E11.", "e11.9", "E119"])
+def test_a_code_prefix_finds_the_category_and_its_subcategories(typed):
+    found = codes(search_icd10(typed))
+    expected = "E11" if len(typed.replace(".", "")) == 3 else "E11.9"
+    assert found[0] == expected
+    assert all(code.startswith(expected) for code in found)
+
+
+def test_words_find_titles_containing_all_of_them_broad_codes_first():
+    found = search_icd10("type 2 diabetes")
+    assert codes(found)[0] == "E11"
+    assert all("diabetes" in entry.title_en.lower() for entry in found)
+    assert "I10" in codes(search_icd10("essential hypertension"))
+    assert search_icd10("zzzqqq") == []
+    assert search_icd10("   ") == []
+
+
+def test_local_titles_are_imported_from_csv_and_searched_in_either_script():
+    csv = io.StringIO(
+        "code,title_uz,title_ru\n"
+        "I10,Birlamchi arterial gipertenziya,Эссенциальная (первичная) гипертензия\n"
+        "E11,,Инсулиннезависимый сахарный диабет\n"
+    )
+    assert import_icd10_titles(csv) == 2
+    i10 = Icd10Code.objects.get(code="I10")
+    assert i10.title_uz == "Birlamchi arterial gipertenziya"
+    assert Icd10Code.objects.get(code="E11").title_uz == ""
+    assert "I10" in codes(search_icd10("gipertenziya"))
+    assert "I10" in codes(search_icd10("гипертензия"))
+    assert "E11" in codes(search_icd10("сахарный диабет"))
+
+
+def test_a_csv_with_an_unknown_code_changes_nothing():
+    csv = io.StringIO("code,title_uz,title_ru\nI10,Gipertenziya,\nX99.9,Yo'q,\n")
+    with pytest.raises(ValidationError, match="X99.9"):
+        import_icd10_titles(csv)
+    assert Icd10Code.objects.get(code="I10").title_uz == ""
+    with pytest.raises(ValidationError, match="title_ru"):
+        import_icd10_titles(io.StringIO("code,title_uz\nI10,x\n"))
+
+
+def test_administrators_search_the_catalogue_and_read_visits_in_the_admin(client):
+    from dmed.roles import Role
+    from tests.clinics.factories import VisitFactory
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    page = client.get("/admin/clinics/icd10code/?q=hypertension")
+    assert page.status_code == 200
+    assert "I10" in page.content.decode()
+    assert client.get("/admin/clinics/icd10code/I10/change/").status_code == 200
+    visit = VisitFactory()
+    assert client.get("/admin/clinics/visit/").status_code == 200
+    assert client.get(f"/admin/clinics/visit/{visit.pk}/change/").status_code == 200
+    assert client.get("/admin/clinics/visit/add/").status_code == 403
