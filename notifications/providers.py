@@ -9,8 +9,6 @@ developer's machine (DEBUG) channels without configuration write to files under
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,31 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.models import Channel
-
-
-class ProviderError(Exception):
-    """The provider refused, failed or did not answer in time; the text says how."""
+from outbox.http import ProviderError, post_json
 
 
 class Provider(Protocol):
     def send(self, address: str, text: str, *, message_id: str) -> str: ...
-
-
-def post_json(url: str, body: dict, *, headers: dict | None = None,
-              timeout: float | None = None) -> str:
-    """POST a JSON body; the answer as "<status> <body>", or ProviderError."""
-    request = urllib.request.Request(  # noqa: S310 — URLs come from settings, http(s) only
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(  # noqa: S310
-                request, timeout=timeout or settings.NOTIFY_HTTP_TIMEOUT) as response:
-            return f"{response.status} {response.read(500).decode(errors='replace')}"
-    except urllib.error.HTTPError as exc:
-        raise ProviderError(f"{exc.code} {exc.read(500).decode(errors='replace')}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise ProviderError(f"no answer: {exc}") from exc
 
 
 @dataclass(frozen=True)

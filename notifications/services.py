@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from dmed.models import User
 from notifications.models import Message, MessageStatus, Preference, TelegramLinkCode
-from notifications.providers import ProviderError, provider_for
+from notifications.providers import provider_for
 from notifications.selectors import preference_of, reachable_channels
 from notifications.texts import render, template_for
+from outbox.http import ProviderError
 from outbox.registry import Defer, Failed
 
 LINK_CODE_LIFETIME = timedelta(minutes=15)

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from dmed.translit import latin_to_cyrillic
 from outbox import kinds
 
 
@@ -58,8 +59,13 @@ def template_for(kind: str, payload: dict) -> Template:
     return TEMPLATES[kind]
 
 
-def _shown(value):
-    """Dates and times as people read them, in the portal's time zone."""
+def _shown(value, language: str):
+    """Dates and times as people read them, in the portal's time zone; a value given per
+    language ({"uz": …, "ru": …, "en": …}, e.g. a registry name) in the reader's."""
+    if isinstance(value, dict):
+        if language == "uz-cyrl":
+            return latin_to_cyrillic(value.get("uz", ""))
+        return value.get(language) or value.get("uz", "")
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             moment = datetime.fromisoformat(value)
@@ -77,4 +83,5 @@ def render(kind: str, payload: dict, language: str) -> str:
     """The message for an event in a language (uz, uz-cyrl, ru, en)."""
     template = template_for(kind, payload)
     with translation.override(language):
-        return str(template.text) % {key: _shown(value) for key, value in payload.items()}
+        return str(template.text) % {key: _shown(value, language)
+                                     for key, value in payload.items()}

@@ -30,6 +30,8 @@ from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
+from outbox.events import emit
+from outbox.kinds import LAB_RESULT_RELEASED
 from patients.access import CARING_ROLES
 from patients.services import authorise_card_write
 
@@ -213,4 +215,10 @@ def _release_result(actor: User, result_id) -> LabResult:
         order.completed_at = result.released_at
         order.save(update_fields=["completed_at"])
     _audit(actor, AuditAction.UPDATE, result, _("released"))
+    test = result.test
+    emit(LAB_RESULT_RELEASED, {
+        "med_id": result.card.med_id, "result": str(result.public_id),
+        "test": {"uz": test.name_uz, "ru": test.name_ru, "en": test.name_en},
+        "facility": order.laboratory.name,
+    }, dedupe_key=f"lab-result:{result.public_id}:released")
     return result

@@ -56,3 +56,12 @@ def test_times_are_shown_in_tashkent_time():
     assert "01.12.2026 09:30" in text  # 04:30 UTC is 09:30 in Tashkent
     text = render(kinds.PRESCRIPTION_ISSUED, PAYLOADS[kinds.PRESCRIPTION_ISSUED], "en")
     assert "31.12.2026" in text
+
+
+def test_a_name_given_per_language_is_read_in_the_readers():
+    payload = {"test": {"uz": "Gemoglobin", "ru": "Гемоглобин", "en": "Haemoglobin"},
+               "facility": "Lab"}
+    texts = {lang: render(kinds.LAB_RESULT_RELEASED, payload, lang)
+             for lang in ["uz", "uz-cyrl", "ru", "en"]}
+    assert "Gemoglobin" in texts["uz"] and "Гемоглобин" in texts["ru"]
+    assert "Haemoglobin" in texts["en"] and "Гемоглобин" in texts["uz-cyrl"]
