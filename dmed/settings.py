@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "patients.apps.PatientsConfig",
     "prescriptions.apps.PrescriptionsConfig",
     "queues.apps.QueuesConfig",
+    "pharmacy_sync.apps.PharmacySyncConfig",
 ]
 
 MIDDLEWARE = [

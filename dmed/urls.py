@@ -14,6 +14,7 @@ urlpatterns = [
          name="password_change_done"),
     path("", include("patients.urls")),
     path("", include("notifications.urls")),
+    path("", include("pharmacy_sync.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     at: float
     path: str
-    headers: dict
+    headers: Message
     body: bytes
 
     def json(self):
@@ -49,7 +50,7 @@ def serve() -> tuple[ThreadingHTTPServer, LocalServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 — the http.server hook's name
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            got = Received(time.monotonic(), self.path, dict(self.headers), body)
+            got = Received(time.monotonic(), self.path, self.headers, body)  # case-insensitive
             state.received.append(got)
             if state.handler is not None:
                 status, payload = state.handler(got)
