@@ -97,6 +97,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "dmed.User"
 AUDIT_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
+# Who counts as in a member of staff's care beyond the cards attached to their facility
+# (patients.access.cards_in_care): functions (user, staff record) -> card_id values.
+PATIENT_CARE_RELATIONS = [
+    "queues.selectors.cards_with_ticket_here_today",
+    "queues.selectors.cards_with_appointment_here",
+]
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses further attempts (form and API token alike).
     "axes.backends.AxesStandaloneBackend",
@@ -205,6 +211,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The outbox relay: every second, so an event waits about a second. A tick that could
     # not run (workers busy or down) expires instead of piling up behind the next ones.
     "outbox-relay": {"task": "outbox.relay", "schedule": 1.0, "options": {"expires": 5}},
+    # Tickets left waiting after a service point closes are closed.
+    "queue-close-stale-tickets": {"task": "queues.tasks.close_stale_tickets",
+                                  "schedule": timedelta(minutes=15)},
+    # Appointments not checked in within the grace period become no-shows.
+    "queue-mark-missed-appointments": {"task": "queues.tasks.mark_missed_appointments",
+                                       "schedule": timedelta(minutes=5)},
 }
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead

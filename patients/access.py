@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, replace
-from functools import reduce
+from functools import cache, reduce
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from clinics.selectors import acting_staff_record
@@ -83,8 +85,26 @@ class Scope:
         return any(card_ids.filter(card_id=card.pk).exists() for card_ids in self.card_sets)
 
 
+@cache
+def _care_relations() -> tuple:
+    return tuple(import_string(path) for path in settings.PATIENT_CARE_RELATIONS)
+
+
+def cards_in_care(user: User, record) -> tuple:
+    """Card sets of the patients a member of staff treats: those with a queue ticket or an
+    appointment at their facility, and whatever other apps relate (visits, referrals).
+
+    Apps above `patients` know these records, and `patients` must not import them: each
+    names its relation in settings.PATIENT_CARE_RELATIONS, a function of (user, staff
+    record) returning a queryset of `card_id` values.
+    """
+    return tuple(relation(user, record) for relation in _care_relations())
+
+
 def regular_scope(user: User) -> Scope:
-    """Cards the user sees without breaking the glass."""
+    """Cards the user sees without breaking the glass: clinicians, nurses and registrars
+    reach the cards attached to their facility or their family doctor, temporary cards
+    registered there, and the patients in their care (`cards_in_care`)."""
     if user.role == Role.ADMINISTRATOR:
         return Scope(everything=True)
     if user.role == Role.PATIENT:
@@ -96,7 +116,7 @@ def regular_scope(user: User) -> Scope:
         {"attached_facility_id": record.facility_id},
         {"family_doctor_id": user.pk},
         {"status": CardStatus.TEMPORARY, "registered_at_id": record.facility_id},
-    ))
+    ), card_sets=cards_in_care(user, record))
 
 
 def visible_cards(user: User):

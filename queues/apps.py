@@ -8,3 +8,6 @@ class QueuesConfig(AppConfig):
     name = "queues"
     label = "queue"
     verbose_name = _("Queues")
+
+    def ready(self):
+        from queues import signals  # noqa: F401 — connects the card merge receiver

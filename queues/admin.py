@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from queues.models import Appointment, Closure, ScheduleBreak, ServicePoint, Ticket, WorkingHours
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+@admin.register(ServicePoint)
+class ServicePointAdmin(admin.ModelAdmin):
+    list_display = ["ticket_prefix", "name", "kind", "room", "facility", "practitioner",
+                    "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "room", "facility__code", "facility__name"]
+    autocomplete_fields = ["facility", "practitioner"]
+    inlines = [WorkingHoursInline]
+
+
+class ScheduleBreakInline(admin.TabularInline):
+    model = ScheduleBreak
+    extra = 0
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["service_point", "weekday", "opens_at", "closes_at", "slot_minutes",
+                    "valid_from", "valid_to"]
+    list_filter = ["weekday"]
+    search_fields = ["service_point__name", "service_point__facility__code"]
+    inlines = [ScheduleBreakInline]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["reason", "first_day", "last_day", "facility", "service_point", "note"]
+    list_filter = ["reason"]
+    date_hierarchy = "first_day"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Bookings and tickets change only through the services, which audit every change."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ["starts_at", "service_point", "status"]
+    list_filter = ["status"]
+    date_hierarchy = "day"
+    list_select_related = ["service_point"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = ["day", "display_number", "service_point", "priority", "status"]
+    list_filter = ["status", "priority"]
+    date_hierarchy = "day"
+    list_select_related = ["service_point"]

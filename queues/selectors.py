@@ -1,0 +1,297 @@
+"""Reads of queues that people see: scoped to who asks, with flat query counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Avg, F, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.selectors import acting_staff_record
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from patients.access import FACILITY_ROLES, card_for
+from queues.models import (
+    HOLDS_SLOT,
+    Appointment,
+    AppointmentStatus,
+    ServicePoint,
+    Ticket,
+    TicketStatus,
+)
+from queues.schedules import Slot, hours_on, slots_on
+
+TICKET_OBJECT = "queue.ticket"
+APPOINTMENT_OBJECT = "queue.appointment"
+# How many recent services the estimated wait averages over.
+RECENT_SERVICES = 20
+DEFAULT_SERVICE_MINUTES = 10
+BOARD_CALLED = 8
+BOARD_NEXT = 10
+
+
+# --- the care relations of patients.access (settings.PATIENT_CARE_RELATIONS) ---
+
+def cards_with_ticket_here_today(user: User, record):
+    return Ticket.objects.filter(service_point__facility_id=record.facility_id,
+                                 day=timezone.localdate(), card__isnull=False).values("card_id")
+
+
+def cards_with_appointment_here(user: User, record):
+    """An appointment at the facility, today or ahead, brings its patient into its care."""
+    return Appointment.objects.filter(
+        service_point__facility_id=record.facility_id, day__gte=timezone.localdate(),
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+    ).values("card_id")
+
+
+# --- service points and slots (no patient data) ---
+
+def _public_id(value) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError as error:
+        raise Http404 from error
+
+
+def service_point_for(public_id) -> ServicePoint:
+    """An active service point by its public id, or 404."""
+    try:
+        return ServicePoint.objects.select_related("facility", "practitioner").get(
+            public_id=_public_id(public_id), is_active=True)
+    except ServicePoint.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def service_points(*, facility_code: str = "", kind: str = ""):
+    points = (ServicePoint.objects.filter(is_active=True)
+              .select_related("facility", "practitioner").order_by("facility__code",
+                                                                   "ticket_prefix"))
+    if facility_code:
+        points = points.filter(facility__code=facility_code)
+    if kind:
+        points = points.filter(kind=kind)
+    return points
+
+
+def facility_service_points(user: User):
+    """The points of the facility the member of staff works at."""
+    record = acting_staff_record(user)
+    if record is None:
+        return ServicePoint.objects.none()
+    return service_points(facility_code=record.facility.code)
+
+
+def slots(service_point: ServicePoint, day: date) -> list[Slot]:
+    taken = frozenset(Appointment.objects.filter(HOLDS_SLOT, service_point=service_point,
+                                                 day=day).values_list("starts_at", flat=True))
+    return slots_on(service_point, day, taken)
+
+
+# --- who works a service point ---
+
+def require_staff_at(user: User, service_point: ServicePoint):
+    """Clinicians, nurses and registrars of the point's facility work its queue."""
+    record = acting_staff_record(user)
+    if (user.role not in FACILITY_ROLES or record is None
+            or record.facility_id != service_point.facility_id):
+        raise PermissionDenied(_("Only staff of this facility work its queues."))
+    return record
+
+
+# --- the desk ---
+
+def waiting_line(service_point: ServicePoint, day: date):
+    """Waiting tickets in the order "call next" takes them."""
+    return (Ticket.objects.filter(service_point=service_point, day=day,
+                                  status=TicketStatus.WAITING)
+            .select_related("card", "appointment").order_by("priority", "queued_for", "id"))
+
+
+@dataclass
+class Desk:
+    service_point: ServicePoint
+    waiting: list[Ticket]
+    called: list[Ticket]
+    served_today: int
+    transfer_targets: list[ServicePoint]
+
+
+def desk(user: User, service_point: ServicePoint) -> Desk:
+    """What a desk shows: the waiting line with names, and the tickets being served."""
+    require_staff_at(user, service_point)
+    today = timezone.localdate()
+    waiting = list(waiting_line(service_point, today))
+    called = list(Ticket.objects.filter(service_point=service_point, day=today,
+                                        status=TicketStatus.CALLED)
+                  .select_related("card", "called_by").order_by("-called_at"))
+    served = Ticket.objects.filter(service_point=service_point, day=today,
+                                   status=TicketStatus.COMPLETED).count()
+    targets = list(service_points(facility_code=service_point.facility.code)
+                   .exclude(pk=service_point.pk))
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=TICKET_OBJECT,
+                       object_id=str(service_point.public_id),
+                       reason=f"{len(waiting)} waiting, {len(called)} called")
+    return Desk(service_point, waiting, called, served, targets)
+
+
+# --- the display board (public: numbers and rooms, never names) ---
+
+@dataclass(frozen=True)
+class BoardLine:
+    number: str
+    room: str
+    point: str
+    desk: str
+    called_at: object
+
+
+@dataclass
+class Board:
+    called: list[BoardLine]
+    next_numbers: list[str]
+
+
+def _board_lines(tickets) -> list[BoardLine]:
+    return [BoardLine(t.display_number, t.service_point.room, t.service_point.name, t.desk,
+                      t.called_at) for t in tickets]
+
+
+def board(*, facility=None, service_point: ServicePoint | None = None) -> Board:
+    """The tickets being called and the next ones, for a facility or one of its points."""
+    today = timezone.localdate()
+    tickets = Ticket.objects.filter(day=today).select_related("service_point")
+    if service_point is not None:
+        tickets = tickets.filter(service_point=service_point)
+    else:
+        tickets = tickets.filter(service_point__facility=facility)
+    called = tickets.filter(status=TicketStatus.CALLED).order_by("-called_at")[:BOARD_CALLED]
+    upcoming = (tickets.filter(status=TicketStatus.WAITING)
+                .order_by("priority", "queued_for", "id")[:BOARD_NEXT])
+    return Board(called=_board_lines(called),
+                 next_numbers=[t.display_number for t in upcoming])
+
+
+# --- a patient's own tickets and appointments ---
+
+def _check_patient_or_staff(user: User, card, service_point: ServicePoint, object_type: str,
+                            object_id: str):
+    """Patients (and their representatives) reach their own records; staff their
+    facility's; for everyone else the record does not exist."""
+    if user.role == Role.PATIENT:
+        card_for(user, card.med_id, object_type=object_type, record_success=False)
+        return
+    try:
+        require_staff_at(user, service_point)
+    except PermissionDenied as refused:
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=object_type,
+                           object_id=object_id, patient_med_id=card.med_id if card else "",
+                           allowed=False)
+        raise Http404 from refused
+
+
+def ticket_for(user: User, public_id, *, action: str = AuditAction.VIEW,
+               record_success: bool = True, lock: bool = False) -> Ticket:
+    """Load a ticket for this user or answer 404; audit the read."""
+    tickets = Ticket.objects.select_related("service_point__facility", "card", "appointment")
+    if lock:
+        tickets = tickets.select_for_update(of=("self",))
+    try:
+        ticket = tickets.get(public_id=_public_id(public_id))
+    except Ticket.DoesNotExist as missing:
+        raise Http404 from missing
+    _check_patient_or_staff(user, ticket.card, ticket.service_point, TICKET_OBJECT,
+                            str(ticket.public_id))
+    if record_success:
+        record_audit_event(actor=user, action=action, object_type=TICKET_OBJECT,
+                           object_id=str(ticket.public_id),
+                           patient_med_id=ticket.card.med_id if ticket.card_id else "")
+    return ticket
+
+
+def appointment_for(user: User, public_id, *, lock: bool = False,
+                    record_success: bool = True) -> Appointment:
+    appointments = Appointment.objects.select_related("service_point__facility", "card")
+    if lock:
+        appointments = appointments.select_for_update(of=("self",))
+    try:
+        appointment = appointments.get(public_id=_public_id(public_id))
+    except Appointment.DoesNotExist as missing:
+        raise Http404 from missing
+    _check_patient_or_staff(user, appointment.card, appointment.service_point,
+                            APPOINTMENT_OBJECT, str(appointment.public_id))
+    if record_success:
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=APPOINTMENT_OBJECT,
+                           object_id=str(appointment.public_id),
+                           patient_med_id=appointment.card.med_id)
+    return appointment
+
+
+@dataclass
+class TicketProgress:
+    ticket: Ticket
+    ahead: int
+    estimated_wait: timedelta | None
+
+
+def average_service_time(service_point: ServicePoint) -> timedelta:
+    """From the point's recent completed tickets; the slot length until there are any."""
+    recent = (Ticket.objects.filter(service_point=service_point,
+                                    status=TicketStatus.COMPLETED,
+                                    finished_at__gte=timezone.now() - timedelta(days=14))
+              .order_by("-finished_at").values("pk")[:RECENT_SERVICES])
+    average = Ticket.objects.filter(pk__in=recent).aggregate(
+        average=Avg(F("finished_at") - F("called_at")))["average"]
+    if average:
+        return average
+    hours = hours_on(service_point, timezone.localdate())
+    return timedelta(minutes=hours.slot_minutes if hours else DEFAULT_SERVICE_MINUTES)
+
+
+def ticket_progress(user: User, public_id) -> TicketProgress:
+    """The patient's ticket page: how many are ahead and about how long it takes."""
+    ticket = ticket_for(user, public_id)
+    if ticket.status != TicketStatus.WAITING:
+        return TicketProgress(ticket, 0, None)
+    ahead = Ticket.objects.filter(
+        Q(priority__lt=ticket.priority)
+        | Q(priority=ticket.priority, queued_for__lt=ticket.queued_for)
+        | Q(priority=ticket.priority, queued_for=ticket.queued_for, pk__lt=ticket.pk),
+        service_point=ticket.service_point_id, day=ticket.day, status=TicketStatus.WAITING,
+    ).count()
+    return TicketProgress(ticket, ahead, average_service_time(ticket.service_point) * ahead)
+
+
+def patient_queue(user: User, card) -> dict:
+    """A patient's appointments from today on and today's tickets (card already checked)."""
+    today = timezone.localdate()
+    appointments = list(Appointment.objects.filter(card=card, day__gte=today)
+                        .exclude(status=AppointmentStatus.CANCELLED)
+                        .select_related("service_point__facility", "service_point__practitioner")
+                        .order_by("starts_at")[:50])
+    tickets = list(Ticket.objects.filter(card=card, day=today)
+                   .select_related("service_point__facility").order_by("-issued_at"))
+    return {"appointments": appointments, "tickets": tickets}
+
+
+def bookable_points(user: User, card) -> list[ServicePoint]:
+    """Where a patient may book online: their family doctor's room (and, once referrals
+    exist, the services they are referred to)."""
+    if not card.family_doctor_id:
+        return []
+    return list(service_points(kind="doctor_room").filter(practitioner_id=card.family_doctor_id))
+
+
+def parse_day(value: str | None) -> date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationError({"date": [_("Give the date as YYYY-MM-DD.")]}) from error

@@ -1,0 +1,362 @@
+"""Every write of the queues: bookings, tickets and the desk. One transaction each, with
+its audit event; the database's constraints and row locks keep the races honest.
+
+Outbox events (appointment booked or cancelled, ticket called) are raised here, in the
+same transactions, once the outbox of issue 7 exists: these functions are the single
+place each of those things happens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from patients.access import card_for
+from queues import selectors
+from queues.models import (
+    Appointment,
+    AppointmentStatus,
+    Priority,
+    ServicePoint,
+    Ticket,
+    TicketCounter,
+    TicketStatus,
+)
+from queues.schedules import closing_time
+from queues.selectors import APPOINTMENT_OBJECT, TICKET_OBJECT, require_staff_at
+
+# Patients change or cancel a booking until this long before it; staff until it starts.
+CHANGE_CUTOFF = timedelta(hours=2)
+# How far ahead patients book online.
+BOOKING_HORIZON = timedelta(days=14)
+# A patient checks in from this long before the appointment…
+CHECK_IN_OPENS = timedelta(hours=1)
+# …and one not checked in this long after its start did not come.
+NO_SHOW_GRACE = timedelta(minutes=30)
+
+
+class SlotTaken(Exception):
+    """Someone else holds this slot (the API answers 409)."""
+
+    code = "slot_taken"
+
+    def __init__(self):
+        super().__init__(_("This slot has just been taken. Choose another."))
+
+
+def _audit(actor, action, object_type, record, card, reason=""):
+    record_audit_event(actor=actor, action=action, object_type=object_type,
+                       object_id=str(record.public_id),
+                       patient_med_id=card.med_id if card else "", reason=reason)
+
+
+# --- appointments ---
+
+def _check_slot(service_point: ServicePoint, starts_at: datetime, *, actor: User) -> datetime:
+    """The end of the slot that starts at `starts_at`, or a field error."""
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    now = timezone.now()
+    if starts_at <= now:
+        raise ValidationError({"starts_at": [_("This time has passed.")]})
+    if actor.role == Role.PATIENT and starts_at > now + BOOKING_HORIZON:
+        raise ValidationError({"starts_at": [_("Online booking is open %(days)s days ahead.")
+                                             % {"days": BOOKING_HORIZON.days}]})
+    day = timezone.localtime(starts_at).date()
+    slot = next((s for s in selectors.slots(service_point, day) if s.starts_at == starts_at),
+                None)
+    if slot is None:
+        raise ValidationError({"starts_at": [_("There is no slot at this time.")]})
+    if not slot.free:
+        raise SlotTaken
+    return slot.ends_at
+
+
+def _check_may_book(actor: User, service_point: ServicePoint, card) -> None:
+    if actor.role == Role.PATIENT:
+        if service_point not in selectors.bookable_points(actor, card):
+            raise PermissionDenied(_("Online you can book your own family doctor or a service "
+                                     "you are referred to."))
+        return
+    require_staff_at(actor, service_point)
+
+
+def _save_slot(appointment: Appointment) -> None:
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "appointment_one_per_slot" in str(error):
+            raise SlotTaken from error
+        if "appointment_one_per_patient_day" in str(error):
+            raise ValidationError({"starts_at": [_("The patient already has an appointment "
+                                                   "here that day.")]}) from error
+        raise
+
+
+def book_appointment(*, actor: User, service_point: ServicePoint, med_id: str,
+                     starts_at: datetime) -> Appointment:
+    """Book a slot: patients with their family doctor or where referred, staff for anyone
+    in their scope. Two people pressing at once: the database keeps one, the other gets
+    SlotTaken."""
+    access = card_for(actor, med_id, action=AuditAction.CREATE,
+                      object_type=APPOINTMENT_OBJECT, record_success=False)
+    _check_may_book(actor, service_point, access.card)
+    ends_at = _check_slot(service_point, starts_at, actor=actor)
+    with transaction.atomic():
+        appointment = Appointment(service_point=service_point, card=access.card,
+                                  starts_at=starts_at, ends_at=ends_at,
+                                  day=timezone.localtime(starts_at).date(), booked_by=actor)
+        _save_slot(appointment)
+        _audit(actor, AuditAction.CREATE, APPOINTMENT_OBJECT, appointment, access.card)
+    return appointment
+
+
+def _check_changeable(actor: User, appointment: Appointment) -> None:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError({"status": [_("Only a booked appointment can be changed.")]})
+    cutoff = CHANGE_CUTOFF if actor.role == Role.PATIENT else timedelta(0)
+    if timezone.now() > appointment.starts_at - cutoff:
+        raise ValidationError({"starts_at": [
+            _("It is too late to change this appointment online; call the registry.")
+            if actor.role == Role.PATIENT else _("This appointment has started.")]})
+
+
+@transaction.atomic
+def cancel_appointment(*, actor: User, appointment_id) -> Appointment:
+    appointment = selectors.appointment_for(actor, appointment_id, lock=True,
+                                            record_success=False)
+    _check_changeable(actor, appointment)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.save(update_fields=["status", "changed_at"])
+    _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
+           reason="cancelled")
+    return appointment
+
+
+@transaction.atomic
+def move_appointment(*, actor: User, appointment_id, starts_at: datetime) -> Appointment:
+    appointment = selectors.appointment_for(actor, appointment_id, lock=True,
+                                            record_success=False)
+    _check_changeable(actor, appointment)
+    appointment.ends_at = _check_slot(appointment.service_point, starts_at, actor=actor)
+    appointment.starts_at = starts_at
+    appointment.day = timezone.localtime(starts_at).date()
+    _save_slot(appointment)
+    _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
+           reason="moved")
+    return appointment
+
+
+@transaction.atomic
+def check_in(*, actor: User, appointment_id, priority: int = Priority.NORMAL) -> Ticket:
+    """The patient arrived: the appointment becomes a ticket, in line for its time."""
+    appointment = selectors.appointment_for(actor, appointment_id, lock=True,
+                                            record_success=False)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError({"status": [_("This appointment is not waiting for check-in.")]})
+    now = timezone.now()
+    if appointment.day != timezone.localdate():
+        raise ValidationError({"status": [_("Check in on the day of the appointment.")]})
+    if actor.role == Role.PATIENT:
+        if now < appointment.starts_at - CHECK_IN_OPENS:
+            raise ValidationError({"status": [_("Check-in opens an hour before the "
+                                                "appointment.")]})
+        priority = _patient_priority(priority)
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.save(update_fields=["status", "changed_at"])
+    _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
+           reason="checked in")
+    return _issue(service_point=appointment.service_point, card=appointment.card,
+                  priority=priority, queued_for=appointment.starts_at, actor=actor,
+                  appointment=appointment)
+
+
+def mark_missed_appointments(*, now: datetime | None = None) -> int:
+    """Booked appointments not checked in within the grace period become no-shows."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        missed = list(Appointment.objects.select_for_update(skip_locked=True)
+                      .filter(status=AppointmentStatus.BOOKED, starts_at__lt=now - NO_SHOW_GRACE)
+                      .select_related("card").order_by("starts_at")[:1000])
+        for appointment in missed:
+            appointment.status = AppointmentStatus.NO_SHOW
+            appointment.save(update_fields=["status", "changed_at"])
+            _audit(None, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment,
+                   appointment.card, reason="no-show: not checked in")
+    return len(missed)
+
+
+# --- tickets ---
+
+def _next_number(service_point: ServicePoint, day) -> int:
+    """Count up the day's counter row; the row stays locked until the issue commits."""
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (service_point_id, day, last_number) VALUES (%s, %s, 1) "  # noqa: S608 — table name from the model
+            f"ON CONFLICT (service_point_id, day) "
+            f"DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
+            [service_point.pk, day])
+        return cursor.fetchone()[0]
+
+
+def _patient_priority(priority: int) -> int:
+    if priority != Priority.NORMAL:
+        raise ValidationError({"priority": [_("Staff at the registry set a priority.")]})
+    return priority
+
+
+def _issue(*, service_point: ServicePoint, card, priority: int, queued_for: datetime,
+           actor: User | None, appointment=None, transferred_from=None) -> Ticket:
+    day = timezone.localdate()
+    ticket = Ticket(service_point=service_point, day=day,
+                    number=_next_number(service_point, day), prefix=service_point.ticket_prefix,
+                    card=card, appointment=appointment, transferred_from=transferred_from,
+                    priority=priority, queued_for=queued_for, issued_by=actor)
+    try:
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+    except IntegrityError as error:
+        if "ticket_one_open_per_patient" in str(error):
+            raise ValidationError({"patient": [_("This patient is already in this queue.")]}
+                                  ) from error
+        raise
+    _audit(actor, AuditAction.CREATE, TICKET_OBJECT, ticket, card)
+    return ticket
+
+
+def _check_open_now(service_point: ServicePoint) -> None:
+    closes = closing_time(service_point, timezone.localdate())
+    if closes is None or timezone.now() >= closes:
+        raise ValidationError({"service_point": [_("This service point is closed now.")]})
+
+
+def issue_ticket(*, actor: User, service_point: ServicePoint, med_id: str | None = None,
+                 priority: int = Priority.NORMAL) -> Ticket:
+    """A walk-in ticket: from the registrar for anyone in scope (or nobody named), or from
+    a patient at the kiosk page for themselves."""
+    card = None
+    if med_id:
+        card = card_for(actor, med_id, action=AuditAction.CREATE, object_type=TICKET_OBJECT,
+                        record_success=False).card
+    if actor.role == Role.PATIENT:
+        if card is None:
+            raise ValidationError({"patient": [_("Choose whose ticket this is.")]})
+        priority = _patient_priority(priority)
+    else:
+        require_staff_at(actor, service_point)
+    _check_open_now(service_point)
+    with transaction.atomic():
+        return _issue(service_point=service_point, card=card, priority=priority,
+                      queued_for=timezone.now(), actor=actor)
+
+
+def call_next(*, actor: User, service_point: ServicePoint, desk: str = "") -> Ticket | None:
+    """Hand the head of the line to this desk. Many desks pressing at once each get a
+    different ticket: the row is taken with FOR UPDATE SKIP LOCKED, so a ticket another
+    desk is calling is skipped, never waited for nor handed out twice."""
+    require_staff_at(actor, service_point)
+    with transaction.atomic():
+        ticket = (selectors.waiting_line(service_point, timezone.localdate())
+                  .select_for_update(skip_locked=True, of=("self",)).first())
+        if ticket is None:
+            return None
+        ticket.status, ticket.called_at, ticket.called_by = (TicketStatus.CALLED,
+                                                             timezone.now(), actor)
+        ticket.desk, ticket.call_count = desk[:20], ticket.call_count + 1
+        ticket.save(update_fields=["status", "called_at", "called_by", "desk", "call_count"])
+        _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="called")
+    return ticket
+
+
+def _desk_ticket(actor: User, ticket_id, *allowed: str) -> Ticket:
+    ticket = selectors.ticket_for(actor, ticket_id, lock=True, record_success=False)
+    if actor.role == Role.PATIENT:
+        raise PermissionDenied(_("Only staff of this facility work its queues."))
+    if ticket.status not in allowed:
+        raise ValidationError({"status": [_("This ticket is %(status)s.")
+                                          % {"status": ticket.get_status_display().lower()}]})
+    return ticket
+
+
+@transaction.atomic
+def recall(*, actor: User, ticket_id) -> Ticket:
+    """Call the same ticket again: the board shows it anew."""
+    ticket = _desk_ticket(actor, ticket_id, TicketStatus.CALLED)
+    ticket.called_at, ticket.call_count = timezone.now(), ticket.call_count + 1
+    ticket.save(update_fields=["called_at", "call_count"])
+    _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="recalled")
+    return ticket
+
+
+def _finish(actor: User, ticket: Ticket, status: str) -> Ticket:
+    ticket.status, ticket.finished_at = status, timezone.now()
+    ticket.save(update_fields=["status", "finished_at"])
+    _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason=status)
+    return ticket
+
+
+@transaction.atomic
+def mark_no_show(*, actor: User, ticket_id) -> Ticket:
+    ticket = _desk_ticket(actor, ticket_id, TicketStatus.CALLED)
+    if ticket.appointment_id:
+        Appointment.objects.filter(pk=ticket.appointment_id).update(
+            status=AppointmentStatus.NO_SHOW, changed_at=timezone.now())
+    return _finish(actor, ticket, TicketStatus.NO_SHOW)
+
+
+@transaction.atomic
+def complete(*, actor: User, ticket_id) -> Ticket:
+    """The patient was seen. (Opening the polyclinic visit for a doctor's room joins here
+    once visits exist.)"""
+    ticket = _desk_ticket(actor, ticket_id, TicketStatus.CALLED)
+    return _finish(actor, ticket, TicketStatus.COMPLETED)
+
+
+@transaction.atomic
+def transfer(*, actor: User, ticket_id, to: ServicePoint) -> Ticket:
+    """Send the patient on to another point of the facility, keeping their place in time."""
+    ticket = _desk_ticket(actor, ticket_id, TicketStatus.WAITING, TicketStatus.CALLED)
+    if to.pk == ticket.service_point_id or to.facility_id != ticket.service_point.facility_id:
+        raise ValidationError({"to": [_("Choose another service point of this facility.")]})
+    _finish(actor, ticket, TicketStatus.TRANSFERRED)
+    return _issue(service_point=to, card=ticket.card, priority=ticket.priority,
+                  queued_for=ticket.queued_for, actor=actor, transferred_from=ticket)
+
+
+def close_stale_tickets(*, now: datetime | None = None) -> int:
+    """Tickets still open after their point closed (or from an earlier day) are closed."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    closed = 0
+    with transaction.atomic():
+        open_tickets = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                        .filter(status__in=[TicketStatus.WAITING, TicketStatus.CALLED],
+                                day__lte=today)
+                        .select_related("card", "service_point").order_by("id"))
+        closing: dict[int, datetime | None] = {}
+        for ticket in open_tickets[:5000]:
+            if ticket.day == today:
+                point = ticket.service_point
+                if point.pk not in closing:
+                    closing[point.pk] = closing_time(point, today)
+                if closing[point.pk] is not None and now < closing[point.pk]:
+                    continue
+            _finish(None, ticket, TicketStatus.CLOSED)
+            closed += 1
+    return closed
+
+
+def move_to_merged_card(*, source, target) -> None:
+    """A card merged into another takes its bookings and tickets along (inside the merge's
+    transaction, from the patients.signals.card_merged receiver)."""
+    Appointment.objects.filter(card=source).update(card=target)
+    Ticket.objects.filter(card=source).update(card=target)

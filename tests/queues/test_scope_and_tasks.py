@@ -1,0 +1,129 @@
+"""Patients in a queue come into the facility's care; beat tasks close the day."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from dmed.roles import Role
+from patients.access import CardAccessDenied, card_for, visible_cards
+from queues import services, tasks
+from queues.models import Appointment, AppointmentStatus, Ticket, TicketStatus
+from tests.factories import FacilityFactory, staff_at
+from tests.patients.factories import CardFactory
+from tests.queues.factories import ServicePointFactory, weekly_hours
+
+
+def _ticket(point, card, day=None, status=TicketStatus.WAITING):
+    day = day or timezone.localdate()
+    number = Ticket.objects.filter(service_point=point, day=day).count() + 1
+    called_at = None if status in (TicketStatus.WAITING, TicketStatus.CLOSED) else timezone.now()
+    return Ticket.objects.create(service_point=point, day=day, number=number, prefix="A",
+                                 card=card, status=status, queued_for=timezone.now(),
+                                 called_at=called_at)
+
+
+def _appointment(point, card, booked_by, starts_at, status=AppointmentStatus.BOOKED):
+    return Appointment.objects.create(
+        service_point=point, card=card, starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=15), day=timezone.localtime(starts_at).date(),
+        booked_by=booked_by, status=status)
+
+
+def test_a_ticket_here_today_brings_a_patient_from_elsewhere_into_scope(doctor, room):
+    visitor = CardFactory()  # attached to another polyclinic
+    with pytest.raises(CardAccessDenied):
+        card_for(doctor, visitor.med_id)
+    _ticket(room, visitor)
+    assert card_for(doctor, visitor.med_id).break_glass is False
+    assert visible_cards(doctor).filter(pk=visitor.pk).exists()
+    # Staff of a third facility still cannot open it.
+    with pytest.raises(CardAccessDenied):
+        card_for(staff_at(FacilityFactory()), visitor.med_id)
+
+
+def test_yesterdays_ticket_and_a_cancelled_appointment_give_no_access(doctor, room, registrar):
+    visitor = CardFactory()
+    _ticket(room, visitor, day=timezone.localdate() - timedelta(days=1),
+            status=TicketStatus.COMPLETED)
+    _appointment(room, visitor, registrar, timezone.now() + timedelta(days=1),
+                 status=AppointmentStatus.CANCELLED)
+    with pytest.raises(CardAccessDenied):
+        card_for(doctor, visitor.med_id)
+    assert not visible_cards(doctor).filter(pk=visitor.pk).exists()
+
+
+def test_an_upcoming_appointment_here_brings_the_patient_into_scope(registrar, room):
+    visitor = CardFactory()
+    _appointment(room, visitor, registrar, timezone.now() + timedelta(days=3))
+    assert card_for(registrar, visitor.med_id).card == visitor
+
+
+def test_no_show_task_marks_appointments_past_the_grace_period(room, registrar, polyclinic):
+    now = timezone.now()
+    missed = _appointment(room, CardFactory(attached_facility=polyclinic), registrar,
+                          now - services.NO_SHOW_GRACE - timedelta(minutes=1))
+    within_grace = _appointment(room, CardFactory(attached_facility=polyclinic), registrar,
+                                now - services.NO_SHOW_GRACE + timedelta(minutes=5))
+    arrived = _appointment(room, CardFactory(attached_facility=polyclinic), registrar,
+                           now - timedelta(hours=2), status=AppointmentStatus.CHECKED_IN)
+    assert tasks.mark_missed_appointments() == 1
+    for appointment, status in [(missed, AppointmentStatus.NO_SHOW),
+                                (within_grace, AppointmentStatus.BOOKED),
+                                (arrived, AppointmentStatus.CHECKED_IN)]:
+        appointment.refresh_from_db()
+        assert appointment.status == status
+    assert tasks.mark_missed_appointments() == 0  # running twice changes nothing
+
+
+def test_closing_task_closes_tickets_left_open_after_closing_time(polyclinic):
+    today = timezone.localdate()
+    now = timezone.now()
+    closed_point = ServicePointFactory(facility=polyclinic)
+    local = timezone.localtime(now)
+    if local.hour < 2:
+        pytest.skip("a point that closed an hour ago opened today after midnight")
+    # This point opened at midnight and closed an hour ago; the other is open all day.
+    weekly_hours(closed_point, opens=time(0, 0), closes=(local - timedelta(hours=1)).time())
+    open_point = ServicePointFactory(facility=polyclinic)
+    weekly_hours(open_point)
+    left = _ticket(closed_point, None)
+    called = _ticket(closed_point, None, status=TicketStatus.CALLED)
+    still_open = _ticket(open_point, None)
+    yesterday = _ticket(open_point, None, day=today - timedelta(days=1))
+    done = _ticket(closed_point, None, status=TicketStatus.CLOSED)
+
+    assert tasks.close_stale_tickets() == 3
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses[left.pk] == statuses[called.pk] == statuses[yesterday.pk] == "closed"
+    assert statuses[still_open.pk] == "waiting" and statuses[done.pk] == "closed"
+    assert tasks.close_stale_tickets() == 0
+
+
+def test_beat_runs_both_queue_tasks(settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"queues.tasks.close_stale_tickets", "queues.tasks.mark_missed_appointments"} <= \
+        scheduled
+
+
+def test_registrar_role_is_enough_for_care_scope(polyclinic, room):
+    nurse = staff_at(polyclinic, Role.NURSE)
+    visitor = CardFactory()
+    _ticket(room, visitor)
+    assert card_for(nurse, visitor.med_id).card == visitor
+
+
+def test_a_merged_card_takes_its_tickets_and_appointments_along(room, registrar, polyclinic):
+    from patients.models import CardStatus
+    from patients.services import merge_cards
+
+    temporary = CardFactory(attached_facility=None, registered_at=polyclinic,
+                            status=CardStatus.TEMPORARY)
+    identified = CardFactory(attached_facility=polyclinic)
+    ticket = _ticket(room, temporary)
+    appointment = _appointment(room, temporary, registrar, timezone.now() + timedelta(days=1))
+    merge_cards(actor=registrar, source_med_id=temporary.med_id,
+                target_med_id=identified.med_id)
+    ticket.refresh_from_db()
+    appointment.refresh_from_db()
+    assert ticket.card == identified and appointment.card == identified

@@ -1,0 +1,175 @@
+"""Walk-in tickets, numbering, call next and the desk's actions."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils import timezone
+
+from dmed.models import AuditEvent
+from dmed.roles import Role
+from queues import services
+from queues.models import Priority, Ticket, TicketStatus
+from tests.factories import FacilityFactory, UserFactory, staff_at
+from tests.patients.factories import CardFactory
+from tests.queues.concurrency import run_at_once
+from tests.queues.factories import ServicePointFactory, weekly_hours
+
+
+def walk_in(registrar, point, card=None, priority=Priority.NORMAL):
+    return services.issue_ticket(actor=registrar, service_point=point,
+                                 med_id=card.med_id if card else None, priority=priority)
+
+
+def test_tickets_are_numbered_per_point_and_day_with_the_prefix(registrar, desk_point, room):
+    numbers = [walk_in(registrar, desk_point).display_number for _ in range(3)]
+    assert numbers == ["R-001", "R-002", "R-003"]
+    assert walk_in(registrar, room).display_number == "A-001"
+    ticket = Ticket.objects.get(number=2, service_point=desk_point)
+    assert ticket.day == timezone.localdate() and ticket.status == TicketStatus.WAITING
+
+
+def test_the_database_refuses_a_second_ticket_with_one_number(registrar, desk_point):
+    ticket = walk_in(registrar, desk_point)
+    with pytest.raises(IntegrityError, match="ticket_number_unique_per_day"):
+        Ticket.objects.create(service_point=desk_point, day=ticket.day, number=ticket.number,
+                              prefix="R", queued_for=timezone.now())
+
+
+def test_a_patient_waits_once_in_a_queue(registrar, desk_point, card):
+    walk_in(registrar, desk_point, card)
+    with pytest.raises(ValidationError, match="already in this queue"):
+        walk_in(registrar, desk_point, card)
+
+
+def test_walk_in_is_refused_outside_scope_at_another_facility_and_when_closed(
+        registrar, desk_point, polyclinic):
+    with pytest.raises(PermissionDenied):
+        walk_in(registrar, desk_point, CardFactory())  # attached elsewhere
+    with pytest.raises(PermissionDenied):
+        walk_in(staff_at(FacilityFactory(), Role.REGISTRAR), desk_point)
+    closed = ServicePointFactory(facility=polyclinic)  # no working hours at all
+    with pytest.raises(ValidationError, match="closed now"):
+        walk_in(registrar, closed)
+    assert not Ticket.objects.exists()
+
+
+def test_patient_takes_their_own_ticket_at_the_kiosk_page_but_no_priority(
+        desk_point, card, patient_user):
+    ticket = services.issue_ticket(actor=patient_user, service_point=desk_point,
+                                   med_id=card.med_id)
+    assert ticket.card == card and ticket.issued_by == patient_user
+    with pytest.raises(ValidationError, match="priority"):
+        services.issue_ticket(actor=patient_user, service_point=desk_point,
+                              med_id=card.med_id, priority=Priority.VETERAN)
+
+
+def test_call_next_takes_priority_first_then_appointment_time_or_arrival(
+        registrar, doctor, room, polyclinic):
+    cards = [CardFactory(attached_facility=polyclinic) for _ in range(5)]
+    normal_early = walk_in(registrar, room, cards[0])
+    normal_late = walk_in(registrar, room, cards[1])
+    elderly = walk_in(registrar, room, cards[2], Priority.ELDERLY)
+    emergency = walk_in(registrar, room, cards[3], Priority.EMERGENCY)
+    # A booking for a time before everyone's arrival goes ahead of the normal walk-ins.
+    booked = walk_in(registrar, room, cards[4])
+    Ticket.objects.filter(pk=booked.pk).update(queued_for=timezone.now() - timedelta(hours=1))
+    order = [services.call_next(actor=doctor, service_point=room) for _ in range(6)]
+    assert [t.pk if t else None for t in order] == [
+        emergency.pk, elderly.pk, booked.pk, normal_early.pk, normal_late.pk, None]
+    assert all(t.status == TicketStatus.CALLED and t.called_by == doctor for t in order[:5])
+    assert AuditEvent.objects.filter(object_type="queue.ticket", reason="called",
+                                     patient_med_id=cards[3].med_id).exists()
+
+
+def test_desk_actions_recall_no_show_transfer_complete(registrar, doctor, room, desk_point,
+                                                       polyclinic, card, patient_user):
+    first, second, third = (walk_in(registrar, room, c) for c in
+                            [card, *(CardFactory(attached_facility=polyclinic) for _ in "ab")])
+    called = services.call_next(actor=doctor, service_point=room, desk="214")
+    recalled = services.recall(actor=doctor, ticket_id=called.public_id)
+    assert recalled.call_count == 2 and recalled.called_at >= called.called_at
+    done = services.complete(actor=doctor, ticket_id=called.public_id)
+    assert done.status == TicketStatus.COMPLETED and done.finished_at
+    with pytest.raises(ValidationError):
+        services.complete(actor=doctor, ticket_id=called.public_id)
+
+    services.call_next(actor=doctor, service_point=room)
+    missed = services.mark_no_show(actor=doctor, ticket_id=second.public_id)
+    assert missed.status == TicketStatus.NO_SHOW
+
+    moved = services.transfer(actor=doctor, ticket_id=third.public_id, to=desk_point)
+    third.refresh_from_db()
+    assert third.status == TicketStatus.TRANSFERRED
+    assert moved.service_point == desk_point and moved.display_number == "R-001"
+    assert moved.queued_for == third.queued_for and moved.transferred_from == third
+    with pytest.raises(ValidationError):
+        services.transfer(actor=doctor, ticket_id=moved.public_id,
+                          to=ServicePointFactory())  # another facility's point
+    # A patient cannot work the desk, even on their own ticket.
+    with pytest.raises(PermissionDenied):
+        services.complete(actor=patient_user, ticket_id=first.public_id)
+    # Staff of another facility do not learn the ticket exists.
+    with pytest.raises(Http404):
+        services.recall(actor=staff_at(FacilityFactory()), ticket_id=moved.public_id)
+
+
+def test_ticket_numbers_stay_unique_and_gapless_when_issued_at_once(committed_db):
+    facility = FacilityFactory()
+    point = ServicePointFactory(facility=facility)
+    weekly_hours(point)
+    registrars = [staff_at(facility, Role.REGISTRAR) for _ in range(12)]
+    results, errors = run_at_once(12, lambda i: services.issue_ticket(
+        actor=registrars[i], service_point=point))
+    assert errors == []
+    assert sorted(t.number for t in results) == list(range(1, 13))
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1, 13))
+
+
+def test_twenty_desks_calling_at_once_on_fifty_tickets_call_each_exactly_once(committed_db):
+    facility = FacilityFactory()
+    point = ServicePointFactory(facility=facility)
+    weekly_hours(point)
+    registrar = staff_at(facility, Role.REGISTRAR)
+    for index in range(50):
+        walk_in(registrar, point, priority=[Priority.NORMAL, Priority.ELDERLY][index % 2])
+    desks = [staff_at(facility, Role.NURSE) for _ in range(20)]
+
+    def work_the_desk(index):
+        called = []
+        while (ticket := services.call_next(actor=desks[index], service_point=point,
+                                            desk=str(index))) is not None:
+            called.append(ticket.pk)
+        return called
+
+    results, errors = run_at_once(20, work_the_desk)
+    assert errors == []
+    calls = Counter(pk for called in results for pk in called)
+    assert len(calls) == 50 and set(calls.values()) == {1}
+    assert Ticket.objects.filter(status=TicketStatus.CALLED, call_count=1).count() == 50
+    # More than one desk got work: the calls really ran side by side.
+    assert sum(1 for called in results if called) > 1
+
+
+def test_patient_sees_position_and_estimated_wait(registrar, doctor, room, polyclinic, card,
+                                                  patient_user):
+    from queues.selectors import ticket_progress
+
+    ahead = [walk_in(registrar, room, CardFactory(attached_facility=polyclinic))
+             for _ in range(3)]
+    mine = walk_in(registrar, room, card)
+    # The room's recent services took 12 minutes each.
+    now = timezone.now()
+    for ticket in ahead[:2]:
+        services.call_next(actor=doctor, service_point=room)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=TicketStatus.COMPLETED, called_at=now - timedelta(minutes=12),
+            finished_at=now)
+    progress = ticket_progress(patient_user, mine.public_id)
+    assert progress.ahead == 1
+    assert progress.estimated_wait == timedelta(minutes=12)
+    with pytest.raises(Http404):
+        ticket_progress(UserFactory(role=Role.PATIENT), mine.public_id)
