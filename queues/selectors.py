@@ -217,7 +217,8 @@ def ticket_for(user: User, public_id, *, action: str = AuditAction.VIEW,
 
 def appointment_for(user: User, public_id, *, lock: bool = False,
                     record_success: bool = True) -> Appointment:
-    appointments = Appointment.objects.select_related("service_point__facility", "card")
+    appointments = Appointment.objects.select_related("service_point__facility",
+                                                      "service_point__practitioner", "card")
     if lock:
         appointments = appointments.select_for_update(of=("self",))
     try:

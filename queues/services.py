@@ -1,9 +1,8 @@
 """Every write of the queues: bookings, tickets and the desk. One transaction each, with
 its audit event; the database's constraints and row locks keep the races honest.
 
-Outbox events (appointment booked or cancelled, ticket called) are raised here, in the
-same transactions, once the outbox of issue 7 exists: these functions are the single
-place each of those things happens.
+Outbox events (appointment booked or cancelled, ticket called) are emitted here, inside
+the same transactions: these functions are the single place each of those things happens.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from django.utils.translation import gettext as _
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
+from outbox import kinds
+from outbox.events import emit
 from patients.access import card_for
 from queues import selectors
 from queues.models import (
@@ -58,6 +59,16 @@ def _audit(actor, action, object_type, record, card, reason=""):
 
 
 # --- appointments ---
+
+def _emit_appointment(kind: str, appointment: Appointment) -> None:
+    point = appointment.service_point
+    doctor = point.practitioner.get_full_name() if point.practitioner_id else point.name
+    emit(kind, {"med_id": appointment.card.med_id, "appointment": appointment.public_id,
+                "starts_at": appointment.starts_at.isoformat(),
+                "facility": point.facility.name, "doctor": doctor},
+         dedupe_key=f"appointment:{appointment.public_id}:{kind}:"
+                    f"{int(appointment.starts_at.timestamp())}")
+
 
 def _check_slot(service_point: ServicePoint, starts_at: datetime, *, actor: User) -> datetime:
     """The end of the slot that starts at `starts_at`, or a field error."""
@@ -116,6 +127,7 @@ def book_appointment(*, actor: User, service_point: ServicePoint, med_id: str,
                                   day=timezone.localtime(starts_at).date(), booked_by=actor)
         _save_slot(appointment)
         _audit(actor, AuditAction.CREATE, APPOINTMENT_OBJECT, appointment, access.card)
+        _emit_appointment(kinds.APPOINTMENT_BOOKED, appointment)
     return appointment
 
 
@@ -138,6 +150,7 @@ def cancel_appointment(*, actor: User, appointment_id) -> Appointment:
     appointment.save(update_fields=["status", "changed_at"])
     _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
            reason="cancelled")
+    _emit_appointment(kinds.APPOINTMENT_CANCELLED, appointment)
     return appointment
 
 
@@ -152,6 +165,8 @@ def move_appointment(*, actor: User, appointment_id, starts_at: datetime) -> App
     _save_slot(appointment)
     _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
            reason="moved")
+    # The patient hears of the new time as of a booking (reminders follow the new time).
+    _emit_appointment(kinds.APPOINTMENT_BOOKED, appointment)
     return appointment
 
 
@@ -269,11 +284,13 @@ def call_next(*, actor: User, service_point: ServicePoint, desk: str = "") -> Ti
                   .select_for_update(skip_locked=True, of=("self",)).first())
         if ticket is None:
             return None
+        ticket.service_point = service_point
         ticket.status, ticket.called_at, ticket.called_by = (TicketStatus.CALLED,
                                                              timezone.now(), actor)
         ticket.desk, ticket.call_count = desk[:20], ticket.call_count + 1
         ticket.save(update_fields=["status", "called_at", "called_by", "desk", "call_count"])
         _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="called")
+        _emit_called(ticket)
     return ticket
 
 
@@ -294,7 +311,19 @@ def recall(*, actor: User, ticket_id) -> Ticket:
     ticket.called_at, ticket.call_count = timezone.now(), ticket.call_count + 1
     ticket.save(update_fields=["called_at", "call_count"])
     _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="recalled")
+    _emit_called(ticket)
     return ticket
+
+
+def _emit_called(ticket: Ticket) -> None:
+    """Tell the patient their ticket is called; a ticket nobody's name is on tells no one."""
+    if ticket.card_id is None:
+        return
+    point = ticket.service_point
+    where = f"{point.name}, {point.room}" if point.room else point.name
+    emit(kinds.TICKET_CALLED, {"med_id": ticket.card.med_id, "ticket": ticket.display_number,
+                               "service_point": where, "facility": point.facility.name},
+         dedupe_key=f"ticket:{ticket.public_id}:call:{ticket.call_count}")
 
 
 def _finish(actor: User, ticket: Ticket, status: str) -> Ticket:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dmed.models import AuditEvent
 from dmed.roles import Role
+from outbox.models import Event
 from queues import selectors, services
 from queues.models import Appointment, AppointmentStatus, Ticket
 from tests.factories import FacilityFactory, UserFactory, staff_at
@@ -34,6 +35,10 @@ def test_patient_books_their_family_doctor_and_the_slot_is_then_taken(room, card
     assert not slot.free
     event = AuditEvent.objects.get(object_type="queue.appointment", action="create")
     assert event.patient_med_id == card.med_id and event.actor == patient_user
+    booked = Event.objects.get(kind="appointment.booked")
+    assert booked.payload["med_id"] == card.med_id
+    assert booked.payload["starts_at"] == starts_at.isoformat()
+    assert booked.payload["doctor"] == room.practitioner.get_full_name()
 
     other = CardFactory(attached_facility=room.facility, family_doctor=room.practitioner,
                         user=UserFactory(role=Role.PATIENT))
@@ -106,6 +111,8 @@ def test_patient_cancels_and_moves_until_the_cutoff_staff_until_the_start(
     assert moved.starts_at == tomorrow_slot(room) and moved.day == timezone.localdate() + \
         timedelta(days=1)
     services.cancel_appointment(actor=patient_user, appointment_id=later.public_id)
+    assert Event.objects.filter(kind="appointment.cancelled",
+                                payload__appointment=str(later.public_id)).count() == 1
     later.refresh_from_db()
     assert later.status == AppointmentStatus.CANCELLED
     # The cancelled slot is free again.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dmed.models import AuditEvent
 from dmed.roles import Role
+from outbox.models import Event
 from queues import services
 from queues.models import Priority, Ticket, TicketStatus
 from tests.factories import FacilityFactory, UserFactory, staff_at
@@ -83,6 +84,9 @@ def test_call_next_takes_priority_first_then_appointment_time_or_arrival(
     assert all(t.status == TicketStatus.CALLED and t.called_by == doctor for t in order[:5])
     assert AuditEvent.objects.filter(object_type="queue.ticket", reason="called",
                                      patient_med_id=cards[3].med_id).exists()
+    called_event = Event.objects.get(kind="queue.ticket_called", payload__med_id=cards[3].med_id)
+    assert called_event.payload["ticket"] == emergency.display_number
+    assert called_event.payload["service_point"] == "Oilaviy shifokor, 214"
 
 
 def test_desk_actions_recall_no_show_transfer_complete(registrar, doctor, room, desk_point,
@@ -92,6 +96,9 @@ def test_desk_actions_recall_no_show_transfer_complete(registrar, doctor, room, 
     called = services.call_next(actor=doctor, service_point=room, desk="214")
     recalled = services.recall(actor=doctor, ticket_id=called.public_id)
     assert recalled.call_count == 2 and recalled.called_at >= called.called_at
+    # Each call tells the patient again.
+    assert Event.objects.filter(kind="queue.ticket_called", payload__med_id=card.med_id
+                                ).count() == 2
     done = services.complete(actor=doctor, ticket_id=called.public_id)
     assert done.status == TicketStatus.COMPLETED and done.finished_at
     with pytest.raises(ValidationError):
