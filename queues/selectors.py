@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Avg, F, Q
+from django.db.models import Avg, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +35,7 @@ APPOINTMENT_OBJECT = "queue.appointment"
 RECENT_SERVICES = 20
 DEFAULT_SERVICE_MINUTES = 10
 BOARD_CALLED = 8
-BOARD_NEXT = 10
+BOARD_NEXT_PER_POINT = 4
 
 
 # --- the care relations of patients.access (settings.PATIENT_CARE_RELATIONS) ---
@@ -89,9 +91,11 @@ def facility_service_points(user: User):
 
 
 def slots(service_point: ServicePoint, day: date) -> list[Slot]:
+    """The day's slots still ahead, each marked free or taken."""
     taken = frozenset(Appointment.objects.filter(HOLDS_SLOT, service_point=service_point,
                                                  day=day).values_list("starts_at", flat=True))
-    return slots_on(service_point, day, taken)
+    now = timezone.now()
+    return [slot for slot in slots_on(service_point, day, taken) if slot.starts_at > now]
 
 
 # --- who works a service point ---
@@ -172,8 +176,12 @@ def board(*, facility=None, service_point: ServicePoint | None = None) -> Board:
     else:
         tickets = tickets.filter(service_point__facility=facility)
     called = tickets.filter(status=TicketStatus.CALLED).order_by("-called_at")[:BOARD_CALLED]
+    # The next few of every point's line, in the order call-next takes them.
     upcoming = (tickets.filter(status=TicketStatus.WAITING)
-                .order_by("priority", "queued_for", "id")[:BOARD_NEXT])
+                .annotate(place=Window(RowNumber(), partition_by=F("service_point"),
+                                       order_by=[F("priority"), F("queued_for"), F("id")]))
+                .filter(place__lte=BOARD_NEXT_PER_POINT)
+                .order_by("service_point__ticket_prefix", "place"))
     return Board(called=_board_lines(called),
                  next_numbers=[t.display_number for t in upcoming])
 
@@ -239,6 +247,10 @@ class TicketProgress:
     ticket: Ticket
     ahead: int
     estimated_wait: timedelta | None
+
+    @property
+    def wait_minutes(self) -> int:
+        return math.ceil(self.estimated_wait.total_seconds() / 60) if self.estimated_wait else 0
 
 
 def average_service_time(service_point: ServicePoint) -> timedelta:

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from queues.models import Priority
+
+
+class PointChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, empty_label=None, to_field_name="public_id", **kwargs)
+
+    def label_from_instance(self, point):
+        return f"{point.ticket_prefix} · {point.name}" + (f" ({point.room})" if point.room else "")
+
+
+class WalkInForm(forms.Form):
+    service_point = PointChoiceField(label=_("service point"))
+    med_id = forms.CharField(label=_("MED-ID"), max_length=16, required=False,
+                             help_text=_("Leave empty for a ticket without a name."))
+    priority = forms.TypedChoiceField(label=_("priority"), choices=Priority.choices,
+                                      coerce=int, initial=Priority.NORMAL)
+
+    def __init__(self, *args, points, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_point"].queryset = points
+
+
+class KioskForm(forms.Form):
+    service_point = PointChoiceField(label=_("service point"))
+
+    def __init__(self, *args, points, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_point"].queryset = points
+
+
+class SlotSearchForm(forms.Form):
+    """Where and when to look for a free slot (staff also say for whom)."""
+
+    med_id = forms.CharField(label=_("MED-ID"), max_length=16, required=False)
+    service_point = PointChoiceField(label=_("service point"))
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(format="%Y-%m-%d",
+                                                                   attrs={"type": "date"}))
+
+    def __init__(self, *args, points, for_staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_point"].queryset = points
+        self.fields["date"].initial = timezone.localdate()
+        if for_staff:
+            self.fields["med_id"].required = True
+        else:
+            del self.fields["med_id"]
+
+
+class TransferForm(forms.Form):
+    to = PointChoiceField(label=_("transfer to"))
+
+    def __init__(self, *args, points, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = points

@@ -1,0 +1,73 @@
+"""A patient books their family doctor for today, checks in on arrival, the waiting-room
+board shows the call, and the doctor completes the visit from the keyboard."""
+
+from datetime import time
+
+from queues.models import Closure, ServicePoint, WorkingHours
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import sign_in
+
+
+def _room_open_around_the_clock():
+    """The journey must run at any hour: the demo doctor's room keeps no hours today."""
+    room = ServicePoint.objects.get(facility__code="TSH-CHL-P12", ticket_prefix="A")
+    WorkingHours.objects.filter(service_point=room).delete()
+    Closure.objects.filter(facility=room.facility).delete()
+    for weekday in range(7):
+        WorkingHours.objects.create(service_point=room, weekday=weekday, opens_at=time(0, 0),
+                                    closes_at=time(23, 59, 59), slot_minutes=15,
+                                    valid_from="2024-01-01")
+
+
+def test_patient_books_checks_in_is_called_on_the_board_and_seen(
+        page, browser, live_server, demo_world, screenshot):
+    _room_open_around_the_clock()
+    base = live_server.url
+
+    sign_in(page, base, "patient")
+    page.goto(f"{base}/me/queue/")
+    page.click("[data-testid=book]")
+    page.click("[data-testid=slot-search] button[type=submit]")  # today, the only doctor
+    page.wait_for_selector("[data-testid=slots]")
+    screenshot("patient-slots")
+    page.click("[data-testid=slots] button.free >> nth=0")
+    page.wait_for_selector("[data-testid=check-in]")
+    screenshot("patient-booked")
+    page.click("[data-testid=check-in]")
+    page.wait_for_selector("[data-testid=ticket-number]")
+    number = page.inner_text("[data-testid=ticket-number]")
+    assert number.startswith("A-")
+    assert page.get_attribute("[data-testid=ticket]", "data-status") == "waiting"
+    screenshot("patient-ticket-waiting")
+
+    screen = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    screen.goto(f"{base}/queue/board/TSH-CHL-P12/")
+    assert number in screen.inner_text("[data-testid=board-next]")
+
+    desk = browser.new_context(viewport={"width": 1024, "height": 768}, locale="uz-UZ").new_page()
+    sign_in(desk, base, "doctor")
+    desk.goto(f"{base}/queue/")
+    desk.click("[data-testid=points] a >> text=Oilaviy shifokor")
+    desk.wait_for_selector("[data-testid=call-next]")
+    desk.keyboard.press("n")  # the desk works from the keyboard
+    desk.wait_for_selector("[data-testid=serving]")
+    assert "Abdullayev Shohruh" in desk.inner_text("[data-testid=serving-name]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    desk.screenshot(path=str(ARTIFACTS / "queue-journey-desk-called.png"), full_page=True)
+
+    screen.wait_for_function(
+        "n => document.querySelector('[data-testid=board-called]').innerText.includes(n)",
+        arg=number, timeout=15_000)
+    assert "214" in screen.inner_text("[data-testid=board-called]")
+    assert "Abdullayev" not in screen.content()
+    screen.screenshot(path=str(ARTIFACTS / "queue-journey-board-called.png"))
+
+    page.wait_for_selector("[data-testid=called-notice]", timeout=15_000)
+    screenshot("patient-ticket-called")
+
+    desk.keyboard.press("c")
+    desk.wait_for_selector("[data-testid=serving]", state="detached", timeout=10_000)
+    page.wait_for_selector("[data-testid=ticket][data-status=completed]", timeout=15_000)
+    screenshot("patient-ticket-completed")
+    screen.context.close()
+    desk.context.close()

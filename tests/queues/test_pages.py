@@ -1,0 +1,143 @@
+"""The queue pages: desk, board, booking, walk-in, the patient's own; flat query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dmed.models import AuditEvent
+from dmed.roles import Role
+from queues import selectors, services
+from queues.models import Appointment, AppointmentStatus, Priority, Ticket, TicketStatus
+from tests.factories import FacilityFactory, UserFactory, staff_at
+from tests.patients.factories import CardFactory
+
+
+def _fill_queue(registrar, doctor, room, polyclinic, waiting=25, called=3):
+    for index in range(waiting + called):
+        services.issue_ticket(actor=registrar, service_point=room,
+                              med_id=CardFactory(attached_facility=polyclinic).med_id,
+                              priority=[Priority.NORMAL, Priority.ELDERLY][index % 2])
+    for _ in range(called):
+        services.call_next(actor=doctor, service_point=room)
+
+
+def test_desk_page_lists_the_line_with_flat_queries(client, registrar, doctor, room, polyclinic,
+                                                    desk_point, django_assert_max_num_queries):
+    _fill_queue(registrar, doctor, room, polyclinic)
+    client.force_login(doctor)
+    with django_assert_max_num_queries(16):
+        response = client.get(f"/queue/desk/{room.public_id}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('class="priority-') == 25 and page.count('data-testid="serving"') == 3
+    assert 'hx-get="/queue/desk/' in page and "htmx-2.0.11.min.js" in page
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/queue/desk/{room.public_id}/line/").status_code == 200
+    assert AuditEvent.objects.filter(actor=doctor, action="list",
+                                     object_type="queue.ticket").count() == 2
+
+
+def test_desk_is_refused_to_staff_of_another_facility(client, room):
+    client.force_login(staff_at(FacilityFactory()))
+    assert client.get(f"/queue/desk/{room.public_id}/").status_code == 403
+    assert client.post(f"/queue/desk/{room.public_id}/call-next/").status_code == 403
+
+
+def test_desk_buttons_call_recall_and_complete(client, registrar, doctor, room, card):
+    services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    client.force_login(doctor)
+    response = client.post(f"/queue/desk/{room.public_id}/call-next/", follow=True)
+    assert card.full_name in response.content.decode()
+    ticket = Ticket.objects.get()
+    client.post(f"/queue/tickets/{ticket.public_id}/recall/")
+    client.post(f"/queue/tickets/{ticket.public_id}/complete/")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.COMPLETED and ticket.call_count == 2
+    again = client.post(f"/queue/tickets/{ticket.public_id}/complete/", follow=True)
+    assert again.status_code == 200  # a message, not an error page
+
+
+def test_board_has_no_login_no_names_and_the_facilitys_language(client, registrar, doctor, room,
+                                                                polyclinic,
+                                                                django_assert_max_num_queries):
+    _fill_queue(registrar, doctor, room, polyclinic)
+    polyclinic.language = "ru"
+    polyclinic.save()
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/queue/board/{polyclinic.code}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ru">' in page and "Кабинет 214" in page
+    assert "Karimov" not in page and "A-004" in page
+    with django_assert_max_num_queries(4):
+        live = client.get(f"/queue/board/{polyclinic.code}/live/")
+    assert "A-004" in live.content.decode()
+    assert client.get("/queue/board/NO-SUCH/").status_code == 404
+
+
+def test_registrar_issues_a_walk_in_ticket_and_sees_its_number(client, registrar, desk_point,
+                                                               card):
+    client.force_login(registrar)
+    assert client.get("/queue/walk-in/").status_code == 200
+    response = client.post("/queue/walk-in/", {"service_point": desk_point.public_id,
+                                               "med_id": card.med_id,
+                                               "priority": Priority.PREGNANT}, follow=True)
+    assert "R-001" in response.content.decode()
+    assert Ticket.objects.get().priority == Priority.PREGNANT
+    bad = client.post("/queue/walk-in/", {"service_point": desk_point.public_id,
+                                          "med_id": "1234567890", "priority": 9})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+
+
+def test_registrar_books_a_slot_from_the_page(client, registrar, room, card):
+    client.force_login(registrar)
+    day = timezone.localdate() + timedelta(days=1)
+    query = {"med_id": card.med_id, "service_point": room.public_id, "date": day.isoformat()}
+    page = client.get("/queue/book/", query)
+    assert page.content.decode().count('class="slot free"') == len(selectors.slots(room, day))
+    starts_at = selectors.slots(room, day)[40].starts_at
+    client.post("/queue/book/", {**query, "starts_at": starts_at.isoformat()})
+    assert Appointment.objects.get().starts_at == starts_at
+    taken = client.post("/queue/book/", {**query, "starts_at": starts_at.isoformat()})
+    assert taken.status_code == 200 and "errorlist" in taken.content.decode()
+
+
+def test_patient_books_moves_cancels_and_follows_their_ticket(client, room, card, patient_user,
+                                                              registrar, doctor):
+    client.force_login(patient_user)
+    day = timezone.localdate() + timedelta(days=2)
+    slots = selectors.slots(room, day)
+    client.post("/me/queue/book/", {"service_point": room.public_id, "date": day.isoformat(),
+                                    "starts_at": slots[40].starts_at.isoformat()})
+    appointment = Appointment.objects.get()
+    assert appointment.card == card
+    assert str(appointment.public_id) in client.get("/me/queue/").content.decode()
+    client.post(f"/me/queue/appointments/{appointment.public_id}/move/",
+                {"starts_at": slots[44].starts_at.isoformat()})
+    appointment.refresh_from_db()
+    assert appointment.starts_at == slots[44].starts_at
+    client.post(f"/me/queue/appointments/{appointment.public_id}/cancel/")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+
+    ticket = services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    page = client.get(f"/queue/tickets/{ticket.public_id}/").content.decode()
+    assert "A-001" in page and 'data-testid="position"' in page
+    services.call_next(actor=doctor, service_point=room)
+    live = client.get(f"/queue/tickets/{ticket.public_id}/live/").content.decode()
+    assert 'data-testid="called-notice"' in live and "214" in live
+
+
+def test_a_patient_cannot_open_anothers_ticket_page(client, registrar, room, card):
+    ticket = services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    client.force_login(UserFactory(role=Role.PATIENT))
+    assert client.get(f"/queue/tickets/{ticket.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("role,tile", [(Role.REGISTRAR, "/queue/walk-in/"),
+                                       (Role.CLINICIAN, "/queue/"), (Role.PATIENT, "/me/queue/")])
+def test_role_home_pages_lead_to_the_queue(client, polyclinic, role, tile):
+    user = UserFactory(role=role) if role == Role.PATIENT else staff_at(polyclinic, role)
+    client.force_login(user)
+    assert f'href="{tile}"' in client.get("/").content.decode()
