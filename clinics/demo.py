@@ -2,7 +2,9 @@
 
 from datetime import date
 
+from clinics.labs.demo import seed_history as seed_lab_history
 from clinics.models import Department, District, Facility, FacilityKind, StaffRecord
+from clinics.referrals.demo import seed_history as seed_referral_history
 from clinics.services import load_administrative_divisions
 from dmed.roles import Role
 
@@ -65,3 +67,9 @@ def seed(world: dict) -> None:
         )
     world["facilities"] = facilities
     world["district"] = district
+
+
+def seed_history(world: dict) -> None:
+    """Records about the demo patients, once every app has seeded (the cards exist)."""
+    seed_lab_history(world)
+    seed_referral_history(world)

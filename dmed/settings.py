@@ -102,6 +102,7 @@ AUDIT_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
 PATIENT_CARE_RELATIONS = [
     "queues.selectors.cards_with_ticket_here_today",
     "queues.selectors.cards_with_appointment_here",
+    "clinics.referrals.receivers.cards_referred_here",
 ]
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses further attempts (form and API token alike).

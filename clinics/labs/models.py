@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.models import LocalizedNameMixin
 
+__all__ = ["Flag", "LabOrder", "LabOrderItem", "LabResult", "LabTest", "OrderPriority",
+           "RangeSex", "ReferenceRange", "Specimen"]
+
 
 class Specimen(models.TextChoices):
     SERUM = "serum", _("Serum")
@@ -138,6 +141,9 @@ class LabOrder(models.Model):
                                  editable=False)
     card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
                              on_delete=models.PROTECT, related_name="lab_orders")
+    # The visit the tests were ordered in, when there was one; a standalone order has none.
+    visit = models.ForeignKey("clinics.Visit", verbose_name=_("visit"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="lab_orders")
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("ordered by"),
                                    on_delete=models.PROTECT, related_name="+")
     ordering_facility = models.ForeignKey("clinics.Facility",
@@ -188,6 +194,12 @@ class LabOrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}:{self.test.code}"
+
+    @property
+    def latest_result(self):
+        """The newest version, read from prefetched results (see labs.selectors)."""
+        versions = list(self.results.all())
+        return versions[-1] if versions else None
 
 
 class Flag(models.TextChoices):
@@ -273,3 +285,20 @@ class LabResult(models.Model):
     @property
     def is_released(self) -> bool:
         return self.released_at is not None
+
+    @property
+    def reference_text(self) -> str:
+        places = self.test.decimal_places
+        low, high = (None if limit is None else f"{limit:.{places}f}"
+                     for limit in (self.reference_low, self.reference_high))
+        if low is not None and high is not None:
+            return f"{low} – {high}"
+        if high is not None:
+            return f"≤ {high}"
+        if low is not None:
+            return f"≥ {low}"
+        return "—"
+
+    @property
+    def value_text(self) -> str:
+        return f"{self.value:.{self.test.decimal_places}f}"

@@ -27,6 +27,7 @@ from clinics.labs.flags import Limits, flag_for, matching_range
 from clinics.labs.models import CRITICAL_FLAGS, LabOrder, LabOrderItem, LabResult, LabTest
 from clinics.models import Facility, FacilityKind
 from clinics.selectors import acting_staff_record
+from clinics.visits.models import Visit, VisitStatus
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -39,9 +40,22 @@ ORDER_OBJECT = "clinics.lab_order"
 RESULT_OBJECT = "clinics.lab_result"
 
 
+def _visit_of(actor: User, card, visit_id) -> Visit | None:
+    """The visit the order belongs to: the one named (it must be this card's), or else the
+    orderer's open visit with this patient, so ordering from the card during a visit links
+    them without a step."""
+    if visit_id is not None:
+        visit = Visit.objects.filter(public_id=visit_id, card=card).first()
+        if visit is None:  # a foreign visit is refused, never followed
+            raise ValidationError({"visit": [_("This visit is not this patient's.")]})
+        return visit
+    return (Visit.objects.filter(card=card, clinician=actor, status=VisitStatus.OPEN)
+            .order_by("-opened_at").first())
+
+
 def place_lab_order(*, actor: User, med_id: str, laboratory: Facility, tests: list,
                     priority: str = "routine", clinical_note: str = "",
-                    visit=None) -> LabOrder:
+                    visit_id=None) -> LabOrder:
     """A clinician asks a laboratory for tests; the patient must be in the clinician's scope."""
     if actor.role not in CARING_ROLES:
         raise PermissionDenied(_("Clinicians and nurses order laboratory tests."))
@@ -61,11 +75,12 @@ def place_lab_order(*, actor: User, med_id: str, laboratory: Facility, tests: li
     if errors:
         raise ValidationError(errors)
     access = authorise_card_write(actor, med_id)
+    visit = _visit_of(actor, access.card, visit_id)
     with transaction.atomic():
         order = LabOrder.objects.create(
             card=access.card, ordered_by=actor, ordering_facility=record.facility,
             laboratory=laboratory, priority=priority, clinical_note=clinical_note.strip(),
-            **({"visit": visit} if visit is not None else {}))
+            visit=visit)
         LabOrderItem.objects.bulk_create(
             [LabOrderItem(order=order, test=found[code]) for code in codes])
         record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=ORDER_OBJECT,
@@ -119,7 +134,8 @@ def _assess(item: LabOrderItem, value: Decimal, sampled_at: datetime) -> dict:
     card = item.order.card
     if sampled_at > timezone.now():
         raise ValidationError({"sampled_at": [_("The sampling time is in the future.")]})
-    if sampled_at < item.order.ordered_at:
+    # Sampling times are written to the minute.
+    if sampled_at < item.order.ordered_at.replace(second=0, microsecond=0):
         raise ValidationError({"sampled_at": [_("The sample was taken before the order.")]})
     reference = matching_range(item.test, sex=card.sex, birth_date=card.birth_date,
                                sampled_on=timezone.localtime(sampled_at).date())

@@ -15,8 +15,9 @@ from clinics.models import FacilityKind
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.access import CardAccessDenied
+from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import lab_world
-from tests.factories import FacilityFactory, staff_at
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,19 @@ class TestOrdering:
             order(world, stranger)
         assert not LabOrder.objects.exists()
         assert AuditEvent.objects.filter(patient_med_id=stranger.med_id, allowed=False).exists()
+
+    def test_ordering_during_a_visit_links_the_order_to_it(self, world, card):
+        visit = VisitFactory(card=card, clinician=world.doctor)
+        VisitFactory(card=card)  # another clinician's visit is not theirs
+        assert order(world, card).visit == visit
+
+    def test_a_visit_of_another_patient_is_refused_not_followed(self, world, card):
+        foreign = VisitFactory(clinician=world.doctor)
+        with pytest.raises(ValidationError) as error:
+            services.place_lab_order(actor=world.doctor, med_id=card.med_id,
+                                     laboratory=world.laboratory, tests=["HGB"],
+                                     visit_id=foreign.public_id)
+        assert "visit" in error.value.message_dict and not LabOrder.objects.exists()
 
     @pytest.mark.parametrize(("tests", "field"), [([], "tests"), (["NOPE"], "tests")])
     def test_bad_tests_are_refused_per_field(self, world, card, tests, field):
@@ -188,3 +202,13 @@ class TestCorrections:
         LabResult.objects.filter(pk=released.pk).update(card=survivor)
         released.refresh_from_db()
         assert released.card == survivor
+
+    def test_merging_cards_moves_orders_and_results_to_the_kept_card(self, world, card,
+                                                                     released):
+        from patients.services import merge_cards
+        admin = UserFactory(role=Role.ADMINISTRATOR)
+        kept = CardFactory(attached_facility=world.polyclinic, registered_at=world.polyclinic)
+        merge_cards(actor=admin, source_med_id=card.med_id, target_med_id=kept.med_id)
+        released.refresh_from_db()
+        assert released.card == kept and released.value == Decimal(118)
+        assert LabOrder.objects.get().card == kept

@@ -30,11 +30,13 @@ def test_seed_demo_twice_builds_the_same_world(settings):
     assert roles == {"admin": Role.ADMINISTRATOR, "doctor": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
-                     "patient": Role.PATIENT}
+                     "patient": Role.PATIENT,
+                     # The laboratory's second pair of eyes (clinics.labs.demo).
+                     "lab2": Role.LAB_TECHNICIAN}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
     assert workplaces == {"doctor": "polyclinic", "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
-                          "pharmacist": "pharmacy"}
+                          "lab2": "laboratory", "pharmacist": "pharmacy"}
     request = RequestFactory().post("/login/")
     assert authenticate(request, username="doctor", password=DEMO_PASSWORD) is not None
 

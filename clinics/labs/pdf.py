@@ -1,0 +1,86 @@
+"""A released result as a printable PDF (fpdf2: pure Python, no system libraries).
+
+The DejaVu Sans font ships beside this module (free licence in fonts/LICENSE.txt), so
+Uzbek in both scripts and Russian print the same on every machine.
+"""
+
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from clinics.labs.models import Flag, LabResult
+from patients.identifiers import format_med_id
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
+
+def result_pdf(result: LabResult, history: list[LabResult]) -> bytes:
+    order = result.item.order
+    card = result.card
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"{result.test.code} {format_med_id(card.med_id)}")
+    pdf.set_author("DMED")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(0, 9, _("Laboratory result"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(0, 6, order.laboratory.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    facts = [
+        (_("Patient"), card.full_name),
+        ("MED-ID", format_med_id(card.med_id)),
+        (_("birth date"), card.birth_date.strftime("%d.%m.%Y") if card.birth_date else "—"),
+        (_("sex"), card.get_sex_display() or "—"),
+        (_("ordered by"), f"{order.ordered_by.full_name}, {order.ordering_facility.name}"),
+        (_("sampled at"), _when(result.sampled_at)),
+        (_("released at"), _when(result.released_at)),
+        (_("verified by"), result.verified_by.full_name if result.verified_by else "—"),
+    ]
+    for label, value in facts:
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(45, 6, label)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (70, 30, 25, 35, 30)
+    pdf.set_font("DejaVu", "B", 10)
+    for width, heading in zip(widths, (_("test"), _("value"), _("unit"),
+                                       _("reference range"), _("flag")), strict=True):
+        pdf.cell(width, 8, heading, border=1)
+    pdf.ln()
+    pdf.set_font("DejaVu", "B" if result.flag != Flag.NORMAL else "", 10)
+    row = (result.test.name, result.value_text, result.unit,
+           result.reference_text, result.get_flag_display())
+    for width, text in zip(widths, row, strict=True):
+        pdf.cell(width, 8, text, border=1)
+    pdf.ln(10)
+    pdf.set_font("DejaVu", "", 9)
+    if result.corrects_id:
+        pdf.multi_cell(0, 5, _("Corrected result, version %(version)s. Reason: %(reason)s")
+                       % {"version": result.version, "reason": result.correction_reason},
+                       new_x="LMARGIN", new_y="NEXT")
+    if result.comment:
+        pdf.multi_cell(0, 5, result.comment, new_x="LMARGIN", new_y="NEXT")
+    earlier = [r for r in history if r.pk != result.pk and r.sampled_at < result.sampled_at]
+    if earlier:
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.cell(0, 6, _("Earlier results"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9)
+        for previous in earlier[-10:]:
+            pdf.cell(0, 5, f"{_when(previous.sampled_at)}   {previous.value_text} "
+                           f"{previous.unit}   {previous.get_flag_display()}",
+                     new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.cell(0, 5, _("Printed from DMED on %(when)s") % {"when": _when(timezone.now())})
+    return bytes(pdf.output())

@@ -1,0 +1,173 @@
+"""Reads of the laboratory that people see, scoped to the acting user and audited.
+
+Outside the laboratory only released versions exist: a clinician, the patient and their
+representatives never see a value before a technician has verified it. A lab technician
+sees their own laboratory's orders, with the patient's identification the samples need
+(name, MED-ID, sex, birth date), and never the card itself (patients.access gives lab
+technicians no card scope).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
+from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
+from clinics.selectors import acting_staff_record
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from patients.access import card_for
+
+WORKLIST_PAGE = 50
+
+
+def _technicians_laboratory(user: User):
+    record = acting_staff_record(user)
+    if user.role != Role.LAB_TECHNICIAN or record is None:
+        raise PermissionDenied(_("The worklist is for laboratory technicians."))
+    return record.facility
+
+
+def _with_items(orders):
+    items = LabOrderItem.objects.select_related("test").prefetch_related(
+        Prefetch("results", queryset=LabResult.objects.select_related(
+            "card", "test", "corrects", "entered_by", "verified_by").order_by("version")))
+    return (orders.select_related("card", "ordered_by", "ordering_facility", "laboratory",
+                                  "visit")
+            .prefetch_related(Prefetch("items", queryset=items.order_by("test__code"))))
+
+
+@dataclass
+class WorklistPage:
+    orders: list
+    next_cursor: str | None
+
+
+def _encode(order: LabOrder) -> str:
+    return base64.urlsafe_b64encode(f"{order.ordered_at.isoformat()}|{order.pk}".encode()
+                                    ).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        parsed = parse_datetime(moment)
+        if parsed is None:
+            raise ValueError(moment)
+        return parsed, int(pk)
+    except (ValueError, TypeError, UnicodeDecodeError) as error:
+        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
+
+
+def worklist(user: User, *, cursor: str | None = None,
+             limit: int = WORKLIST_PAGE) -> WorklistPage:
+    """The laboratory's open orders, oldest first (keyset pages), urgent ones marked."""
+    laboratory = _technicians_laboratory(user)
+    orders = LabOrder.objects.filter(laboratory=laboratory, completed_at=None)
+    if cursor:
+        moment, pk = _decode(cursor)
+        orders = orders.filter(ordered_at__gte=moment).exclude(ordered_at=moment, pk__lte=pk)
+    rows = list(_with_items(orders).order_by("ordered_at", "pk")[: limit + 1])
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=ORDER_OBJECT,
+                       object_id=laboratory.code, reason=str(len(rows[:limit])))
+    return WorklistPage(rows[:limit], _encode(rows[limit - 1]) if len(rows) > limit else None)
+
+
+def corrections_awaiting_verification(user: User) -> list[LabResult]:
+    laboratory = _technicians_laboratory(user)
+    return list(LabResult.objects.filter(item__order__laboratory=laboratory, released_at=None,
+                                         version__gt=1)
+                .select_related("test", "card", "item__order", "entered_by")
+                .order_by("entered_at")[:100])
+
+
+def laboratory_order(user: User, order_id) -> LabOrder:
+    """One order of the technician's own laboratory; any other answers 404."""
+    laboratory = _technicians_laboratory(user)
+    order = _with_items(LabOrder.objects.filter(public_id=order_id,
+                                                laboratory=laboratory)).first()
+    if order is None:
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=ORDER_OBJECT,
+                           object_id=order_id, allowed=False)
+        raise Http404
+    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=ORDER_OBJECT,
+                       object_id=order.public_id, patient_med_id=order.card.med_id)
+    return order
+
+
+def card_orders(user: User, med_id: str) -> tuple:
+    """A card's lab orders for those who may open the card (clinicians, the patient)."""
+    access = card_for(user, med_id, object_type=ORDER_OBJECT)
+    orders = list(_with_items(LabOrder.objects.filter(card=access.card))
+                  .order_by("-ordered_at")[:100])
+    return access, orders
+
+
+@dataclass
+class TestHistory:
+    """The current released values of one test for a card, oldest first."""
+
+    test: LabTest
+    current: list = field(default_factory=list)   # the newest released version per order
+    corrected: list = field(default_factory=list)  # released versions later corrected
+
+    @property
+    def latest(self) -> LabResult:
+        return self.current[-1]
+
+
+def released_results(card) -> list[TestHistory]:
+    """A card's released results grouped by test; a corrected version stays, marked."""
+    rows = (LabResult.objects.filter(card=card, released_at__isnull=False)
+            .select_related("card", "test", "corrects", "verified_by")
+            .order_by("item_id", "version"))
+    newest: dict[int, LabResult] = {}
+    older: list[LabResult] = []
+    for result in rows:
+        if result.item_id in newest:
+            older.append(newest[result.item_id])
+        newest[result.item_id] = result
+    histories: dict[int, TestHistory] = defaultdict(lambda: None)
+    for result in sorted(newest.values(), key=lambda r: (r.sampled_at, r.pk)):
+        history = histories[result.test_id] or TestHistory(result.test)
+        history.current.append(result)
+        histories[result.test_id] = history
+    for result in older:
+        histories[result.test_id].corrected.append(result)
+    return sorted(histories.values(), key=lambda h: h.latest.sampled_at, reverse=True)
+
+
+def card_results(user: User, med_id: str):
+    """Released results of a card the user may open: the patient, representatives, staff."""
+    access = card_for(user, med_id, object_type=RESULT_OBJECT)
+    return access, released_results(access.card)
+
+
+def released_result(user: User, result_id, *, action: str = AuditAction.VIEW) -> LabResult:
+    """One released version, for whoever may open its card; unreleased ones do not exist."""
+    result = (LabResult.objects.filter(public_id=result_id, released_at__isnull=False)
+              .select_related("test", "card", "verified_by", "entered_by",
+                              "item__order__laboratory", "item__order__ordered_by",
+                              "item__order__ordering_facility").first())
+    if result is None:
+        raise Http404
+    card_for(user, result.card.med_id, action=action, object_type=RESULT_OBJECT)
+    return result
+
+
+def test_history(result: LabResult) -> list[LabResult]:
+    """The current released values of the same test on the same card, for its chart."""
+    for history in released_results(result.card):
+        if history.test.pk == result.test_id:
+            return history.current
+    return []

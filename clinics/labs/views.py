@@ -1,0 +1,156 @@
+"""Laboratory pages: the worklist and result entry, ordering from the card, and results
+for patients and clinicians. Thin: services and selectors decide."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from clinics.labs import selectors, services
+from clinics.labs.chart import history_svg
+from clinics.labs.forms import CorrectionForm, LabOrderForm, ResultForm
+from clinics.labs.pdf import result_pdf
+from dmed.models import AuditAction
+from dmed.roles import Role
+from patients.access import card_for
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for name, problems in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, problems)
+
+
+@login_required
+def worklist(request):
+    try:
+        page = selectors.worklist(request.user, cursor=request.GET.get("cursor"))
+    except ValidationError:
+        page = selectors.worklist(request.user)
+    return render(request, "clinics/labs/worklist.html", {
+        "page": page, "corrections": selectors.corrections_awaiting_verification(request.user),
+    })
+
+
+def _rows(order, posted_form=None, posted_code=None):
+    """Each ordered test with its versions and the form that applies to it now."""
+    rows = []
+    for item in order.items.all():
+        versions = list(item.results.all())
+        latest = versions[-1] if versions else None
+        if latest is not None and latest.is_released:
+            form = CorrectionForm(prefix=item.test.code)
+        else:
+            form = ResultForm(prefix=item.test.code, initial={
+                "test_code": item.test.code,
+                **({"value": latest.value_text, "comment": latest.comment} if latest else {})})
+        if posted_code == item.test.code and posted_form is not None:
+            form = posted_form
+        rows.append({"item": item, "versions": versions, "latest": latest, "form": form})
+    return rows
+
+
+@login_required
+def laboratory_order(request, order_id):
+    posted_form, posted_code, status = None, None, 200
+    if request.method == "POST":
+        action, code = request.POST.get("action"), request.POST.get("test_code", "")
+        try:
+            if action == "release":
+                services.release_result(actor=request.user, result_id=request.POST["result_id"])
+                messages.success(request, _("Result released."))
+                return redirect("labs:order", order_id=order_id)
+            form_class = CorrectionForm if action == "correct" else ResultForm
+            posted_form, posted_code = form_class(request.POST, prefix=code), code
+            if posted_form.is_valid():
+                data = posted_form.cleaned_data
+                if action == "correct":
+                    services.correct_result(actor=request.user,
+                                            result_id=request.POST["result_id"],
+                                            value=data["value"], reason=data["reason"],
+                                            comment=data["comment"])
+                else:
+                    services.enter_result(actor=request.user, order_id=order_id,
+                                          test_code=code, value=data["value"],
+                                          sampled_at=data["sampled_at"],
+                                          comment=data["comment"])
+                messages.success(request, _("Result saved; verify and release it."))
+                return redirect("labs:order", order_id=order_id)
+            status = 400
+        except ValidationError as error:
+            status = 400
+            if posted_form is not None:
+                _add_errors(posted_form, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+        except PermissionDenied as refusal:
+            status = 403
+            messages.error(request, str(refusal))
+    order = selectors.laboratory_order(request.user, order_id)
+    return render(request, "clinics/labs/order.html", {
+        "order": order, "rows": _rows(order, posted_form, posted_code),
+    }, status=status)
+
+
+@login_required
+def new_order(request, med_id):
+    access = card_for(request.user, med_id)
+    if request.user.role not in (Role.CLINICIAN, Role.NURSE):
+        raise PermissionDenied
+    form = LabOrderForm(request.POST or None,
+                        suggested_tests=request.GET.getlist("test"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.place_lab_order(actor=request.user, med_id=med_id,
+                                     laboratory=data["laboratory"], tests=list(data["tests"]),
+                                     priority=data["priority"],
+                                     clinical_note=data["clinical_note"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Tests ordered."))
+            return redirect("labs:card-results", med_id=access.card.med_id)
+    return render(request, "clinics/labs/order_new.html", {"card": access.card, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def card_results(request, med_id):
+    access, histories = selectors.card_results(request.user, med_id)
+    for history in histories:
+        history.chart = history_svg(history.current, label=history.test.name)
+    return render(request, "clinics/labs/results.html", {
+        "card": access.card, "histories": histories, "break_glass": access.break_glass,
+    })
+
+
+@login_required
+def my_results(request):
+    card = getattr(request.user, "patient_card", None) if request.user.role == Role.PATIENT \
+        else None
+    if card is None:
+        raise PermissionDenied
+    return card_results(request, card.med_id)
+
+
+@login_required
+def result_detail(request, result_id):
+    result = selectors.released_result(request.user, result_id)
+    history = selectors.test_history(result)
+    return render(request, "clinics/labs/result.html", {
+        "result": result, "history": history,
+        "chart": history_svg(history, label=result.test.name),
+        "corrected_by": getattr(result, "corrected_by", None),
+    })
+
+
+@login_required
+def result_pdf_download(request, result_id):
+    result = selectors.released_result(request.user, result_id, action=AuditAction.PRINT)
+    response = HttpResponse(result_pdf(result, selectors.test_history(result)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{result.test.code}-{result.card.med_id}-v{result.version}.pdf"')
+    return response

@@ -1,0 +1,8 @@
+"""Referral tiles on the role home pages (dmed.home)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from dmed.home import EntryPoint
+
+INCOMING_REFERRALS = EntryPoint(_("Incoming referrals"), "referrals:incoming",
+                                _("Patients referred to you, your department or laboratory."))

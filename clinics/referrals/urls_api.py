@@ -1,0 +1,11 @@
+from django.urls import path
+
+from clinics.referrals import api
+
+urlpatterns = [
+    path("referrals/", api.ReferralListView.as_view(), name="api-referrals"),
+    path("referrals/<uuid:referral_id>/accept/", api.AcceptView.as_view(),
+         name="api-referral-accept"),
+    path("referrals/<uuid:referral_id>/decline/", api.DeclineView.as_view(),
+         name="api-referral-decline"),
+]

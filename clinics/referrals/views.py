@@ -1,0 +1,60 @@
+"""Referral pages: sending from the card, and the receiver's incoming list. Thin."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinics.referrals import selectors, services
+from clinics.referrals.forms import DecisionForm, ReferralForm
+from clinics.selectors import acting_staff_record
+from patients.access import card_for
+
+# Form fields named differently from the service's arguments.
+FIELD_FOR = {"to_clinician": "specialist"}
+
+
+@login_required
+def new_referral(request, med_id):
+    access = card_for(request.user, med_id)
+    record = acting_staff_record(request.user)
+    form = ReferralForm(request.POST or None, region=record.facility.region if record else None,
+                        initial={"diagnosis_code": request.GET.get("diagnosis", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refer(actor=request.user, med_id=med_id, **form.service_arguments())
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                field = FIELD_FOR.get(field, field)
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, _("Referral sent."))
+            return redirect("patients:card", med_id=access.card.med_id)
+    return render(request, "clinics/referrals/new.html", {"card": access.card, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def incoming(request):
+    return render(request, "clinics/referrals/incoming.html", {
+        "referrals": selectors.incoming_referrals(request.user), "form": DecisionForm()})
+
+
+@login_required
+@require_POST
+def decide(request, referral_id):
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decide_referral(actor=request.user, referral_id=referral_id,
+                                     accept=form.cleaned_data["decision"] == "accept",
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Referral accepted.")
+                             if form.cleaned_data["decision"] == "accept"
+                             else _("Referral declined."))
+    return redirect("referrals:incoming")

@@ -1,0 +1,253 @@
+"""Referrals: sending, deciding, the receiver's scope (granted and refused), API and audit."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from clinics.models import FacilityKind
+from clinics.referrals import selectors, services
+from clinics.referrals.models import Referral, ReferralStatus, ReferralTarget, Urgency
+from dmed.models import AuditAction, AuditEvent
+from dmed.roles import Role
+from patients.access import CardAccessDenied, card_for, visible_cards
+from tests.factories import (
+    DepartmentFactory,
+    FacilityFactory,
+    StaffRecordFactory,
+    UserFactory,
+    staff_at,
+)
+from tests.patients.factories import CardFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def polyclinic():
+    return FacilityFactory()
+
+
+@pytest.fixture
+def doctor(polyclinic):
+    return staff_at(polyclinic)
+
+
+@pytest.fixture
+def card(polyclinic):
+    return CardFactory(attached_facility=polyclinic, registered_at=polyclinic)
+
+
+@pytest.fixture
+def hospital():
+    return FacilityFactory(kind=FacilityKind.HOSPITAL, name="Shahar shifoxonasi")
+
+
+@pytest.fixture
+def cardiologist(hospital):
+    user = UserFactory(role=Role.CLINICIAN)
+    StaffRecordFactory(user=user, facility=hospital, specialty="Kardiolog")
+    return user
+
+
+@pytest.fixture
+def department(hospital):
+    return DepartmentFactory(facility=hospital, code="CARD", name="Kardiologiya")
+
+
+def refer_to(doctor, card, **target):
+    target.setdefault("target", ReferralTarget.SPECIALIST)
+    return services.refer(actor=doctor, med_id=card.med_id, reason="Uncontrolled hypertension",
+                          diagnosis_code="i10", **target)
+
+
+class TestSending:
+    def test_a_referral_to_a_specialist_names_their_facility_and_a_month_of_validity(
+            self, doctor, card, cardiologist, hospital):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        assert referral.to_facility == hospital and referral.diagnosis_id == "I10"
+        assert referral.valid_until == timezone.localdate() + timedelta(days=30)
+        assert AuditEvent.objects.filter(action=AuditAction.CREATE, patient_med_id=card.med_id,
+                                         object_type="clinics.referral").exists()
+
+    def test_urgency_shortens_validity(self, doctor, card, department):
+        referral = refer_to(doctor, card, target=ReferralTarget.DEPARTMENT,
+                            to_department=department, urgency=Urgency.EMERGENCY)
+        assert referral.valid_until == timezone.localdate() + timedelta(days=1)
+
+    @pytest.mark.parametrize(("target", "field"), [
+        ({"target": ReferralTarget.SPECIALIST}, "to_clinician"),
+        ({"target": ReferralTarget.DEPARTMENT}, "to_department"),
+        ({"target": ReferralTarget.LABORATORY}, "to_facility"),
+    ])
+    def test_the_receiver_must_fit_the_kind_of_referral(self, doctor, card, target, field):
+        with pytest.raises(ValidationError) as error:
+            refer_to(doctor, card, **target)
+        assert field in error.value.message_dict
+
+    def test_bad_code_and_empty_reason_are_reported_per_field(self, doctor, card, cardiologist):
+        with pytest.raises(ValidationError) as error:
+            services.refer(actor=doctor, med_id=card.med_id, target="specialist",
+                           to_clinician=cardiologist, reason=" ", diagnosis_code="hypertension")
+        assert {"reason", "diagnosis_code"} <= set(error.value.message_dict)
+        assert not Referral.objects.exists()
+
+    def test_a_patient_outside_scope_cannot_be_referred(self, doctor, cardiologist):
+        with pytest.raises(CardAccessDenied):
+            refer_to(doctor, CardFactory(), to_clinician=cardiologist)
+
+    def test_the_database_refuses_a_referral_whose_receiver_does_not_fit(
+            self, doctor, card, cardiologist, department):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Referral.objects.filter(pk=referral.pk).update(to_department=department)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.DECLINED,
+                                                           decided_by=doctor,
+                                                           decided_at=timezone.now())
+
+
+class TestScope:
+    def test_an_active_referral_puts_the_patient_in_the_specialists_scope(
+            self, doctor, card, cardiologist):
+        with pytest.raises(CardAccessDenied):
+            card_for(cardiologist, card.med_id)
+        refer_to(doctor, card, to_clinician=cardiologist)
+        assert card_for(cardiologist, card.med_id).break_glass is False
+        assert list(visible_cards(cardiologist)) == [card]
+
+    def test_a_department_referral_reaches_the_departments_clinicians_and_nurses_only(
+            self, doctor, card, department, hospital):
+        in_department = UserFactory(role=Role.NURSE)
+        StaffRecordFactory(user=in_department, facility=hospital, department=department)
+        elsewhere_in_hospital = staff_at(hospital)
+        registrar = UserFactory(role=Role.REGISTRAR)
+        StaffRecordFactory(user=registrar, facility=hospital, department=department)
+        refer_to(doctor, card, target=ReferralTarget.DEPARTMENT, to_department=department)
+        assert card_for(in_department, card.med_id)
+        for outsider in (elsewhere_in_hospital, registrar):
+            with pytest.raises(CardAccessDenied):
+                card_for(outsider, card.med_id)
+
+    def test_a_declined_referral_gives_no_scope(self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                 accept=False, reason="Not my specialty; refer to nephrology")
+        with pytest.raises(CardAccessDenied):
+            card_for(cardiologist, card.med_id)
+        assert not visible_cards(cardiologist).exists()
+
+    def test_an_expired_referral_gives_no_scope_even_if_accepted(self, doctor, card,
+                                                                 cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                 accept=True)
+        assert card_for(cardiologist, card.med_id)
+        Referral.objects.filter(pk=referral.pk).update(
+            valid_until=timezone.localdate() - timedelta(days=1))
+        with pytest.raises(CardAccessDenied):
+            card_for(cardiologist, card.med_id)
+
+    def test_a_laboratory_referral_gives_lab_technicians_no_card(self, doctor, card):
+        laboratory = FacilityFactory(kind=FacilityKind.LABORATORY)
+        technician = staff_at(laboratory, Role.LAB_TECHNICIAN)
+        refer_to(doctor, card, target=ReferralTarget.LABORATORY, to_facility=laboratory)
+        assert [r.card for r in selectors.incoming_referrals(technician)] == [card]
+        with pytest.raises(Http404):
+            card_for(technician, card.med_id)
+
+
+class TestDeciding:
+    def test_only_the_receiver_decides_others_get_404(self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        for outsider in (doctor, staff_at(FacilityFactory())):
+            with pytest.raises(Http404):
+                services.decide_referral(actor=outsider, referral_id=referral.public_id,
+                                         accept=True)
+        assert AuditEvent.objects.filter(actor=doctor, allowed=False,
+                                         object_id=str(referral.public_id)).exists()
+        referral.refresh_from_db()
+        assert referral.status == ReferralStatus.SENT
+
+    def test_declining_needs_a_reason_and_is_recorded(self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        with pytest.raises(ValidationError):
+            services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                     accept=False)
+        decided = services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                           accept=False, reason="Needs nephrology")
+        assert (decided.status, decided.decided_by) == (ReferralStatus.DECLINED, cardiologist)
+        with pytest.raises(ValidationError):  # decided once
+            services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                     accept=True)
+
+    def test_an_expired_referral_cannot_be_accepted(self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        Referral.objects.filter(pk=referral.pk).update(
+            valid_until=timezone.localdate() - timedelta(days=1))
+        with pytest.raises(ValidationError):
+            services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                     accept=True)
+
+    def test_the_incoming_list_is_only_for_receivers(self, doctor, card, cardiologist):
+        refer_to(doctor, card, to_clinician=cardiologist)
+        assert len(selectors.incoming_referrals(cardiologist)) == 1
+        assert selectors.incoming_referrals(doctor) == []
+        with pytest.raises(PermissionDenied):
+            selectors.incoming_referrals(UserFactory(role=Role.PATIENT))
+
+
+class TestPagesAndApi:
+    def test_the_receiver_accepts_on_the_incoming_page(self, client, doctor, card,
+                                                       cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        client.force_login(cardiologist)
+        page = client.get("/referrals/incoming/")
+        assert page.status_code == 200 and card.full_name in page.content.decode()
+        client.post(f"/referrals/{referral.public_id}/decide/", {"decision": "accept"})
+        referral.refresh_from_db()
+        assert referral.status == ReferralStatus.ACCEPTED
+
+    def test_the_doctor_refers_from_the_card_page(self, client, doctor, card, cardiologist):
+        client.force_login(doctor)
+        url = f"/patients/{card.med_id}/referrals/new/"
+        assert client.get(url).status_code == 200
+        record = cardiologist.staff_records.get()
+        response = client.post(url, {"target": "specialist", "specialist": record.pk,
+                                     "diagnosis_code": "I10", "reason": "Resistant hypertension",
+                                     "urgency": "routine"})
+        assert response.status_code == 302
+        bad = client.post(url, {"target": "specialist", "diagnosis_code": "I10",
+                                "reason": "x", "urgency": "routine"})
+        assert bad.status_code == 400 and Referral.objects.count() == 1
+
+    def test_api_send_list_and_decline(self, api_client, doctor, card, cardiologist):
+        api_client.force_authenticate(doctor)
+        response = api_client.post("/api/v1/referrals/", {
+            "med_id": card.med_id, "target": "specialist", "to_clinician":
+            cardiologist.username, "diagnosis_code": "E11.9", "reason": "HbA1c 9.1%"},
+            format="json")
+        assert response.status_code == 201, response.json()
+        referral_id = response.json()["id"]
+        assert [r["id"] for r in api_client.get(
+            f"/api/v1/referrals/?med_id={card.med_id}").json()["results"]] == [referral_id]
+        api_client.force_authenticate(cardiologist)
+        incoming = api_client.get("/api/v1/referrals/?incoming=1").json()["results"]
+        assert [r["id"] for r in incoming] == [referral_id]
+        bad = api_client.post(f"/api/v1/referrals/{referral_id}/decline/", {}, format="json")
+        assert bad.status_code == 400 and "reason" in bad.json()["fields"]
+        declined = api_client.post(f"/api/v1/referrals/{referral_id}/decline/",
+                                   {"reason": "Endocrinology first"}, format="json")
+        assert declined.status_code == 200 and declined.json()["status"] == "declined"
+
+    def test_api_refuses_a_stranger_with_the_error_format(self, api_client, doctor, card,
+                                                          cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        api_client.force_authenticate(staff_at(FacilityFactory()))
+        response = api_client.post(f"/api/v1/referrals/{referral.public_id}/accept/")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        listed = api_client.get(f"/api/v1/referrals/?med_id={card.med_id}")
+        assert listed.status_code == 403 and listed.json()["code"] == "out_of_scope"

@@ -1,0 +1,117 @@
+"""The card's timeline: every source merged newest first, keyset pages without gaps or
+repeats, filters, scope, audit and a flat query count."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from clinics.labs import services as lab_services
+from clinics.referrals import services as referral_services
+from clinics.referrals.models import Referral
+from clinics.timeline.selectors import card_timeline
+from clinics.visits.models import VisitDiagnosis
+from dmed.models import AuditEvent
+from dmed.roles import Role
+from tests.clinics.factories import VisitFactory
+from tests.clinics.lab_helpers import lab_world, released_result
+from tests.factories import FacilityFactory, UserFactory, staff_at
+from tests.patients.factories import CardFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return lab_world()
+
+
+@pytest.fixture
+def card(world):
+    return CardFactory(attached_facility=world.polyclinic, registered_at=world.polyclinic,
+                       user=UserFactory(role=Role.PATIENT), birth_date=date(1970, 1, 1))
+
+
+@pytest.fixture
+def history(world, card):
+    """12 released results and 12 referrals spread over 24 days, 3 visits with a
+    diagnosis each, and one unreleased result."""
+    for day in range(12):
+        released_result(world, card, "GLU", Decimal("5.0") + day, days_ago=2 * day + 1)
+    for day in range(12):
+        referral = referral_services.refer(
+            actor=world.doctor, med_id=card.med_id, target="laboratory",
+            to_facility=world.laboratory, diagnosis_code="E11.9", reason=f"Control {day}")
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=timezone.now() - timedelta(days=2 * day + 2))
+    for day in range(3):
+        visit = VisitFactory(card=card, clinician=world.doctor,
+                             opened_at=timezone.now() - timedelta(days=3 * day, hours=3))
+        VisitDiagnosis.objects.create(visit=visit, code_id="E11.9", kind="primary")
+    order = lab_services.place_lab_order(actor=world.doctor, med_id=card.med_id,
+                                         laboratory=world.laboratory, tests=["HGB"])
+    lab_services.enter_result(actor=world.technician, order_id=order.public_id,
+                              test_code="HGB", value=Decimal(99), sampled_at=timezone.now())
+
+
+def all_pages(user, med_id, **filters):
+    entries, cursor = [], None
+    while True:
+        _access, page = card_timeline(user, med_id, cursor=cursor, limit=5, **filters)
+        entries += page.entries
+        cursor = page.next_cursor
+        if cursor is None:
+            return entries
+
+
+@pytest.mark.usefixtures("history")
+class TestTimeline:
+    def test_pages_walk_every_entry_once_newest_first(self, world, card):
+        entries = all_pages(world.doctor, card.med_id)
+        assert len(entries) == 30
+        assert len({(e.key, e.pk) for e in entries}) == 30
+        assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
+        assert [e.group for e in entries[:4]] == ["visit", "diagnosis", "lab_result",
+                                                  "referral"]
+        assert entries[1].title.startswith("E11.9")
+        assert not any("99" in e.title for e in entries)  # unreleased stays in the lab
+
+    def test_filters_by_kind_and_date(self, world, card):
+        results = all_pages(world.doctor, card.med_id, groups=["lab_result"])
+        assert len(results) == 12 and {e.group for e in results} == {"lab_result"}
+        since = timezone.localdate() - timedelta(days=6)
+        recent = all_pages(world.doctor, card.med_id, since=since, groups=["lab_result",
+                                                                          "referral"])
+        assert {timezone.localtime(e.when).date() >= since for e in recent} == {True}
+        assert len(recent) == 6
+        until = timezone.localdate() - timedelta(days=20)
+        old = all_pages(world.doctor, card.med_id, until=until)
+        assert {timezone.localtime(e.when).date() <= until for e in old} == {True}
+
+    def test_the_page_query_count_is_flat(self, client, world, card,
+                                          django_assert_max_num_queries):
+        client.force_login(world.doctor)
+        with django_assert_max_num_queries(12):
+            response = client.get(f"/patients/{card.med_id}/timeline/")
+        assert response.content.decode().count('data-testid="timeline-') >= 24
+
+    def test_the_patient_reads_their_own_timeline_and_it_is_audited(self, client, card):
+        client.force_login(card.user)
+        assert client.get(f"/patients/{card.med_id}/timeline/").status_code == 200
+        assert AuditEvent.objects.filter(actor=card.user, object_type="clinics.timeline",
+                                         patient_med_id=card.med_id).exists()
+
+    def test_outsiders_are_refused(self, client, card):
+        client.force_login(staff_at(FacilityFactory()))
+        assert client.get(f"/patients/{card.med_id}/timeline/").status_code == 403
+        stranger = UserFactory(role=Role.PATIENT)
+        client.force_login(stranger)
+        assert client.get(f"/patients/{card.med_id}/timeline/").status_code == 404
+        assert AuditEvent.objects.filter(object_type="clinics.timeline", allowed=False).count() \
+            == 2
+
+    def test_a_bad_cursor_answers_400(self, client, world, card):
+        client.force_login(world.doctor)
+        response = client.get(f"/patients/{card.med_id}/timeline/?cursor=nonsense")
+        assert response.status_code == 400
