@@ -247,4 +247,5 @@ class StaffRecord(models.Model):
 from clinics.coding.models import *  # noqa: E402, F401, F403
 from clinics.labs.models import *  # noqa: E402, F401, F403
 from clinics.referrals.models import *  # noqa: E402, F401, F403
+from clinics.stays.models import *  # noqa: E402, F401, F403
 from clinics.visits.models import *  # noqa: E402, F401, F403

@@ -41,6 +41,7 @@ GREETINGS = {
 }
 
 # Apps' own tiles, imported after EntryPoint exists (they build on it).
+from clinics.entry_points import VISITS, WARDS  # noqa: E402
 from clinics.labs.entry_points import LAB_WORKLIST, MY_RESULTS  # noqa: E402
 from clinics.referrals.entry_points import INCOMING_REFERRALS  # noqa: E402
 from notifications.entry_points import NOTIFICATION_SETTINGS  # noqa: E402
@@ -48,9 +49,9 @@ from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS  # noqa: E402
 from queues.entry_points import BOOK, MY_QUEUE, QUEUE_DESKS, WALK_IN  # noqa: E402
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
-    Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, INCOMING_REFERRALS, API_DOCS,
-                     ACCOUNT],
-    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, INCOMING_REFERRALS, ACCOUNT],
+    Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, REGISTER_CARD, INCOMING_REFERRALS,
+                     API_DOCS, ACCOUNT],
+    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, INCOMING_REFERRALS, ACCOUNT],
     Role.REGISTRAR: [WALK_IN, BOOK, QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [LAB_WORKLIST, INCOMING_REFERRALS, API_DOCS, ACCOUNT],
     Role.PHARMACIST: [DISPENSE, API_DOCS, ACCOUNT],

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("clinics.labs.urls")),
     path("", include("clinics.referrals.urls")),
     path("", include("clinics.timeline.urls")),
+    path("", include("clinics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("prescriptions.urls_api")),
     path("api/v1/", include("clinics.labs.urls_api")),
     path("api/v1/", include("clinics.referrals.urls_api")),
+    path("api/v1/", include("clinics.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -28,13 +28,15 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                             FacilityKind.PHARMACY])
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {"admin": Role.ADMINISTRATOR, "doctor": Role.CLINICIAN,
+                     "cardiologist": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
                      "patient": Role.PATIENT,
                      # The laboratory's second pair of eyes (clinics.labs.demo).
                      "lab2": Role.LAB_TECHNICIAN}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
-    assert workplaces == {"doctor": "polyclinic", "nurse": "polyclinic",
+    assert workplaces == {"doctor": "polyclinic", "cardiologist": "hospital",
+                          "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
                           "lab2": "laboratory", "pharmacist": "pharmacy"}
     request = RequestFactory().post("/login/")
