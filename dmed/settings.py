@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Appointments not checked in within the grace period become no-shows.
     "queue-mark-missed-appointments": {"task": "queues.tasks.mark_missed_appointments",
                                        "schedule": timedelta(minutes=5)},
+    # Appointment reminders 24 h and 2 h ahead, from the appointment rows.
+    "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
+                                    "schedule": timedelta(minutes=1),
+                                    "options": {"expires": 50}},
 }
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead
