@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # midnight even if a run is missed; each run is idempotent.
     "expire-prescriptions": {"task": "prescriptions.tasks.expire_prescriptions",
                              "schedule": 60 * 60},
+    # Appointment reminders 24 h and 2 h ahead, from the appointment rows.
+    "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
+                                    "schedule": timedelta(minutes=1),
+                                    "options": {"expires": 50}},
 }
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,13 +61,14 @@ def _audit(actor, action, object_type, record, card, reason=""):
 
 # --- appointments ---
 
-def _emit_appointment(kind: str, appointment: Appointment) -> None:
+def _emit_appointment(kind: str, appointment: Appointment, **extra) -> None:
     point = appointment.service_point
     doctor = point.practitioner.get_full_name() if point.practitioner_id else point.name
+    variant = "".join(f":{value}" for value in extra.values())
     emit(kind, {"med_id": appointment.card.med_id, "appointment": appointment.public_id,
                 "starts_at": appointment.starts_at.isoformat(),
-                "facility": point.facility.name, "doctor": doctor},
-         dedupe_key=f"appointment:{appointment.public_id}:{kind}:"
+                "facility": point.facility.name, "doctor": doctor, **extra},
+         dedupe_key=f"appointment:{appointment.public_id}:{kind}{variant}:"
                     f"{int(appointment.starts_at.timestamp())}")
 
 
@@ -207,6 +209,41 @@ def mark_missed_appointments(*, now: datetime | None = None) -> int:
             _audit(None, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment,
                    appointment.card, reason="no-show: not checked in")
     return len(missed)
+
+
+# Reminders go this long before an appointment (the notifications have a text for each).
+REMINDER_HOURS = (24, 2)
+# A beat run looks back this far, so a missed run or a slow worker loses no reminder.
+REMINDER_LOOKBACK = timedelta(minutes=30)
+
+
+def send_appointment_reminders(*, now: datetime | None = None) -> int:
+    """Raise the 24-hour and 2-hour reminders of booked appointments (beat, every minute).
+
+    Picked from the appointments themselves, never scheduled as far-future Celery tasks
+    (a Redis visibility timeout would hand those out twice); an appointment entering a
+    reminder's horizon gets it once, whatever the number of runs (the event's dedupe
+    key), and one booked inside the horizon gets none. A moved appointment is reminded
+    of its new time. Returns how many reminders were raised (repeats included).
+    """
+    now = now or timezone.now()
+    raised = 0
+    for hours in REMINDER_HOURS:
+        ahead = timedelta(hours=hours)
+        due = (Appointment.objects
+               .filter(status=AppointmentStatus.BOOKED, starts_at__lte=now + ahead,
+                       starts_at__gt=now + ahead - REMINDER_LOOKBACK,
+                       # booked inside the horizon: the booking message said it all
+                       booked_at__lte=F("starts_at") - ahead)
+               .select_related("card", "service_point__facility",
+                               "service_point__practitioner")
+               .order_by("starts_at")[:5000])
+        for appointment in due:
+            with transaction.atomic():
+                _emit_appointment(kinds.APPOINTMENT_REMINDER, appointment,
+                                  hours_before=hours)
+            raised += 1
+    return raised
 
 
 # --- tickets ---

@@ -13,3 +13,8 @@ def close_stale_tickets() -> int:
 @shared_task
 def mark_missed_appointments() -> int:
     return services.mark_missed_appointments()
+
+
+@shared_task
+def send_appointment_reminders() -> int:
+    return services.send_appointment_reminders()
