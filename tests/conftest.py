@@ -113,3 +113,38 @@ def start_worker(tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+def _reload_reference_data() -> None:
+    """Put back what data migrations ship, after a transactional test flushed it."""
+    from clinics.coding.services import load_icd10, load_protocols
+    from clinics.labs.catalogue import load_lab_catalogue
+    from clinics.models import Region
+    from clinics.services import load_administrative_divisions
+    from prescriptions.registry import import_starter_registry
+
+    if Region.objects.exists():
+        return
+    load_administrative_divisions()
+    load_icd10()
+    load_protocols()
+    load_lab_catalogue()
+    import_starter_registry()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # A transactional test (or a live server) ends with a flush of every table, which also
+    # empties the regions, ICD-10 codes, protocols, lab catalogue and drug registry that the
+    # migrations loaded; later tests rely on them, whatever order the suite runs in.
+    yield
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    flushed = transactional or {"transactional_db", "live_server"} & set(item.fixturenames)
+    if not flushed:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _reload_reference_data()
