@@ -46,7 +46,9 @@ def history(world, card):
         Referral.objects.filter(pk=referral.pk).update(
             created_at=timezone.now() - timedelta(days=2 * day + 2))
     for day in range(3):
-        visit = VisitFactory(card=card, clinician=world.doctor,
+        # One open visit per clinician and card: the older ones were other doctors'.
+        doctor = {"clinician": world.doctor} if day == 0 else {}
+        visit = VisitFactory(card=card, **doctor,
                              opened_at=timezone.now() - timedelta(days=3 * day, hours=3))
         VisitDiagnosis.objects.create(visit=visit, code_id="E11.9", kind="primary")
     order = lab_services.place_lab_order(actor=world.doctor, med_id=card.med_id,
