@@ -277,6 +277,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a "priority" choice; each enum gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {"LabOrderPriorityEnum": "clinics.labs.models.OrderPriority",
+                            "TicketPriorityEnum": "queues.api.PRIORITY_CODES"},
 }
 
 # Prescribers' private signing keys are stored encrypted under a key derived from this
