@@ -28,6 +28,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
 	$(PY) manage.py demo_logins && \
+	$(PY) manage.py demo_pharmacy_keys && \
 	exec honcho --no-prefix start --procfile Procfile --port $(PORT)
 
 lint: $(STAMP)

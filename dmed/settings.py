@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # Hourly, so a prescription past its last valid day (Tashkent time) closes soon after
+    # midnight even if a run is missed; each run is idempotent.
+    "expire-prescriptions": {"task": "prescriptions.tasks.expire_prescriptions",
+                             "schedule": 60 * 60},
 }
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead
@@ -272,8 +276,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Prescribers' private signing keys are stored encrypted under a key derived from this
+# secret (prescriptions.signing). Losing it makes stored keys unusable (prescribers get
+# new ones; signatures already made still verify); leaking it lets someone sign as them.
+PRESCRIBER_KEY_SECRET = env.str("PRESCRIBER_KEY_SECRET") if not DEBUG else env.str(
+    "PRESCRIBER_KEY_SECRET", default="debug-only-prescriber-key-secret"
+)
+
 # Demo data (`manage.py seed_demo`): the password every demo user gets.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
+# The API key secret every demo pharmacy gets (printed by demo_logins in debug only).
+DEMO_PHARMACY_KEY = env.str("DEMO_PHARMACY_KEY", default="")
 
 LOGGING = {
     "version": 1,

@@ -7,8 +7,17 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from prescriptions.models import Drug
+from clinics.models import Facility, FacilityKind
+from prescriptions.models import (
+    Dispensing,
+    Drug,
+    PharmacyApiKey,
+    PrescriberKey,
+    Prescription,
+    PrescriptionItem,
+)
 from prescriptions.registry import COLUMNS, RegistryImportError, export_drugs, import_drugs
+from prescriptions.services import create_pharmacy_api_key, revoke_pharmacy_api_key
 
 
 class DrugImportForm(forms.Form):
@@ -69,3 +78,103 @@ class DrugAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
             "errors": errors, "columns": ", ".join(COLUMNS),
         })
+
+
+class PharmacyApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = PharmacyApiKey
+        fields = ["pharmacy", "name"]
+
+
+@admin.register(PharmacyApiKey)
+class PharmacyApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made here and shown once; only their hash is kept. Revoking is final."""
+
+    list_display = ("prefix", "name", "pharmacy", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "name", "pharmacy__code", "pharmacy__name")
+    list_select_related = ("pharmacy",)
+    actions = ["revoke"]
+    form = PharmacyApiKeyForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("pharmacy", "name", "prefix", "created_at", "revoked_at") if obj else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "pharmacy":
+            kwargs["queryset"] = Facility.objects.filter(kind=FacilityKind.PHARMACY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("pharmacy", "name", "prefix", "created_at", "revoked_at") if obj else (
+            "pharmacy", "name")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        key, plain = create_pharmacy_api_key(pharmacy=obj.pharmacy, name=obj.name)
+        obj.pk = key.pk
+        self.message_user(request, _("The new key, shown only now: %(key)s") % {"key": plain},
+                          messages.WARNING)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        for key in queryset:
+            revoke_pharmacy_api_key(key)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ItemInline(admin.TabularInline):
+    model = PrescriptionItem
+    fields = ("line", "drug", "quantity", "dispensed_quantity", "dosage", "status",
+              "status_reason", "refused_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(ReadOnlyAdmin):
+    list_display = ("code", "status", "patient", "prescriber", "facility", "diagnosis_code",
+                    "issued_at", "valid_until", "issue_number", "issues_total")
+    list_filter = ("status", "controlled", "chronic")
+    search_fields = ("=code", "=series_code", "=patient__med_id")
+    list_select_related = ("patient", "prescriber", "facility")
+    show_full_result_count = False
+    inlines = [ItemInline]
+    exclude = ("signature",)
+
+
+@admin.register(PrescriberKey)
+class PrescriberKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key_id", "prescriber", "created_at", "revoked_at")
+    search_fields = ("=key_id", "prescriber__username", "prescriber__last_name")
+    list_select_related = ("prescriber",)
+    # The encrypted private key is never shown, not even encrypted.
+    fields = ("key_id", "prescriber", "created_at", "revoked_at")
+
+
+@admin.register(Dispensing)
+class DispensingAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "prescription", "pharmacy", "pharmacist", "status_after",
+                    "dispensed_at")
+    search_fields = ("=public_id", "=prescription__code")
+    list_select_related = ("prescription", "pharmacy", "pharmacist")
+    show_full_result_count = False

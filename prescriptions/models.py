@@ -1,19 +1,33 @@
 """E-prescriptions: the drug registry, prescriptions and their items, signing keys,
 dispensings and pharmacy API keys. Invariants the database can hold live here."""
 
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dmed.translit import search_key
+from patients.models import ICD10_PATTERN
+from prescriptions.codes import CODE_PATTERN
 
 ATC_PATTERN = r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"
 
 
 def drug_search_text(inn: str, trade_names: str) -> str:
-    return " | ".join(search_key(name) for name in [inn, *trade_names.split(";")]
-                      if name.strip())
+    """Every name folded; a Latin x also as "ks", as drug names are spelt in Cyrillic
+    (Flemoxin, Флемоксин), while search_key reads x as the Uzbek х."""
+    keys: list[str] = []
+    for name in [inn, *trade_names.split(";")]:
+        if name.strip():
+            for key in (search_key(name), search_key(name.replace("x", "ks")
+                                                     .replace("X", "Ks"))):
+                if key not in keys:
+                    keys.append(key)
+    return " | ".join(keys)
 
 
 class DosageForm(models.TextChoices):
@@ -96,3 +110,267 @@ class Drug(models.Model):
     @property
     def trade_name_list(self) -> list[str]:
         return [name.strip() for name in self.trade_names.split(";") if name.strip()]
+
+
+class PrescriberKey(models.Model):
+    """A prescriber's Ed25519 key pair; the private half encrypted at rest (signing.py)."""
+
+    key_id = models.UUIDField(_("key ID"), default=uuid.uuid4, unique=True, editable=False)
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prescriber"),
+                                   on_delete=models.PROTECT, related_name="prescriber_keys")
+    public_key = models.BinaryField(_("public key"))
+    encrypted_private_key = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prescriber key")
+        verbose_name_plural = _("prescriber keys")
+        constraints = [
+            # One signing key at a time; old ones stay to verify what they signed.
+            models.UniqueConstraint(fields=["prescriber"], condition=Q(revoked_at__isnull=True),
+                                    name="prescriber_one_active_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescriber} {self.key_id}"
+
+
+class PrescriptionStatus(models.TextChoices):
+    ISSUED = "issued", _("issued")
+    PARTIALLY_DISPENSED = "partially_dispensed", _("partially dispensed")
+    DISPENSED = "dispensed", _("dispensed")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired")
+
+
+DISPENSABLE_STATUSES = (PrescriptionStatus.ISSUED, PrescriptionStatus.PARTIALLY_DISPENSED)
+MAX_ISSUES = 6
+
+
+class Prescription(models.Model):
+    """One issue of an e-prescription, known by its code.
+
+    A repeat prescription is a series of up to six issues under one signature: each issue
+    has its own code, dates, items and status, and is dispensed and expires on its own.
+    What is signed is the series' content (signing.py); each issue's dates follow from
+    its number, the interval and the validity, so altering them breaks the signature too.
+    """
+
+    code = models.CharField(_("code"), max_length=9, unique=True, editable=False)
+    series_code = models.CharField(_("series"), max_length=9, editable=False)
+    issue_number = models.PositiveSmallIntegerField(_("issue"), default=1)
+    issues_total = models.PositiveSmallIntegerField(_("issues"), default=1)
+    interval_days = models.PositiveSmallIntegerField(_("interval (days)"), default=0)
+    patient = models.ForeignKey("patients.PatientCard", verbose_name=_("patient"),
+                                on_delete=models.PROTECT, related_name="prescriptions")
+    prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prescriber"),
+                                   on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey("clinics.Facility", verbose_name=_("issued at"),
+                                 on_delete=models.PROTECT, related_name="+")
+    diagnosis_code = models.CharField(_("diagnosis (ICD-10)"), max_length=8)
+    chronic = models.BooleanField(_("for a chronic condition"), default=False)
+    controlled = models.BooleanField(_("controlled substance"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=PrescriptionStatus.choices,
+                              default=PrescriptionStatus.ISSUED)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    available_from = models.DateField(_("dispensable from"))
+    valid_until = models.DateField(_("valid until"))
+    signing_key = models.ForeignKey(PrescriberKey, on_delete=models.PROTECT, related_name="+")
+    signature = models.BinaryField(editable=False)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("prescription")
+        verbose_name_plural = _("prescriptions")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=CODE_PATTERN),
+                                   name="prescription_code_format"),
+            models.UniqueConstraint(fields=["series_code", "issue_number"],
+                                    name="prescription_issue_once_per_series"),
+            models.CheckConstraint(
+                condition=Q(issue_number__gte=1, issue_number__lte=F("issues_total"),
+                            issues_total__lte=MAX_ISSUES),
+                name="prescription_issue_within_series"),
+            models.CheckConstraint(condition=Q(issues_total=1) | Q(interval_days__gte=1),
+                                   name="prescription_repeats_have_interval"),
+            models.CheckConstraint(condition=Q(diagnosis_code__regex=ICD10_PATTERN),
+                                   name="prescription_diagnosis_icd10"),
+            models.CheckConstraint(condition=Q(valid_until__gte=F("available_from")),
+                                   name="prescription_valid_after_available"),
+            models.CheckConstraint(condition=Q(status__in=PrescriptionStatus.values),
+                                   name="prescription_status_known"),
+            models.CheckConstraint(
+                condition=(Q(status="cancelled") & ~Q(cancel_reason="")
+                           & Q(cancelled_at__isnull=False))
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="prescription_cancelled_with_reason"),
+            # Controlled substances: a single dispensing, so never a repeat series.
+            models.CheckConstraint(condition=Q(controlled=False) | Q(issues_total=1),
+                                   name="prescription_controlled_not_repeated"),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-issued_at"], name="rx_patient_time"),
+            models.Index(fields=["series_code"], name="rx_series"),
+            # The expiry task reads only open prescriptions.
+            models.Index(fields=["valid_until"], name="rx_open_valid_until",
+                         condition=Q(status__in=["issued", "partially_dispensed"])),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.issues_total > 1
+
+
+class ItemStatus(models.TextChoices):
+    TO_DISPENSE = "to_dispense", _("to dispense")
+    PARTLY_DISPENSED = "partly_dispensed", _("partly dispensed")
+    DISPENSED = "dispensed", _("dispensed")
+    NOT_DISPENSED = "not_dispensed", _("not dispensed")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired")
+
+
+# Items a pharmacy may still give: a refusal at one pharmacy does not stop another.
+OPEN_ITEM_STATUSES = (ItemStatus.TO_DISPENSE, ItemStatus.PARTLY_DISPENSED,
+                      ItemStatus.NOT_DISPENSED)
+
+
+class PrescriptionItem(models.Model):
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
+                                     related_name="items")
+    # The item's number within its prescription: what pharmacies and the API call it.
+    line = models.PositiveSmallIntegerField(_("line"))
+    drug = models.ForeignKey(Drug, verbose_name=_("drug"), on_delete=models.PROTECT,
+                             related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    dispensed_quantity = models.PositiveIntegerField(_("dispensed"), default=0)
+    dosage = models.CharField(_("dose"), max_length=100)
+    route = models.CharField(_("route"), max_length=60, blank=True)
+    frequency = models.CharField(_("frequency"), max_length=100, blank=True)
+    duration_days = models.PositiveSmallIntegerField(_("duration (days)"), null=True,
+                                                     blank=True)
+    instructions = models.CharField(_("instructions for the patient"), max_length=500,
+                                    blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ItemStatus.choices,
+                              default=ItemStatus.TO_DISPENSE)
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The pharmacy that last refused it ("refused at pharmacy X: out of stock").
+    refused_at = models.ForeignKey("clinics.Facility", verbose_name=_("refused at"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("prescription item")
+        verbose_name_plural = _("prescription items")
+        ordering = ["prescription", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["prescription", "line"], name="rx_item_line_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="rx_item_quantity_positive"),
+            # However many pharmacies race, the database never lets more out than prescribed.
+            models.CheckConstraint(condition=Q(dispensed_quantity__lte=F("quantity")),
+                                   name="rx_item_dispensed_within_prescribed"),
+            models.CheckConstraint(condition=Q(status__in=ItemStatus.values),
+                                   name="rx_item_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status="dispensed") | Q(dispensed_quantity=F("quantity")),
+                name="rx_item_dispensed_means_all"),
+            models.CheckConstraint(
+                condition=~Q(status="partly_dispensed")
+                | Q(dispensed_quantity__gt=0, dispensed_quantity__lt=F("quantity")),
+                name="rx_item_partly_means_some"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["not_dispensed", "cancelled"]) | ~Q(status_reason=""),
+                name="rx_item_refusal_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id}/{self.line} {self.drug}"
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.dispensed_quantity
+
+
+class PharmacyApiKey(models.Model):
+    """A pharmacy system's key: `Authorization: Api-Key <prefix>.<secret>`.
+
+    Only a SHA-256 of the whole key is kept; the key is shown once, when created. The
+    secret part is 256 random bits, so a fast hash is enough (nothing to brute-force).
+    """
+
+    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+                                 on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("Which system uses it, e.g. the till software."))
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pharmacy API key")
+        verbose_name_plural = _("pharmacy API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+class Dispensing(models.Model):
+    """What one pharmacy gave out against a prescription at one time: the receipt."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
+                                     related_name="dispensings")
+    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+                                 on_delete=models.PROTECT, related_name="+")
+    pharmacist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pharmacist"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    api_key = models.ForeignKey(PharmacyApiKey, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    # A digest of the request, so the same Idempotency-Key with another body is refused.
+    request_digest = models.CharField(max_length=64, blank=True)
+    identity_document = models.CharField(_("identity document"), max_length=64, blank=True)
+    status_after = models.CharField(max_length=20, choices=PrescriptionStatus.choices)
+    dispensed_at = models.DateTimeField(_("dispensed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispensing")
+        verbose_name_plural = _("dispensings")
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "idempotency_key"],
+                                    condition=~Q(idempotency_key=""),
+                                    name="dispensing_idempotency_key_once"),
+            models.CheckConstraint(condition=Q(pharmacist__isnull=False)
+                                   | Q(api_key__isnull=False),
+                                   name="dispensing_has_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class DispensingLine(models.Model):
+    dispensing = models.ForeignKey(Dispensing, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT,
+                             related_name="dispensed_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    remaining_after = models.PositiveIntegerField(_("left after"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="dispensing_line_quantity_positive"),
+            models.UniqueConstraint(fields=["dispensing", "item"],
+                                    name="dispensing_line_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} × {self.quantity}"

@@ -114,6 +114,8 @@ def dev_secrets() -> dict[str, str]:
     wanted = {
         "DJANGO_SECRET_KEY": lambda: secrets.token_urlsafe(50),
         "DEMO_PASSWORD": lambda: "demo-" + secrets.token_hex(4),
+        "PRESCRIBER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
+        "DEMO_PHARMACY_KEY": lambda: secrets.token_urlsafe(24),
     }
     changed = False
     for key, make in wanted.items():
@@ -129,7 +131,8 @@ def dev_secrets() -> dict[str, str]:
 def main() -> None:
     (VAR / "static").mkdir(parents=True, exist_ok=True)
     exports = dict(dev_secrets())
-    for key in ("DJANGO_SECRET_KEY", "DEMO_PASSWORD"):
+    for key in ("DJANGO_SECRET_KEY", "DEMO_PASSWORD", "PRESCRIBER_KEY_SECRET",
+                "DEMO_PHARMACY_KEY"):
         if os.environ.get(key):
             exports[key] = os.environ[key]
     exports["DATABASE_URL"] = database_url()

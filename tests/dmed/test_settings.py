@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "x" * 40 + "-production-like-secret-key-9f8e7d6c5b4a",
     "DJANGO_ALLOWED_HOSTS": "dmed.example.uz",
+    "PRESCRIBER_KEY_SECRET": "production-like-prescriber-key-secret-3c2b1a",
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dmed"),
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
@@ -33,6 +34,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_prescriber_key_secret():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PRESCRIBER_KEY_SECRET"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "PRESCRIBER_KEY_SECRET" in result.stderr
 
 
 def test_production_settings_are_secure_by_default():

@@ -1,0 +1,277 @@
+"""Every read of prescriptions that people see: scoped to who asks, audited, with the
+joins that keep query counts flat. Also the rules a read decides: the canonical signed
+content, signature verification, the patient check and whether an issue is dispensable.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from dmed.translit import search_key
+from patients.access import card_for, check_card_access, regular_scope
+from patients.models import PatientCard
+from prescriptions import signing
+from prescriptions.codes import is_valid_code, normalise_code
+from prescriptions.conflicts import PrescriptionConflict
+from prescriptions.models import (
+    DISPENSABLE_STATUSES,
+    Dispensing,
+    Drug,
+    ItemStatus,
+    PrescriberKey,
+    Prescription,
+    PrescriptionItem,
+    PrescriptionStatus,
+)
+
+PRESCRIPTION_OBJECT = "prescriptions.prescription"
+DRUG_RESULTS = 20
+# A card's prescriptions shown at once, newest first (a person has tens, not thousands).
+LIST_LIMIT = 100
+KEYS_PAGE = 100
+
+
+# --- the signed content -------------------------------------------------------------------
+
+
+def canonical_content(prescription: Prescription, items=None) -> dict:
+    """What the prescriber's signature covers, built from one issue's own rows.
+
+    The series' start and validity are derived from this issue's dates and number, so a
+    changed date, quantity, drug, patient or diagnosis on any issue breaks the signature.
+    """
+    items = list(prescription.items.all()) if items is None else items
+    starts = prescription.available_from - timedelta(
+        days=prescription.interval_days * (prescription.issue_number - 1))
+    return {
+        "format": signing.CONTENT_FORMAT,
+        "series": prescription.series_code,
+        "issues": prescription.issues_total,
+        "interval_days": prescription.interval_days,
+        "patient": prescription.patient.med_id,
+        "prescriber": prescription.prescriber.username,
+        "key": str(prescription.signing_key.key_id),
+        "facility": prescription.facility.code,
+        "diagnosis": prescription.diagnosis_code,
+        "issued_at": timezone.localtime(prescription.issued_at).isoformat(),
+        "starts": starts.isoformat(),
+        "validity_days": (prescription.valid_until - prescription.available_from).days + 1,
+        "items": [{
+            "line": item.line, "atc": item.drug.atc_code, "inn": item.drug.inn,
+            "form": item.drug.dosage_form, "strength": item.drug.strength,
+            "quantity": item.quantity, "dosage": item.dosage, "route": item.route,
+            "frequency": item.frequency, "duration_days": item.duration_days,
+            "instructions": item.instructions,
+        } for item in sorted(items, key=lambda i: i.line)],
+    }
+
+
+def signature_is_valid(prescription: Prescription, items=None) -> bool:
+    payload = signing.canonical(canonical_content(prescription, items))
+    return signing.verify(bytes(prescription.signing_key.public_key),
+                          bytes(prescription.signature), payload)
+
+
+def qr_payload(prescription: Prescription, items=None) -> str:
+    """The QR: the code, the key, the signature and the signed content, for offline checks."""
+    content = signing.canonical(canonical_content(prescription, items))
+    parts = ["DMEDRX1", prescription.code, str(prescription.signing_key.key_id),
+             signing.b64(prescription.signature), signing.b64(content)]
+    return ":".join(parts)
+
+
+def with_details(prescriptions):
+    return prescriptions.select_related(
+        "patient", "prescriber", "facility", "signing_key",
+    ).prefetch_related(Prefetch(
+        "items", queryset=PrescriptionItem.objects.select_related("drug", "refused_at")
+        .order_by("line")))
+
+
+# --- dispensability --------------------------------------------------------------------
+
+
+def check_dispensable(prescription: Prescription, items=None) -> None:
+    """Refuse (PrescriptionConflict) an issue a pharmacy must not dispense, saying why."""
+    today = timezone.localdate()
+    if prescription.status == PrescriptionStatus.CANCELLED:
+        raise PrescriptionConflict(_("This prescription was cancelled: %(reason)s")
+                                   % {"reason": prescription.cancel_reason}, "cancelled")
+    if prescription.status == PrescriptionStatus.DISPENSED:
+        raise PrescriptionConflict(_("Everything on this prescription was already dispensed."),
+                                   "dispensed")
+    if prescription.status == PrescriptionStatus.EXPIRED or prescription.valid_until < today:
+        raise PrescriptionConflict(_("This prescription expired on %(date)s.")
+                                   % {"date": prescription.valid_until.strftime("%d.%m.%Y")},
+                                   "expired")
+    if prescription.available_from > today:
+        raise PrescriptionConflict(_("This issue can be dispensed from %(date)s.")
+                                   % {"date": prescription.available_from.strftime("%d.%m.%Y")},
+                                   "not_yet_available")
+    if not signature_is_valid(prescription, items):
+        raise PrescriptionConflict(_("The prescriber's signature does not match this "
+                                     "prescription: do not dispense it."), "signature_invalid")
+    assert prescription.status in DISPENSABLE_STATUSES  # noqa: S101 — every status handled
+
+
+def patient_check_matches(card, patient_check: str) -> bool:
+    """Last four digits of the PINFL, or the birth date (DD.MM.YYYY or YYYY-MM-DD)."""
+    given = (patient_check or "").strip()
+    if len(given) == 4 and given.isdigit():
+        return bool(card.pinfl) and hmac.compare_digest(card.pinfl[-4:], given)
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            born = datetime.strptime(given, pattern).date()  # noqa: DTZ007 — a date only
+        except ValueError:
+            continue
+        return card.birth_date is not None and born == card.birth_date
+    return False
+
+
+def prescription_for_pharmacy(*, by, code: str, patient_check: str,
+                              action: str = AuditAction.VIEW,
+                              record_success: bool = True) -> Prescription:
+    """A prescription by its code for a pharmacy, after the patient check, or Http404.
+
+    An unknown code and a failed check answer alike, so codes cannot be probed. Call it
+    outside a transaction a refusal would roll back: the refusal stays in the trail.
+    """
+    code = normalise_code(code)
+    prescription = None
+    if is_valid_code(code):
+        prescription = with_details(Prescription.objects.filter(code=code)).first()
+    if prescription is None or not patient_check_matches(prescription.patient, patient_check):
+        by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=code[:64],
+                 patient_med_id=prescription.patient.med_id if prescription else "",
+                 allowed=False, reason="unknown code" if prescription is None
+                 else "patient check failed")
+        raise Http404
+    if record_success:
+        by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=code,
+                 patient_med_id=prescription.patient.med_id)
+    return prescription
+
+
+def receipt(*, by, public_id) -> Dispensing:
+    """A dispensing made by this pharmacy (any other answers 404)."""
+    dispensing = (Dispensing.objects.select_related("prescription__patient", "pharmacy",
+                                                    "pharmacist")
+                  .prefetch_related("lines__item__drug")
+                  .filter(public_id=public_id, pharmacy=by.pharmacy).first())
+    if dispensing is None:
+        raise Http404
+    by.audit(action=AuditAction.VIEW, object_type="prescriptions.dispensing",
+             object_id=str(dispensing.public_id),
+             patient_med_id=dispensing.prescription.patient.med_id)
+    return dispensing
+
+
+# --- clinicians and patients ------------------------------------------------------------
+
+
+def search_drugs(query: str, *, limit: int = DRUG_RESULTS):
+    """Active registry drugs by INN, trade name (any script) or ATC code prefix."""
+    query = (query or "").strip()
+    drugs = Drug.objects.filter(is_active=True)
+    if not query:
+        return drugs.order_by("inn", "strength")[:limit]
+    upper = query.upper()
+    condition = Q(search_text__contains=search_key(query))
+    if upper[:1].isalpha() and len(upper) <= 7 and upper[1:3].isdigit():
+        condition |= Q(atc_code__startswith=upper)
+    return drugs.filter(condition).order_by("inn", "strength")[:limit]
+
+
+def prescriptions_of_card(user: User, med_id: str):
+    """A card's prescriptions, newest first, for someone who may open the card."""
+    access = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT)
+    prescriptions = with_details(Prescription.objects.filter(patient=access.card)
+                                 .order_by("-issued_at", "issue_number"))
+    return access.card, prescriptions
+
+
+def prescription_for_reader(user: User, code: str) -> Prescription:
+    """One prescription for its patient (or representative), or a clinician with the card
+    in scope; anybody else gets 404 (a prescription's existence does not leak)."""
+    code = normalise_code(code)
+    prescription = (with_details(Prescription.objects.filter(code=code)).first()
+                    if is_valid_code(code) else None)
+    if prescription is None:
+        raise Http404
+    try:
+        access = check_card_access(user, prescription.patient)
+    except (PermissionDenied, Http404):
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=PRESCRIPTION_OBJECT,
+                           object_id=code, patient_med_id=prescription.patient.med_id,
+                           allowed=False)
+        raise Http404 from None
+    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=PRESCRIPTION_OBJECT,
+                       object_id=code, patient_med_id=prescription.patient.med_id,
+                       break_glass=access.break_glass)
+    return prescription
+
+
+def my_prescriptions(user: User):
+    """The patient's own prescriptions (and those of cards they represent), newest first."""
+    if user.role != Role.PATIENT:
+        raise PermissionDenied
+    condition = regular_scope(user).as_q()
+    prescriptions = with_details(
+        Prescription.objects.filter(patient__in=_cards(condition))
+        .order_by("-issued_at", "issue_number"))
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT,
+                       object_id="mine")
+    return prescriptions
+
+
+def _cards(condition):
+    return PatientCard.objects.filter(condition).values("pk")
+
+
+def public_keys(*, after: int = 0, limit: int = KEYS_PAGE):
+    """Prescribers' public keys in key order (keyset pages), revoked ones included."""
+    return (PrescriberKey.objects.select_related("prescriber").filter(pk__gt=after)
+            .order_by("pk")[:limit])
+
+
+# --- what the patient reads --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemState:
+    text: str
+    tone: str  # "ok", "warn", "muted"
+
+
+def item_state(item: PrescriptionItem, prescription: Prescription, today: date) -> ItemState:
+    """The patient's words for an item: "ready", "partly given, 10 left", "refused at …"."""
+    if item.status == ItemStatus.DISPENSED:
+        return ItemState(_("given in full"), "muted")
+    if item.status == ItemStatus.CANCELLED:
+        return ItemState(_("cancelled: %(reason)s") % {"reason": item.status_reason}, "muted")
+    if item.status == ItemStatus.EXPIRED or prescription.status == PrescriptionStatus.EXPIRED:
+        return ItemState(_("expired"), "muted")
+    if item.refused_at_id and item.status_reason:
+        prefix = _("refused at %(pharmacy)s: %(reason)s") % {
+            "pharmacy": item.refused_at.name, "reason": item.status_reason}
+        if item.dispensed_quantity:
+            return ItemState(prefix + " · " + _("%(left)d left") % {"left": item.remaining},
+                             "warn")
+        return ItemState(prefix, "warn")
+    if prescription.available_from > today:
+        return ItemState(_("from %(date)s") % {
+            "date": prescription.available_from.strftime("%d.%m.%Y")}, "muted")
+    if item.status == ItemStatus.PARTLY_DISPENSED:
+        return ItemState(_("partly given, %(left)d left") % {"left": item.remaining}, "ok")
+    return ItemState(_("ready"), "ok")

@@ -1,0 +1,76 @@
+"""Twenty pharmacies press "dispense" for the same item at the same moment (real
+PostgreSQL, one connection per thread): the total never exceeds the prescription."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from clinics.models import FacilityKind
+from dmed.roles import Role
+from prescriptions.conflicts import PrescriptionConflict
+from prescriptions.models import Dispensing, PrescriptionItem
+from prescriptions.services import dispense, pharmacist_actor
+from tests.factories import FacilityFactory, staff_at
+
+REQUESTS = 20
+
+
+def run_at_once(work, count: int):
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            outcomes[index] = work(index)
+        except Exception as error:  # noqa: BLE001 — every outcome is counted below
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("asked", [1, 3])
+def test_concurrent_dispensing_never_exceeds_the_prescribed_quantity(write, card, asked):
+    prescription = write(("Amoxicillin", 10))
+    pharmacies = [pharmacist_actor(staff_at(FacilityFactory(kind=FacilityKind.PHARMACY),
+                                            Role.PHARMACIST)) for _ in range(REQUESTS)]
+    connection.close()
+
+    def press(index):
+        return dispense(by=pharmacies[index], code=prescription.code,
+                        patient_check=card.pinfl[-4:],
+                        items=[{"item": 1, "quantity": asked}])
+
+    outcomes = run_at_once(press, REQUESTS)
+    given = [o for o in outcomes if isinstance(o, tuple)]
+    refused = [o for o in outcomes if isinstance(o, PrescriptionConflict)]
+    assert len(given) + len(refused) == REQUESTS, outcomes
+    item = PrescriptionItem.objects.get(prescription=prescription)
+    assert item.dispensed_quantity == len(given) * asked <= 10
+    assert len(given) == 10 // asked
+    assert Dispensing.objects.filter(prescription=prescription).count() == len(given)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_retries_with_one_idempotency_key_dispense_once(write, card, at_pharmacy):
+    prescription = write(("Amoxicillin", 10))
+    connection.close()
+
+    def press(_index):
+        return dispense(by=at_pharmacy, code=prescription.code, patient_check=card.pinfl[-4:],
+                        items=[{"item": 1, "quantity": 4}], idempotency_key="retry-1")
+
+    outcomes = run_at_once(press, 8)
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert len({o[0].pk for o in outcomes}) == 1
+    assert sum(created for _d, created in outcomes) == 1
+    assert PrescriptionItem.objects.get(prescription=prescription).dispensed_quantity == 4
