@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinics.models import FacilityKind
 from patients.models import ChronicCondition
 from prescriptions.models import Drug, PharmacyApiKey, Prescription
+from prescriptions.registry import import_starter_registry
 from prescriptions.services import (
     cancel_prescription,
     dispense,
@@ -49,6 +50,8 @@ def _item(inn, strength, quantity, dosage, frequency, days, instructions=""):
 
 
 def seed(world: dict) -> None:
+    # The migration loaded it; refreshed here so a flushed test database has it too.
+    import_starter_registry()
     _seed_keys(world)
     users, card = world["users"], world["cards"][0]
     if Prescription.objects.filter(patient=card).exists():

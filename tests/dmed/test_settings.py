@@ -17,7 +17,8 @@ PRODUCTION = {
 
 
 def run_manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEMO_"))}
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DEMO_", "PRESCRIBER_KEY_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120,

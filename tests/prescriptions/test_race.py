@@ -7,13 +7,22 @@ import pytest
 from django.db import connection, connections
 
 from clinics.models import FacilityKind
+from clinics.services import load_administrative_divisions
 from dmed.roles import Role
 from prescriptions.conflicts import PrescriptionConflict
 from prescriptions.models import Dispensing, PrescriptionItem
+from prescriptions.registry import import_starter_registry
 from prescriptions.services import dispense, pharmacist_actor
 from tests.factories import FacilityFactory, staff_at
 
 REQUESTS = 20
+
+
+@pytest.fixture(autouse=True)
+def registries(transactional_db):
+    """Regions and the starter drugs, which an earlier transactional test may have flushed."""
+    load_administrative_divisions()
+    import_starter_registry()
 
 
 def run_at_once(work, count: int):
@@ -37,7 +46,7 @@ def run_at_once(work, count: int):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("asked", [1, 3])
 def test_concurrent_dispensing_never_exceeds_the_prescribed_quantity(write, card, asked):
     prescription = write(("Amoxicillin", 10))
@@ -60,7 +69,7 @@ def test_concurrent_dispensing_never_exceeds_the_prescribed_quantity(write, card
     assert Dispensing.objects.filter(prescription=prescription).count() == len(given)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_idempotency_key_dispense_once(write, card, at_pharmacy):
     prescription = write(("Amoxicillin", 10))
     connection.close()
