@@ -42,8 +42,8 @@ GREETINGS = {
 
 # Apps' own tiles, imported after EntryPoint exists (they build on it).
 from notifications.entry_points import NOTIFICATION_SETTINGS  # noqa: E402
-from queues.entry_points import BOOK, MY_QUEUE, QUEUE_DESKS, WALK_IN  # noqa: E402
 from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS  # noqa: E402
+from queues.entry_points import BOOK, MY_QUEUE, QUEUE_DESKS, WALK_IN  # noqa: E402
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, API_DOCS, ACCOUNT],

@@ -7,6 +7,8 @@ from unittest import mock
 from django.conf import settings
 from django.utils import timezone
 
+from clinics.coding.models import Icd10Code
+from clinics.coding.services import load_icd10
 from clinics.models import FacilityKind
 from patients.models import ChronicCondition
 from prescriptions.models import Drug, PharmacyApiKey, Prescription
@@ -50,8 +52,10 @@ def _item(inn, strength, quantity, dosage, frequency, days, instructions=""):
 
 
 def seed(world: dict) -> None:
-    # The migration loaded it; refreshed here so a flushed test database has it too.
+    # The migrations loaded both; refreshed here so a flushed test database has them too.
     import_starter_registry()
+    if not Icd10Code.objects.exists():
+        load_icd10()
     _seed_keys(world)
     users, card = world["users"], world["cards"][0]
     if Prescription.objects.filter(patient=card).exists():

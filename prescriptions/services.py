@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.coding.models import Icd10Code
 from clinics.models import Facility, FacilityKind
 from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
@@ -209,6 +210,9 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
     cleaned, errors = _clean_items(items)
     if not re.match(ICD10_PATTERN, diagnosis):
         errors["diagnosis"] = [_("The ICD-10 diagnosis is required, e.g. I10 or J06.9.")]
+    elif not Icd10Code.objects.filter(code=diagnosis).exists():
+        errors["diagnosis"] = [_("%(code)s is not in the ICD-10 catalogue.") % {
+            "code": diagnosis}]
     controlled = any(item["drug"].is_controlled for item in cleaned)
     chronic = any(condition.icd10_code[:3] == diagnosis[:3]
                   for condition in card.chronic_conditions.all())

@@ -63,7 +63,7 @@ def test_a_controlled_substance_gets_the_short_validity_alone(write):
     assert "items" in refused.value.message_dict
 
 
-@pytest.mark.parametrize("diagnosis", ["", "hypertension", "I1", "10.1"])
+@pytest.mark.parametrize("diagnosis", ["", "hypertension", "I1", "10.1", "I10.9"])
 def test_an_icd10_diagnosis_is_required(write, diagnosis):
     with pytest.raises(ValidationError) as refused:
         write(("Amoxicillin", 20), diagnosis=diagnosis)

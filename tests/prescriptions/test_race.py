@@ -6,6 +6,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from clinics.coding.models import Icd10Code
+from clinics.coding.services import load_icd10
 from clinics.models import FacilityKind
 from clinics.services import load_administrative_divisions
 from dmed.roles import Role
@@ -20,9 +22,12 @@ REQUESTS = 20
 
 @pytest.fixture(autouse=True)
 def registries(transactional_db):
-    """Regions and the starter drugs, which an earlier transactional test may have flushed."""
+    """Regions, ICD-10 and the starter drugs, which an earlier transactional test may have
+    flushed."""
     load_administrative_divisions()
     import_starter_registry()
+    if not Icd10Code.objects.exists():
+        load_icd10()
 
 
 def run_at_once(work, count: int):
