@@ -2,8 +2,12 @@
 
 from datetime import date
 
-from clinics.models import Department, District, Facility, FacilityKind, StaffRecord
+from clinics.coding.services import load_icd10, load_protocols
+from clinics.models import Department, District, Facility, FacilityKind, Icd10Code, StaffRecord
 from clinics.services import load_administrative_divisions
+from clinics.stays.demo import seed_history as seed_stay_history
+from clinics.stays.demo import seed_wards
+from clinics.visits.demo import seed_history as seed_visit_history
 from dmed.roles import Role
 
 STAFF_SINCE = date(2024, 1, 1)
@@ -36,11 +40,17 @@ STAFF = [
     ("registrar", "TSH-CHL-P12", Role.REGISTRAR, "", None, "AR1000003", ""),
     ("lab", "TSH-CHL-L01", Role.LAB_TECHNICIAN, "Laborant", None, "AR1000004", "LIC-12-0453"),
     ("pharmacist", "TSH-CHL-A07", Role.PHARMACIST, "Provizor", None, "AR1000005", "LIC-12-0454"),
+    ("cardiologist", "TSH-CHL-H03", Role.CLINICIAN, "Kardiolog", "CARD", "AR1000006",
+     "LIC-12-0455"),
 ]
 
 
 def seed(world: dict) -> None:
     load_administrative_divisions()
+    # Reference data from migrations, again: a transactional test may have emptied it.
+    if not Icd10Code.objects.exists():
+        load_icd10()
+    load_protocols()
     district = District.objects.select_related("region").get(code="1726294")  # Chilonzor
     facilities = {}
     for code, kind, name, tax_id, shif_code, address in FACILITIES:
@@ -63,5 +73,12 @@ def seed(world: dict) -> None:
             defaults={"specialty": specialty, "argos_id": argos_id, "licence_number": licence,
                       "department": departments.get(department)},
         )
+    seed_wards(departments)
     world["facilities"] = facilities
     world["district"] = district
+
+
+def seed_history(world: dict) -> None:
+    """Records about the demo patients, once every app has seeded (the cards exist)."""
+    seed_visit_history(world)
+    seed_stay_history(world)

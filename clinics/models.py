@@ -246,4 +246,5 @@ class StaffRecord(models.Model):
 # Topics with their own package register their models with this app here.
 from clinics.coding.models import *  # noqa: E402, F401, F403
 from clinics.labs.models import *  # noqa: E402, F401, F403
+from clinics.stays.models import *  # noqa: E402, F401, F403
 from clinics.visits.models import *  # noqa: E402, F401, F403

@@ -7,6 +7,7 @@ DEMO_USERS = [
     # username, role, last name, first name, patronymic
     ("admin", Role.ADMINISTRATOR, "Rahimova", "Dilnoza", "Anvarovna"),
     ("doctor", Role.CLINICIAN, "Karimov", "Aziz", "Rustamovich"),
+    ("cardiologist", Role.CLINICIAN, "Nazarov", "Bobur", "Alisherovich"),
     ("nurse", Role.NURSE, "Yusupova", "Malika", "Shavkatovna"),
     ("registrar", Role.REGISTRAR, "Ergashev", "Sardor", "Bahodirovich"),
     ("lab", Role.LAB_TECHNICIAN, "Tursunova", "Gulnora", "Ilhomovna"),

@@ -41,13 +41,15 @@ GREETINGS = {
 }
 
 # Apps' own tiles, imported after EntryPoint exists (they build on it).
+from clinics.entry_points import VISITS, WARDS  # noqa: E402
 from notifications.entry_points import NOTIFICATION_SETTINGS  # noqa: E402
 from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS  # noqa: E402
 from queues.entry_points import BOOK, MY_QUEUE, QUEUE_DESKS, WALK_IN  # noqa: E402
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
-    Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, API_DOCS, ACCOUNT],
-    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, ACCOUNT],
+    Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, REGISTER_CARD, API_DOCS,
+                     ACCOUNT],
+    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, ACCOUNT],
     Role.REGISTRAR: [WALK_IN, BOOK, QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [API_DOCS, ACCOUNT],
     Role.PHARMACIST: [DISPENSE, API_DOCS, ACCOUNT],

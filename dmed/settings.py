@@ -102,6 +102,8 @@ AUDIT_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
 PATIENT_CARE_RELATIONS = [
     "queues.selectors.cards_with_ticket_here_today",
     "queues.selectors.cards_with_appointment_here",
+    "clinics.visits.selectors.cards_with_open_visit",
+    "clinics.stays.selectors.cards_in_stay",
 ]
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses further attempts (form and API token alike).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("pharmacy_sync.urls")),
     path("", include("queues.urls")),
     path("", include("prescriptions.urls")),
+    path("", include("clinics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("patients.urls_api")),
     path("api/v1/", include("queues.urls_api")),
     path("api/v1/", include("prescriptions.urls_api")),
+    path("api/v1/", include("clinics.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -68,3 +68,73 @@ class Icd10Code(models.Model):
 def icd10_search_text(code: str, *titles: str) -> str:
     """The folded key the catalogue is searched by: code without its dot, then all titles."""
     return " ".join([code.replace(".", "").lower(), *(search_key(t) for t in titles if t)])
+
+
+class ClinicalProtocol(models.Model):
+    """A national clinical protocol: what a visit for these diagnoses should cover.
+
+    `sections` pre-fill the visit's text fields, per language:
+    {"examination": {"uz": "…", "ru": "…", "en": "…"}, "plan": {…}, "recommendations": {…}}.
+    `lab_tests` are [{"code": "HBA1C", "name": "…"}]: plain codes of the laboratory test
+    catalogue (clinics.labs), matched by code. `medicines` are [{"inn": "…", "note": "…"}]
+    by international non-proprietary name, as prescriptions name drugs.
+    """
+
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+    title_uz = models.CharField(_("title (Uzbek)"), max_length=200)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    specialty = models.CharField(_("specialty"), max_length=120, blank=True)
+    sections = models.JSONField(_("visit template"), default=dict, blank=True)
+    lab_tests = models.JSONField(_("suggested lab tests"), default=list, blank=True)
+    medicines = models.JSONField(_("suggested medicines"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("clinical protocol")
+        verbose_name_plural = _("clinical protocols")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        language = get_language() or settings.LANGUAGE_CODE
+        if language == "ru" and self.title_ru:
+            return self.title_ru
+        if language == "en" and self.title_en:
+            return self.title_en
+        if language == "uz-cyrl":
+            return latin_to_cyrillic(self.title_uz)
+        return self.title_uz
+
+    def section_texts(self) -> dict[str, str]:
+        """Each section's template in the current language (Uzbek when it has none)."""
+        language = get_language() or settings.LANGUAGE_CODE
+        texts = {}
+        for field, by_language in self.sections.items():
+            if language == "uz-cyrl":
+                texts[field] = latin_to_cyrillic(by_language.get("uz", ""))
+            else:
+                texts[field] = by_language.get(language) or by_language.get("uz", "")
+        return texts
+
+
+class ProtocolDiagnosis(models.Model):
+    """A code a protocol applies to: a category (E11) covers its subcategories (E11.9)."""
+
+    protocol = models.ForeignKey(ClinicalProtocol, on_delete=models.CASCADE,
+                                 related_name="diagnoses")
+    code = models.ForeignKey(Icd10Code, verbose_name=_("ICD-10 code"), on_delete=models.PROTECT,
+                             related_name="protocol_links", db_column="code")
+
+    class Meta:
+        verbose_name = _("protocol diagnosis")
+        verbose_name_plural = _("protocol diagnoses")
+        constraints = [models.UniqueConstraint(fields=["protocol", "code"],
+                                               name="protocol_diagnosis_once")]
+        indexes = [models.Index(fields=["code"], name="protocol_by_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} → {self.protocol.slug}"

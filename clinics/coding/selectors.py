@@ -6,7 +6,7 @@ import re
 
 from django.db.models.functions import Length
 
-from clinics.coding.models import Icd10Code
+from clinics.coding.models import ClinicalProtocol, Icd10Code
 from dmed.translit import search_key
 
 SEARCH_LIMIT = 20
@@ -38,3 +38,12 @@ def search_icd10(query: str, *, limit: int = SEARCH_LIMIT) -> list[Icd10Code]:
     for word in words:
         codes = codes.filter(search_text__contains=word)
     return list(codes.order_by(Length("code"), "code")[:limit])
+
+
+def protocols_for(code: str) -> list:
+    """Active protocols for a diagnosis: those of its code or of its category (E11 for E11.9)."""
+    code = code.strip().upper()
+    candidates = {code, code.split(".")[0]}
+    return list(ClinicalProtocol.objects.filter(is_active=True,
+                                                diagnoses__code__in=candidates)
+                .distinct().prefetch_related("diagnoses"))

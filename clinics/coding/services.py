@@ -78,3 +78,28 @@ def import_icd10_titles(lines: Iterable[str]) -> int:
                                           ["title_uz", "title_ru", "search_text"])
             changed += len(found)
     return changed
+
+
+def load_protocols(*, protocol_model=None, link_model=None) -> None:
+    """Create or refresh the shipped clinical protocols. Safe to run again.
+
+    Migrations pass their historical models; everything else uses the current ones.
+    """
+    from clinics.coding.models import ClinicalProtocol, ProtocolDiagnosis
+    from clinics.coding.protocols_data import PROTOCOLS
+
+    protocol_model = protocol_model or ClinicalProtocol
+    link_model = link_model or ProtocolDiagnosis
+    for entry in PROTOCOLS:
+        protocol, _created = protocol_model.objects.update_or_create(
+            slug=entry["slug"],
+            defaults={
+                "title_uz": entry["title"]["uz"], "title_ru": entry["title"]["ru"],
+                "title_en": entry["title"]["en"], "specialty": entry["specialty"],
+                "sections": entry["sections"],
+                "lab_tests": [{"code": code, "name": name} for code, name in entry["lab_tests"]],
+                "medicines": [{"inn": inn, "note": note} for inn, note in entry["medicines"]],
+            },
+        )
+        for code in entry["codes"]:
+            link_model.objects.get_or_create(protocol=protocol, code_id=code)

@@ -37,13 +37,13 @@ class VitalRange:
 # Bounds are wide on purpose (hypertensive crisis, deep hypothermia, neonates, morbid
 # obesity): they refuse slips of the keyboard, not sick patients.
 VITAL_RANGES = (
-    VitalRange("bp_systolic", 50, 300, "mmHg"),
-    VitalRange("bp_diastolic", 20, 200, "mmHg"),
-    VitalRange("pulse", 20, 300, "/min"),
+    VitalRange("bp_systolic", 50, 300, _("mmHg")),
+    VitalRange("bp_diastolic", 20, 200, _("mmHg")),
+    VitalRange("pulse", 20, 300, _("/min")),
     VitalRange("temperature", Decimal("30.0"), Decimal("45.0"), "°C"),
     VitalRange("spo2", 50, 100, "%"),
-    VitalRange("weight", Decimal("0.3"), Decimal("400.0"), "kg"),
-    VitalRange("height", Decimal("20.0"), Decimal("250.0"), "cm"),
+    VitalRange("weight", Decimal("0.3"), Decimal("400.0"), _("kg")),
+    VitalRange("height", Decimal("20.0"), Decimal("250.0"), _("cm")),
 )
 
 
@@ -105,6 +105,11 @@ class Visit(models.Model):
                 name="visit_bp_both_or_neither"),
             models.CheckConstraint(condition=Q(status__in=VisitStatus.values),
                                    name="visit_status_known"),
+            # A clinician holds one open visit with a patient at a time: opening twice
+            # (a double click, the queue desk and the card page) finds the same one.
+            models.UniqueConstraint(fields=["card", "facility", "clinician"],
+                                    condition=Q(status=VisitStatus.OPEN),
+                                    name="visit_one_open_per_clinician"),
             models.CheckConstraint(
                 condition=Q(status=VisitStatus.OPEN, closed_at__isnull=True)
                 | Q(status=VisitStatus.CLOSED, closed_at__isnull=False)

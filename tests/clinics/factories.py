@@ -1,8 +1,8 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from clinics.models import Visit
-from tests.factories import UserFactory
+from clinics.models import Bed, FacilityKind, Visit, Ward
+from tests.factories import DepartmentFactory, FacilityFactory, UserFactory
 from tests.patients.factories import CardFactory
 
 
@@ -15,3 +15,21 @@ class VisitFactory(DjangoModelFactory):
     card = factory.SubFactory(CardFactory)
     facility = factory.SelfAttribute("card.attached_facility")
     clinician = factory.SubFactory(UserFactory)
+
+
+class WardFactory(DjangoModelFactory):
+    class Meta:
+        model = Ward
+
+    department = factory.SubFactory(DepartmentFactory,
+                                    facility=factory.SubFactory(FacilityFactory,
+                                                                kind=FacilityKind.HOSPITAL))
+    code = factory.Sequence(lambda n: f"{n + 1}")
+
+
+class BedFactory(DjangoModelFactory):
+    class Meta:
+        model = Bed
+
+    ward = factory.SubFactory(WardFactory)
+    code = factory.Sequence(lambda n: f"{n % 6 + 1}-{n}")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from clinics.coding.selectors import search_icd10
 from clinics.coding.services import import_icd10_titles, load_icd10
-from clinics.models import Icd10Code
+from clinics.models import ClinicalProtocol, Icd10Code
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +78,29 @@ def test_administrators_search_the_catalogue_and_read_visits_in_the_admin(client
     assert client.get("/admin/clinics/visit/").status_code == 200
     assert client.get(f"/admin/clinics/visit/{visit.pk}/change/").status_code == 200
     assert client.get("/admin/clinics/visit/add/").status_code == 403
+
+
+def test_the_catalogue_api_searches_and_names_protocols(api_client, make_user):
+    assert api_client.get("/api/v1/icd10/?search=I10").status_code in (401, 403)
+    api_client.force_authenticate(make_user())
+    body = api_client.get("/api/v1/icd10/?search=e11.9").json()
+    assert body["results"][0]["code"] == "E11.9"
+    assert api_client.get("/api/v1/icd10/?search=x&limit=500").status_code == 400
+    protocols = api_client.get("/api/v1/protocols/?code=E11.9",
+                               HTTP_ACCEPT_LANGUAGE="ru").json()["results"]
+    assert [p["slug"] for p in protocols] == ["type-2-diabetes"]
+    assert protocols[0]["title"] == "Сахарный диабет 2 типа"
+    assert protocols[0]["sections"]["plan"].startswith("HbA1c")
+    assert {t["code"] for t in protocols[0]["lab_tests"]} >= {"HBA1C", "GLU"}
+    assert api_client.get("/api/v1/protocols/?code=Z00.0").json()["results"] == []
+    assert api_client.get("/api/v1/protocols/").status_code == 400
+
+
+def test_shipped_protocols_name_known_codes_and_lab_tests():
+    from clinics.labs.models import LabTest
+
+    lab_codes = set(LabTest.objects.values_list("code", flat=True))
+    for protocol in ClinicalProtocol.objects.prefetch_related("diagnoses"):
+        assert protocol.diagnoses.exists()
+        assert set(protocol.sections) <= {"examination", "plan", "recommendations"}
+        assert {test["code"] for test in protocol.lab_tests} <= lab_codes, protocol.slug

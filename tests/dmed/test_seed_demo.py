@@ -28,11 +28,13 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                             FacilityKind.PHARMACY])
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {"admin": Role.ADMINISTRATOR, "doctor": Role.CLINICIAN,
+                     "cardiologist": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
                      "patient": Role.PATIENT}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
-    assert workplaces == {"doctor": "polyclinic", "nurse": "polyclinic",
+    assert workplaces == {"doctor": "polyclinic", "cardiologist": "hospital",
+                          "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
                           "pharmacist": "pharmacy"}
     request = RequestFactory().post("/login/")

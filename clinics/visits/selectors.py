@@ -1,0 +1,134 @@
+"""Reads of visits that people see: scoped through the card they belong to, audited."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from clinics.selectors import acting_staff_record
+from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitStatus
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from patients.access import CARING_ROLES, card_for, check_card_access, visible_cards
+
+VISIT_OBJECT = "clinics.visit"
+PAGE_SIZE = 25
+
+
+def _visits():
+    return Visit.objects.select_related("card", "facility", "department", "clinician")
+
+
+def _with_details(visits):
+    return visits.prefetch_related(
+        Prefetch("diagnoses", VisitDiagnosis.objects.select_related("code")),
+        Prefetch("addenda", VisitAddendum.objects.select_related("author")),
+    )
+
+
+def load_visit(public_id, *, for_update: bool = False) -> Visit:
+    """The visit by its public id, unscoped: callers check access next. 404 if unknown."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError as error:
+        raise Http404 from error
+    visits = _visits()
+    if for_update:
+        visits = visits.select_for_update(of=("self",))
+    try:
+        return visits.get(public_id=public_id)
+    except Visit.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def visit_for(user: User, public_id) -> Visit:
+    """Load a visit with its diagnoses and addenda if the user may open its card; audit."""
+    visit = load_visit(public_id)
+    try:
+        access = check_card_access(user, visit.card)
+    except (PermissionDenied, Http404):
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=VISIT_OBJECT,
+                           object_id=visit.public_id, patient_med_id=visit.card.med_id,
+                           allowed=False)
+        raise
+    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=VISIT_OBJECT,
+                       object_id=visit.public_id, patient_med_id=visit.card.med_id,
+                       break_glass=access.break_glass)
+    return _with_details(_visits()).get(pk=visit.pk)
+
+
+def with_details(visit: Visit) -> Visit:
+    """The visit just written, read again with what its answer shows (already audited)."""
+    return _with_details(_visits()).get(pk=visit.pk)
+
+
+@dataclass
+class Page:
+    results: list
+    next_cursor: str | None
+
+
+def _encode_cursor(visit: Visit) -> str:
+    return base64.urlsafe_b64encode(
+        json.dumps([visit.opened_at.isoformat(), visit.pk]).encode()).decode()
+
+
+def _after_cursor(visits, cursor: str | None):
+    if not cursor:
+        return visits
+    try:
+        opened_at, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        opened_at = datetime.fromisoformat(opened_at)
+        pk = int(pk)
+    except (ValueError, TypeError) as error:
+        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
+    return visits.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, pk__lt=pk))
+
+
+def _page(visits, *, cursor: str | None, limit: int) -> Page:
+    rows = list(_with_details(_after_cursor(visits, cursor))
+                .order_by("-opened_at", "-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(results=rows, next_cursor=_encode_cursor(rows[-1]) if more else None)
+
+
+def visits_of_card(user: User, med_id: str, *, cursor: str | None = None,
+                   limit: int = PAGE_SIZE) -> Page:
+    """A card's visits, newest first, for whoever may open the card (audited as a list)."""
+    access = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT)
+    # Visits written on a temporary card stay there when it is merged into this one.
+    visits = _visits().filter(Q(card=access.card) | Q(card__merged_into=access.card))
+    return _page(visits, cursor=cursor, limit=limit)
+
+
+def facility_visits(user: User, *, status: str = "", cursor: str | None = None,
+                    limit: int = PAGE_SIZE) -> Page:
+    """Visits at the user's facility of patients the user may still open, newest first."""
+    record = acting_staff_record(user)
+    if record is None:
+        raise PermissionDenied(_("Only staff of a facility see its visits."))
+    visits = _visits().filter(facility=record.facility, card__in=visible_cards(user))
+    if status:
+        visits = visits.filter(status=status)
+    page = _page(visits, cursor=cursor, limit=limit)
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=VISIT_OBJECT,
+                       object_id=str(len(page.results)), reason=status)
+    return page
+
+
+def cards_with_open_visit(user: User, record) -> object:
+    """The care relation of visits (patients.access): a clinician or nurse treats the
+    patients with an open visit at their facility; registrars do not by that alone."""
+    if user.role not in CARING_ROLES:
+        return Visit.objects.none().values("card_id")
+    return Visit.objects.filter(facility_id=record.facility_id,
+                                status=VisitStatus.OPEN).values("card_id")

@@ -1,0 +1,115 @@
+"""Visit pages. Thin: clinics.visits.services and selectors decide."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinics.coding.selectors import protocols_for
+from clinics.selectors import acting_facility_code
+from clinics.visits import selectors, services
+from clinics.visits.forms import AddendumForm, VisitForm
+from clinics.visits.models import DiagnosisKind, VisitStatus
+from dmed.roles import Role
+from patients.identifiers import format_med_id
+
+
+def _attach_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.message_dict.items():
+        target = "primary_diagnosis" if field == "diagnoses" else field
+        form.add_error(target if target in form.fields else None, field_errors)
+
+
+def _primary_protocols(visit, form=None) -> list:
+    """Protocols of the primary diagnosis: as typed in a form shown again, else as saved."""
+    if form is not None and form.is_bound:
+        code = form.data.get("primary_diagnosis", "")
+    else:
+        code = next((d.code_id for d in visit.diagnoses.all()
+                     if d.kind == DiagnosisKind.PRIMARY), "")
+    return protocols_for(code) if code.strip() else []
+
+
+@login_required
+@require_POST
+def start(request, med_id):
+    """From the card page: open (or return to) this clinician's visit with the patient."""
+    visit = services.open_visit(request.user, med_id)
+    return redirect("clinics:visit-edit", public_id=visit.public_id)
+
+
+@login_required
+def edit(request, public_id):
+    visit = selectors.visit_for(request.user, public_id)
+    if visit.status == VisitStatus.CLOSED:
+        return redirect("clinics:visit", public_id=visit.public_id)
+    is_clinician = request.user.role == Role.CLINICIAN
+    form = VisitForm(request.POST or None, initial=VisitForm.initial_for(visit))
+    if not is_clinician:
+        for name in ("primary_diagnosis", "secondary_diagnoses"):
+            form.fields[name].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_visit(request.user, visit.public_id,
+                                  **form.service_arguments(with_diagnoses=is_clinician))
+            if "close" in request.POST:
+                services.close_visit(request.user, visit.public_id)
+                messages.success(request, _("The visit is closed and signed."))
+                return redirect("clinics:visit", public_id=visit.public_id)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("clinics:visit-edit", public_id=visit.public_id)
+    return render(request, "clinics/visits/form.html", {
+        "visit": visit, "form": form, "med_id": format_med_id(visit.card.med_id),
+        "protocols": _primary_protocols(visit, form), "is_clinician": is_clinician,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def detail(request, public_id):
+    visit = selectors.visit_for(request.user, public_id)
+    return render(request, "clinics/visits/detail.html", {
+        "visit": visit, "med_id": format_med_id(visit.card.med_id),
+        "addendum_form": AddendumForm(), "protocols": _primary_protocols(visit),
+        "can_add": (visit.status == VisitStatus.CLOSED and request.user.role == Role.CLINICIAN
+                    and acting_facility_code(request.user) == visit.facility.code),
+    })
+
+
+@login_required
+@require_POST
+def add_addendum(request, public_id):
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_addendum(request.user, public_id, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Addendum added."))
+    else:
+        messages.error(request, _("Write what the addendum corrects or adds."))
+    return redirect("clinics:visit", public_id=public_id)
+
+
+@login_required
+def facility_list(request):
+    page = selectors.facility_visits(request.user, status=request.GET.get("status", ""),
+                                     cursor=request.GET.get("cursor") or None)
+    return render(request, "clinics/visits/list.html", {
+        "page": page, "status": request.GET.get("status", ""), "card": None})
+
+
+@login_required
+def card_list(request, med_id):
+    page = selectors.visits_of_card(request.user, med_id,
+                                    cursor=request.GET.get("cursor") or None)
+    return render(request, "clinics/visits/list.html", {
+        "page": page, "med_id": format_med_id(med_id), "card_med_id": med_id})
