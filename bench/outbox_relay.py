@@ -11,7 +11,8 @@ beat, exactly as `make run` does, and times until every delivery is done: the re
 (beat's one-second tick), fan-out into deliveries, dispatch through Redis, and the
 notifications consumer rendering the message and "sending" it through the development
 SMS backend (a file under a temporary folder: no network). It also times the relay's
-fan-out and dispatch alone. It prints; it asserts nothing.
+fan-out and dispatch alone, and handles --sample deliveries in-process, counting the SQL
+statements each sends (BEGIN/COMMIT not included). It prints; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -55,10 +56,17 @@ def start_redis(port: int) -> subprocess.Popen:
     sys.exit("redis-server did not start")
 
 
-def setup(broker_url: str) -> None:
+def consumer_settings(broker_url: str, folder: Path) -> dict[str, str]:
+    """What this process and the worker run with: SMS to a file, no quiet hours or limit."""
+    return {"DJANGO_DEBUG": "1", "CELERY_BROKER_URL": broker_url, "SMS_GATEWAY_URL": "",
+            "NOTIFY_FILE_DIR": str(folder), "NOTIFY_QUIET_HOURS": "24,0",
+            "NOTIFY_RATE_LIMIT_PER_HOUR": "1000000"}
+
+
+def setup(broker_url: str, folder: Path) -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dmed.settings")
-    os.environ["CELERY_BROKER_URL"] = broker_url
+    os.environ.update(consumer_settings(broker_url, folder))
     sys.path.insert(0, str(ROOT))
     ensure_database(os.environ["DATABASE_URL"])
     import django
@@ -108,11 +116,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--recipients", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--sample", type=int, default=200,
+                        help="deliveries handled in-process to count their queries")
     args = parser.parse_args()
 
     redis = start_redis(port := free_port())
     broker_url = f"redis://127.0.0.1:{port}/0"
-    setup(broker_url)
+    folder = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
+    setup(broker_url, folder)
     from django.db import connection
 
     from notifications.models import Message
@@ -135,16 +146,27 @@ def main() -> None:
         fanned, handed = services.relay(budget_seconds=60)
         relayed, dispatched = relayed + fanned, dispatched + handed
     relay_seconds = time.perf_counter() - started
+
+    # 2. The deliveries alone, in this process, counting the statements they send.
+    sample = list(Delivery.objects.order_by("pk").values_list("pk", flat=True)[:args.sample])
+    statements = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        services.handle_deliveries(sample)
+        handle_seconds = time.perf_counter() - started
+    (folder / "sms.log").unlink(missing_ok=True)
     clear()
     import redis as redis_client
     redis_client.Redis.from_url(broker_url).flushall()
 
-    # 2. End to end with one worker and beat, as `make run` starts them.
+    # 3. End to end with one worker and beat, as `make run` starts them.
     emit_events(med_ids, args.events, f"e2e-{time.time()}")
-    folder = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
-    env = {**os.environ, "DJANGO_DEBUG": "1", "CELERY_BROKER_URL": broker_url,
-           "SMS_GATEWAY_URL": "", "NOTIFY_FILE_DIR": str(folder),
-           "NOTIFY_QUIET_HOURS": "24,0", "NOTIFY_RATE_LIMIT_PER_HOUR": "1000000"}
+    env = {**os.environ, **consumer_settings(broker_url, folder)}
     celery = [sys.executable, "-m", "celery", "-A", "dmed"]
     worker = subprocess.Popen([*celery, "worker", f"--concurrency={args.concurrency}",  # noqa: S603
                                "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
@@ -171,6 +193,9 @@ def main() -> None:
           f"worker concurrency: {args.concurrency}")
     print(f"relay alone (fan-out + dispatch to Redis): {args.events / relay_seconds:,.0f} "
           f"events/s ({relay_seconds:.2f} s)")
+    print(f"deliveries alone, in-process ({len(sample)}): "
+          f"{len(statements) / len(sample):.1f} queries per delivery, "
+          f"{len(sample) / handle_seconds:,.0f} deliveries/s")
     print(f"end to end (beat → relay → worker → SMS consumer, {sent} messages written): "
           f"{args.events / elapsed:,.0f} events/s ({elapsed:.2f} s, first beat tick "
           f"included)")

@@ -5,11 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Func, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dmed.roles import STAFF_ROLES, Role
-from dmed.translit import latin_to_cyrillic
+from dmed.translit import in_language
 
 TAX_ID_PATTERN = r"^[0-9]{9}$"
 SHIF_CODE_PATTERN = r"^[A-Z]{3}[0-9]{6}$"
@@ -37,14 +36,7 @@ class LocalizedNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        language = get_language() or settings.LANGUAGE_CODE
-        if language == "uz-cyrl":
-            return latin_to_cyrillic(self.name_uz)
-        if language == "ru" and self.name_ru:
-            return self.name_ru
-        if language == "en" and self.name_en:
-            return self.name_en
-        return self.name_uz
+        return in_language({"uz": self.name_uz, "ru": self.name_ru, "en": self.name_en})
 
 
 class Region(LocalizedNameMixin):

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from dmed.models import AuditEvent, User
+from dmed.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -19,7 +20,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the database refuses changes anyway, the admin does not offer them."""
 
     list_display = ("occurred_at", "actor", "actor_role", "facility_code", "action",
@@ -30,12 +31,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     # Counting tens of millions of rows for the paginator would stall the page.
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -228,6 +229,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # Yesterday's dispensings against pharmacies' stock reports, after the day's last
+    # reports are in; a run repeated for a day replaces its findings.
+    "pharmacy-reconcile": {"task": "pharmacy_sync.reconcile",
+                           "schedule": crontab(hour=2, minute=30)},
 }
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead

@@ -161,3 +161,18 @@ def search_key(text: str) -> str:
     s = re.sub(r"([a-z])\1+", r"\1", s)
     s = re.sub(r"iy\b", "i", s)
     return " ".join(s.split())
+
+
+def in_language(texts: dict, language: str | None = None) -> str:
+    """A text kept per language ({"uz": …, "ru": …, "en": …}) in the reader's language.
+
+    Uzbek Cyrillic is never stored: it is written from the Latin, so translators keep one
+    Uzbek. A language without a text falls back to Uzbek, the portal's default.
+    """
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    language = language or get_language() or settings.LANGUAGE_CODE
+    if language == "uz-cyrl":
+        return latin_to_cyrillic(texts.get("uz") or "")
+    return texts.get(language) or texts.get("uz") or ""

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include("patients.urls_api")),
     path("api/v1/", include("queues.urls_api")),
     path("api/v1/", include("prescriptions.urls_api")),
+    path("api/v1/", include("pharmacy_sync.urls_api")),
     path("api/v1/", include("clinics.labs.urls_api")),
     path("api/v1/", include("clinics.referrals.urls_api")),
     path("api/v1/", include("clinics.urls_api")),

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from dmed.readonly_admin import ReadOnlyAdmin
 from notifications.models import Message, Preference
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The delivery log: read-only."""
 
     list_display = ["created_at", "kind", "recipient", "language", "status", "channel",
@@ -13,15 +14,6 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ["recipient"]
     search_fields = ["=uuid", "recipient__username"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Preference)

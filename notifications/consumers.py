@@ -1,12 +1,22 @@
 """Notifications consume the outbox: one delivery per event and recipient."""
 
 from notifications import services
-from notifications.selectors import recipients_of
-from notifications.texts import NOTIFIED_KINDS
+from notifications.selectors import recipients_of, referral_receivers
+from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER
+from outbox.kinds import REFERRAL_RECEIVED
 from outbox.registry import consumer
 
 
-@consumer("notifications", kinds=NOTIFIED_KINDS,
-          targets=lambda event: recipients_of(event.payload))
+def _targets(event) -> list[str]:
+    """"<user id>" for the patient's own account, "<user id>:receiver" for the staff a
+    referral is addressed to (their message is another)."""
+    targets = [str(pk) for pk in recipients_of(event.payload)]
+    if event.kind == REFERRAL_RECEIVED:
+        targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event.payload)]
+    return targets
+
+
+@consumer("notifications", kinds=NOTIFIED_KINDS, targets=_targets)
 def notify(event, target: str) -> None:
-    services.notify(event=event, recipient_id=int(target))
+    recipient, _colon, audience = target.partition(":")
+    services.notify(event=event, recipient_id=int(recipient), audience=audience or PATIENT)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import F, Q
 
+from clinics.referrals.models import Referral
+from clinics.referrals.services import is_receiver
 from dmed.models import User
+from dmed.roles import Role
 from notifications.models import FALLBACK_ORDER, Message, Preference
 
 
@@ -17,9 +20,40 @@ def recipients_of(payload: dict) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+def referral_receivers(payload: dict) -> list[int]:
+    """The staff a referral is addressed to, by clinics' own rule (is_receiver): the
+    specialist, the clinicians and nurses acting in the department, or the laboratory's
+    technicians. The staff with a record there are the candidates; the rule decides, two
+    queries each, for the few people of one department or laboratory."""
+    referral = Referral.objects.filter(public_id=payload.get("referral")).first()
+    if referral is None:
+        return []
+    if referral.to_clinician_id:
+        place = Q(pk=referral.to_clinician_id)
+    elif referral.to_department_id:
+        place = Q(staff_records__department_id=referral.to_department_id)
+    else:
+        place = Q(staff_records__facility_id=referral.to_facility_id,
+                  staff_records__role=Role.LAB_TECHNICIAN)
+    # The patient has their own message, even when they work there.
+    candidates = (User.objects.filter(place, is_active=True)
+                  .exclude(patient_card=referral.card_id).distinct())
+    return [user.pk for user in candidates if is_receiver(user, referral)]
+
+
+def message_recipient(user_id: int) -> User:
+    """A person to send to, with their channel choices and their card's phone, in one
+    query (what `preference_of` and `reachable_channels` would otherwise each read)."""
+    return (User.objects.select_related("notification_preference")
+            .annotate(card_phone=F("patient_card__phone")).get(pk=user_id))
+
+
 def preference_of(user: User) -> Preference:
     """A person's channels; everything chosen until they say otherwise (not saved)."""
-    return Preference.objects.filter(user=user).first() or Preference(user=user)
+    try:
+        return user.notification_preference  # loaded with the user by message_recipient()
+    except Preference.DoesNotExist:
+        return Preference(user=user)
 
 
 def reachable_channels(user: User, preference: Preference) -> list[tuple[str, str]]:
@@ -34,6 +68,8 @@ def reachable_channels(user: User, preference: Preference) -> list[tuple[str, st
 
 
 def _card_phone(user: User) -> str:
+    if hasattr(user, "card_phone"):  # loaded with the user by message_recipient()
+        return user.card_phone or ""
     return (User.objects.filter(pk=user.pk).exclude(Q(patient_card__phone="")
                                                     | Q(patient_card__isnull=True))
             .values_list("patient_card__phone", flat=True).first() or "")

@@ -14,8 +14,8 @@ from django.utils import timezone
 from dmed.models import User
 from notifications.models import Message, MessageStatus, Preference, TelegramLinkCode
 from notifications.providers import provider_for
-from notifications.selectors import preference_of, reachable_channels
-from notifications.texts import render, template_for
+from notifications.selectors import message_recipient, preference_of, reachable_channels
+from notifications.texts import PATIENT, render, template_for
 from outbox.http import ProviderError
 from outbox.registry import Defer, Failed
 
@@ -43,34 +43,40 @@ def _rate_limited_until(recipient: User, now: datetime) -> datetime | None:
     return recent[0] + RATE_WINDOW
 
 
-def notify(*, event, recipient_id: int) -> Message:
+def notify(*, event, recipient_id: int, audience: str = PATIENT) -> Message:
     """Send an event's message to one person (the outbox consumer's work).
 
     The first chosen, linked channel that accepts it wins (Telegram → SMS → e-mail).
     Raises Defer in quiet hours or over the rate limit (non-urgent messages only), and
-    Failed when every channel failed, which the outbox retries with backoff.
+    Failed when every channel failed, which the outbox retries with backoff. `audience`
+    picks the text: the patient's, or that of the staff receiving a referral.
+
+    Runs under the delivery's row lock, the only delivery of this event and person, so the
+    message is written once, when its outcome is known (the unique constraint stands
+    behind that); a send whose write is lost with a worker goes again with the same ID.
     """
-    recipient = User.objects.get(pk=recipient_id)
-    template = template_for(event.kind, event.payload)
-    message, _created = Message.objects.get_or_create(
-        event=event, recipient=recipient,
-        defaults={"uuid": uuid.uuid5(event.uuid, str(recipient.pk)), "kind": event.kind,
-                  "language": recipient.language, "urgent": template.urgent,
-                  "text": render(event.kind, event.payload, recipient.language)},
-    )
-    if message.status in (MessageStatus.SENT, MessageStatus.UNDELIVERABLE):
+    recipient = message_recipient(recipient_id)
+    message = Message.objects.filter(event=event, recipient=recipient).first()
+    if message is None:
+        template = template_for(event.kind, event.payload, audience)
+        message = Message(event=event, recipient=recipient,
+                          uuid=uuid.uuid5(event.uuid, str(recipient.pk)), kind=event.kind,
+                          language=recipient.language, urgent=template.urgent,
+                          text=render(event.kind, event.payload, recipient.language, audience))
+    elif message.status in (MessageStatus.SENT, MessageStatus.UNDELIVERABLE):
         return message  # handled before: never twice to the same person
     now = timezone.now()
     if not message.urgent:
         wait_until = quiet_hours_end(now) or _rate_limited_until(recipient, now)
         if wait_until:
+            message.save()  # the log shows it queued
             raise Defer(wait_until, "quiet hours or rate limit")
 
     chain = reachable_channels(recipient, preference_of(recipient))
     if not chain:
         message.status = MessageStatus.UNDELIVERABLE
         message.provider_answer = "no chosen channel is linked"
-        message.save(update_fields=["status", "provider_answer"])
+        message.save()
         return message
 
     message.attempts += 1
@@ -91,8 +97,7 @@ def notify(*, event, recipient_id: int) -> Message:
     else:
         message.status = MessageStatus.FAILED
     message.provider_answer = "; ".join(answers)[:4000]
-    message.save(update_fields=["status", "channel", "sent_at", "attempts",
-                                "provider_answer"])
+    message.save()
     if message.status == MessageStatus.FAILED:
         raise Failed(message.provider_answer)
     return message

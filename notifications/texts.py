@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dmed.translit import latin_to_cyrillic
+from dmed.translit import in_language
 from outbox import kinds
 
 
@@ -36,7 +36,15 @@ TEMPLATES = {
     kinds.LAB_RESULT_RELEASED: Template(_(
         "DMED: your %(test)s result from %(facility)s is ready. Open My card to see it.")),
     kinds.REFERRAL_RECEIVED: Template(_(
-        "DMED: you are referred to %(to_facility)s (%(specialty)s).")),
+        "DMED: you are referred to %(to_facility)s, valid until %(valid_until)s. "
+        "Show your MED-ID there.")),
+    # To the staff the referral is addressed to; no patient details leave the portal.
+    f"{kinds.REFERRAL_RECEIVED}:receiver": Template(_(
+        "DMED: a new referral to you from %(from_facility)s, valid until %(valid_until)s. "
+        "Open Incoming referrals.")),
+    f"{kinds.REFERRAL_RECEIVED}:receiver:emergency": Template(_(
+        "DMED: an emergency referral to you from %(from_facility)s. Open Incoming referrals "
+        "now."), urgent=True),
     kinds.APPOINTMENT_BOOKED: Template(_(
         "DMED: appointment with %(doctor)s at %(facility)s on %(starts_at)s.")),
     kinds.APPOINTMENT_CANCELLED: Template(_(
@@ -53,9 +61,17 @@ TEMPLATES = {
 NOTIFIED_KINDS = frozenset(key.split(":")[0] for key in TEMPLATES)
 
 
-def template_for(kind: str, payload: dict) -> Template:
+# Who a message is for: the patient an event is about (the default), or the staff who
+# receive a referral.
+PATIENT, RECEIVER = "patient", "receiver"
+
+
+def template_for(kind: str, payload: dict, audience: str = PATIENT) -> Template:
     if kind == kinds.APPOINTMENT_REMINDER:
         return TEMPLATES[f"{kind}:{payload['hours_before']}"]
+    if audience == RECEIVER:
+        emergency = ":emergency" if payload.get("urgency") == "emergency" else ""
+        return TEMPLATES[f"{kind}:{RECEIVER}{emergency}"]
     return TEMPLATES[kind]
 
 
@@ -63,9 +79,7 @@ def _shown(value, language: str):
     """Dates and times as people read them, in the portal's time zone; a value given per
     language ({"uz": …, "ru": …, "en": …}, e.g. a registry name) in the reader's."""
     if isinstance(value, dict):
-        if language == "uz-cyrl":
-            return latin_to_cyrillic(value.get("uz", ""))
-        return value.get(language) or value.get("uz", "")
+        return in_language(value, language)
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             moment = datetime.fromisoformat(value)
@@ -79,9 +93,9 @@ def _shown(value, language: str):
     return value
 
 
-def render(kind: str, payload: dict, language: str) -> str:
+def render(kind: str, payload: dict, language: str, audience: str = PATIENT) -> str:
     """The message for an event in a language (uz, uz-cyrl, ru, en)."""
-    template = template_for(kind, payload)
+    template = template_for(kind, payload, audience)
     with translation.override(language):
         return str(template.text) % {key: _shown(value, language)
                                      for key, value in payload.items()}

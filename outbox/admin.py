@@ -5,21 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from dmed.readonly_admin import ReadOnlyAdmin
 from outbox import selectors, services
 from outbox.models import DeadLetter, Delivery, DeliveryStatus, Event
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Outbox rows are written by services only; the admin reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

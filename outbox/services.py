@@ -1,9 +1,9 @@
-"""Relaying events to consumers and handling one delivery: every outbox write.
+"""Relaying events to consumers and handling deliveries: every outbox write.
 
 The relay (a Celery beat task every second) turns new events into delivery rows and
-hands due deliveries to workers. A worker handles a delivery with its row locked, so a
-second copy of the task (the relay handing it out again, Redis redelivering after a
-lost worker) finds it locked or done and does nothing.
+hands due deliveries to workers, a batch per task message. A worker handles each
+delivery with its row locked, so a second copy of the task (the relay handing it out
+again, Redis redelivering after a lost worker) finds it locked or done and does nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -22,6 +22,10 @@ from outbox.models import Delivery, DeliveryStatus, Event
 from outbox.registry import Defer, Failed, consumer_named, consumers_for
 
 log = logging.getLogger(__name__)
+
+# Deliveries per task message: one claim query and one broker round trip serve them all,
+# while each still runs in its own transaction. Small, so a slow provider holds back few.
+DELIVERY_BATCH = 20
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -52,12 +56,13 @@ def fan_out(*, batch: int = 500) -> int:
 
 
 def dispatch_due(*, batch: int = 500) -> int:
-    """Hand due deliveries to workers; returns how many were handed out.
+    """Hand due deliveries to workers, DELIVERY_BATCH to a task; returns how many were
+    handed out.
 
     Rows are marked dispatched before the messages go out; if Redis refuses, the marks
-    are taken back so the next tick tries again.
+    of the batches not sent are taken back so the next tick tries again.
     """
-    from outbox.tasks import deliver
+    from outbox.tasks import deliver_batch
 
     now = timezone.now()
     redispatch = timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS)
@@ -69,12 +74,12 @@ def dispatch_due(*, batch: int = 500) -> int:
             .values_list("pk", flat=True)[:batch]
         )
         Delivery.objects.filter(pk__in=due).update(dispatched_at=now)
-    for sent, delivery_id in enumerate(due):
+    for sent in range(0, len(due), DELIVERY_BATCH):
         try:
             # A copy older than the redispatch window is dropped: the relay has sent a
             # newer one by then.
-            deliver.apply_async((delivery_id,), expires=redispatch.total_seconds(),
-                                retry=False)
+            deliver_batch.apply_async((due[sent:sent + DELIVERY_BATCH],),
+                                      expires=redispatch.total_seconds(), retry=False)
         except OperationalError:
             log.warning("broker unreachable; %d deliveries wait for the next tick",
                         len(due) - sent)
@@ -97,77 +102,109 @@ def relay(*, budget_seconds: float = 0.9) -> tuple[int, int]:
             return events, dispatched
 
 
-def _claim(delivery_id: int) -> Delivery | None:
-    """Count the attempt in its own committed transaction, so an attempt that kills the
-    worker still counts, and a delivery that keeps killing workers ends as a dead letter
-    instead of being redelivered for ever."""
-    with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(skip_locked=True)
-                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING,
-                            next_attempt_at__lte=timezone.now()).first())
-        if delivery is None:  # done, dead, not due yet, or another worker has it
-            return None
-        delivery.attempts += 1
-        if delivery.attempts > settings.OUTBOX_MAX_ATTEMPTS:
-            _finish(delivery, DeliveryStatus.DEAD,
-                    error="attempts exhausted (the worker was lost while handling it)")
-            return None
-        delivery.save(update_fields=["attempts"])
-        return delivery
+# Count an attempt on a due delivery no other worker holds, in one statement: run in
+# autocommit it commits at once (no BEGIN/COMMIT round trips), and a row another worker has
+# locked is skipped, never waited for. Django refuses select_for_update in a subquery
+# outside a transaction, hence SQL.
+_CLAIM_SQL = """
+    UPDATE outbox_delivery SET attempts = attempts + 1
+    WHERE id = (SELECT id FROM outbox_delivery
+                WHERE id = %s AND status = %s AND next_attempt_at <= %s
+                FOR UPDATE SKIP LOCKED)
+    RETURNING attempts
+"""
+
+
+def _claim(delivery_id: int) -> bool:
+    """Count the attempt before the consumer runs, committed on its own, so an attempt
+    that kills the worker still counts, and a delivery that keeps killing workers ends as
+    a dead letter instead of being redelivered for ever. False when there is nothing to
+    do: done, dead, not due yet, another worker has it, or its attempts are spent."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [delivery_id, DeliveryStatus.PENDING, timezone.now()])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    if row[0] > settings.OUTBOX_MAX_ATTEMPTS:
+        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.DEAD, finished_at=timezone.now(),
+            last_error="attempts exhausted (the worker was lost while handling it)")
+        return False
+    return True
 
 
 def _finish(delivery: Delivery, status: str, *, error: str = "") -> None:
-    delivery.status = status
-    delivery.finished_at = timezone.now()
-    delivery.last_error = error or delivery.last_error
-    delivery.save(update_fields=["status", "finished_at", "last_error", "attempts"])
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status, finished_at=timezone.now(), last_error=error or delivery.last_error)
+
+
+def _failed_attempt(delivery: Delivery, error: str) -> str:
+    """Record a failed attempt: retried after a backoff, or a dead letter after the last."""
+    if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        _finish(delivery, DeliveryStatus.DEAD, error=error)
+        log.error("delivery %s dead after %d attempts: %s", delivery.pk, delivery.attempts,
+                  error)
+        return "dead"
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() + retry_delay(delivery.attempts), dispatched_at=None,
+        last_error=error)
+    return "retry"
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _handle_claimed(delivery_id: int) -> str:
+    """Run a claimed delivery's consumer with the delivery row locked.
+
+    The consumer runs in the delivery's own transaction, without a savepoint: Defer and
+    Failed keep its writes, which commit with the delivery's new state; any other
+    exception rolls everything back, and the failed attempt is then recorded on its own.
+    """
+    try:
+        with transaction.atomic():
+            # of=self: deliveries of one event (a message, pharmacies' webhooks) run at once.
+            delivery = (Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("event")
+                        .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
+            if delivery is None:  # another copy of the task has it, or finished it
+                return "skipped"
+            consumer = consumer_named(delivery.consumer)
+            if consumer is None:
+                _finish(delivery, DeliveryStatus.DEAD,
+                        error=f"no consumer {delivery.consumer!r}")
+                return "dead"
+            try:
+                consumer.handle(delivery.event, delivery.target)
+            except Defer as wait:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    attempts=F("attempts") - 1,  # waiting is not a failed attempt
+                    next_attempt_at=wait.until, dispatched_at=None, last_error=wait.reason)
+                return "deferred"
+            except Failed as failure:
+                return _failed_attempt(delivery, _describe(failure))
+            _finish(delivery, DeliveryStatus.DONE)
+            return "done"
+    except Exception as exc:  # noqa: BLE001 — any failure is a failed attempt, writes undone
+        with transaction.atomic():
+            delivery = (Delivery.objects.select_for_update()
+                        .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
+            return "skipped" if delivery is None else _failed_attempt(delivery, _describe(exc))
+
+
+def handle_deliveries(delivery_ids: list[int]) -> dict[int, str]:
+    """Run a batch of deliveries' consumers one after the other; what became of each (for
+    logs and tests). Each is claimed only when its turn comes and runs in its own
+    transaction: a worker lost mid-batch charges an attempt to the delivery it was
+    handling, not to those it never started, and one failure undoes no other."""
+    return {delivery_id: _handle_claimed(delivery_id) if _claim(delivery_id) else "skipped"
+            for delivery_id in delivery_ids}
 
 
 def handle_delivery(delivery_id: int) -> str:
-    """Run one delivery's consumer; returns what became of it (for logs and tests)."""
-    if _claim(delivery_id) is None:
-        return "skipped"
-    with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(skip_locked=True)
-                    .select_related("event")
-                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
-        if delivery is None:
-            return "skipped"
-        consumer = consumer_named(delivery.consumer)
-        if consumer is None:
-            _finish(delivery, DeliveryStatus.DEAD, error=f"no consumer {delivery.consumer!r}")
-            return "dead"
-        outcome = None
-        try:
-            with transaction.atomic():  # the consumer's writes are undone if it fails
-                try:
-                    consumer.handle(delivery.event, delivery.target)
-                except (Defer, Failed) as recorded:  # ends the savepoint, writes kept
-                    outcome = recorded
-        except Exception as exc:  # noqa: BLE001 — any failure is a failed attempt
-            outcome = exc
-        if isinstance(outcome, Defer):
-            delivery.attempts -= 1  # waiting is not a failed attempt
-            delivery.next_attempt_at = outcome.until
-            delivery.dispatched_at = None
-            delivery.last_error = outcome.reason
-            delivery.save(update_fields=["attempts", "next_attempt_at", "dispatched_at",
-                                         "last_error"])
-            return "deferred"
-        if outcome is not None:
-            error = f"{type(outcome).__name__}: {outcome}"[:2000]
-            if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                _finish(delivery, DeliveryStatus.DEAD, error=error)
-                log.error("delivery %s dead after %d attempts: %s", delivery.pk,
-                          delivery.attempts, error)
-                return "dead"
-            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-            delivery.dispatched_at = None
-            delivery.last_error = error
-            delivery.save(update_fields=["next_attempt_at", "dispatched_at", "last_error"])
-            return "retry"
-        _finish(delivery, DeliveryStatus.DONE)
-        return "done"
+    """Run one delivery's consumer; returns what became of it."""
+    return handle_deliveries([delivery_id])[delivery_id]
 
 
 def retry_dead_letters(deliveries) -> int:

@@ -135,6 +135,13 @@ class CardAccess:
     break_glass: bool
 
 
+def of_card(card: PatientCard, field: str = "card") -> Q:
+    """Rows of this card and of the cards merged into it. A signed record (a closed visit,
+    a discharge) stays on the card it was signed for, so every read of a person's history
+    goes through here. Merging re-points earlier merges, so one hop reaches them all."""
+    return Q(**{field: card}) | Q(**{f"{field}__merged_into": card})
+
+
 def _resolve(med_id: str) -> PatientCard:
     med_id = normalise_med_id(med_id)
     if not is_valid_med_id(med_id):
@@ -172,14 +179,23 @@ def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
     (see patients.services.audit_card_write), so the trail never claims an undone write.
     """
     card = _resolve(med_id)
+    return record_access(user, card, object_type=object_type, object_id=card.med_id,
+                         action=action, record_success=record_success)
+
+
+def record_access(user: User, card: PatientCard, *, object_type: str, object_id,
+                  action: str = AuditAction.VIEW, record_success: bool = True) -> CardAccess:
+    """May the user read this record of the card (the card itself, a visit, a stay, a
+    prescription)? The refusal is audited and raised; the read is audited unless the
+    caller records its own event (see card_for)."""
     try:
         access = check_card_access(user, card)
     except (PermissionDenied, Http404):
         record_audit_event(actor=user, action=action, object_type=object_type,
-                           object_id=card.med_id, patient_med_id=card.med_id, allowed=False)
+                           object_id=object_id, patient_med_id=card.med_id, allowed=False)
         raise
     if record_success:
         record_audit_event(actor=user, action=action, object_type=object_type,
-                           object_id=card.med_id, patient_med_id=card.med_id,
+                           object_id=object_id, patient_med_id=card.med_id,
                            break_glass=access.break_glass)
     return access

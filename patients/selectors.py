@@ -178,3 +178,20 @@ def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
     return events
 
 
+
+
+# --- system reads (routing events; nothing here is shown to anyone) ------------------------
+
+
+def card_district(med_id: str | None) -> int | None:
+    """The district id of the card with this MED-ID, when it has one."""
+    if not med_id:
+        return None
+    return (PatientCard.objects.filter(med_id=med_id).values_list("district_id", flat=True)
+            .first())
+
+
+def own_card_district(user: User) -> int | None:
+    """The district id of the card of a patient's own account, when it has one."""
+    return (PatientCard.objects.filter(user=user).values_list("district_id", flat=True)
+            .first())

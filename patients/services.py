@@ -284,10 +284,11 @@ def merge_cards(*, actor: User, source_med_id: str, target_med_id: str) -> Patie
                 and record.facility_id == source.registered_at_id):
             raise PermissionDenied(_("Only administrators merge identified cards."))
     _move_records(source, target)
+    PatientCard.objects.filter(merged_into=source).update(merged_into=target)
     source.status, source.merged_into = CardStatus.MERGED, target
     source.save(update_fields=["status", "merged_into", "pinfl", "user", "updated_at"])
     target.save()
-    card_merged.send(sender=PatientCard, source=source, target=target)
+    card_merged.send(sender=PatientCard, source=source, target=target, actor=actor)
     for card in (source, target):
         record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=CARD_OBJECT,
                            object_id=card.med_id, patient_med_id=card.med_id,

@@ -3,7 +3,7 @@
 from outbox import kinds
 from outbox.registry import consumer
 from pharmacy_sync import services
-from pharmacy_sync.selectors import district_of_card, webhook_targets
+from pharmacy_sync.selectors import feed_district, webhook_targets
 
 PHARMACY_KINDS = [kinds.PRESCRIPTION_ISSUED, kinds.PRESCRIPTION_CANCELLED,
                   kinds.PRESCRIPTION_DISPENSED, kinds.PRESCRIPTION_EXPIRED]
@@ -16,7 +16,7 @@ def post_webhook(event, target: str) -> None:
 
 
 def _feed_district(event) -> list[str]:
-    district = district_of_card(event.payload.get("med_id"))
+    district = feed_district(event.payload)
     return [] if district is None else [str(district)]
 
 

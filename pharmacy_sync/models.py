@@ -68,3 +68,69 @@ class StockReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pharmacy_id}: {self.drug_id} × {self.quantity}"
+
+
+class StockChange(models.Model):
+    """How much a pharmacy's reports of a drug went down and up in one day (Tashkent
+    time), summed over consecutive reports: the "reported" side of the nightly
+    reconciliation. One row per pharmacy, drug and day, so it stays small however often
+    a pharmacy reports; a pharmacy's first report of a drug changes nothing (no before).
+    """
+
+    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+                                 on_delete=models.CASCADE, related_name="+")
+    drug = models.ForeignKey("prescriptions.Drug", verbose_name=_("drug"),
+                             on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    decreased = models.PositiveIntegerField(_("decreased by"), default=0)
+    increased = models.PositiveIntegerField(_("increased by"), default=0)
+
+    class Meta:
+        verbose_name = _("stock change")
+        verbose_name_plural = _("stock changes")
+        constraints = [models.UniqueConstraint(fields=["day", "pharmacy", "drug"],
+                                               name="stock_change_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.pharmacy_id}: {self.drug_id} −{self.decreased} +{self.increased}"
+
+
+class DiscrepancyKind(models.TextChoices):
+    UNDOCUMENTED_DECREASE = "undocumented_decrease", _(
+        "stock of a prescription-only drug fell by more than was dispensed on the portal")
+    DISPENSED_WITHOUT_DECREASE = "dispensed_without_decrease", _(
+        "dispensed on the portal, but the reported stock did not fall as much")
+
+
+class Discrepancy(models.Model):
+    """A day on which a pharmacy's stock reports of a drug and the portal's dispensing
+    records disagree (pharmacy_sync.services.reconcile explains the comparison)."""
+
+    day = models.DateField(_("day"))
+    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+                                 on_delete=models.CASCADE, related_name="+")
+    drug = models.ForeignKey("prescriptions.Drug", verbose_name=_("drug"),
+                             on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=32, choices=DiscrepancyKind.choices)
+    dispensed = models.PositiveIntegerField(_("dispensed on the portal"))
+    reported_decrease = models.PositiveIntegerField(_("reported stock decrease"))
+    found_at = models.DateTimeField(_("found"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "pharmacy", "drug"],
+                                    name="discrepancy_once_a_day"),
+            models.CheckConstraint(condition=Q(kind__in=DiscrepancyKind.values),
+                                   name="discrepancy_kind_known"),
+            models.CheckConstraint(condition=~Q(dispensed=models.F("reported_decrease")),
+                                   name="discrepancy_differs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.pharmacy_id}: {self.drug_id}"
+
+    @property
+    def difference(self) -> int:
+        return self.reported_decrease - self.dispensed

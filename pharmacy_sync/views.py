@@ -3,16 +3,15 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from patients.models import PatientCard
+from patients.selectors import own_card_district
 from pharmacy_sync import selectors
-from prescriptions.models import Drug
+from prescriptions.selectors import drug_by_id
 
 
 @login_required
 def in_stock(request, drug_id: int):
-    drug = Drug.objects.filter(pk=drug_id).first()
-    district = (PatientCard.objects.filter(user=request.user)
-                .values_list("district_id", flat=True).first())
+    drug = drug_by_id(drug_id)
+    district = own_card_district(request.user)
     reports = (selectors.pharmacies_with_stock(district_id=district, drug_id=drug_id)
                if drug else [])
     return render(request, "pharmacy_sync/in_stock.html",

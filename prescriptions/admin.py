@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinics.models import Facility, FacilityKind
+from dmed.readonly_admin import ReadOnlyAdmin
 from prescriptions.models import (
     Dispensing,
     Drug,
@@ -127,16 +128,6 @@ class PharmacyApiKeyAdmin(admin.ModelAdmin):
         self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class ItemInline(admin.TabularInline):
     model = PrescriptionItem
@@ -152,11 +143,11 @@ class ItemInline(admin.TabularInline):
 
 @admin.register(Prescription)
 class PrescriptionAdmin(ReadOnlyAdmin):
-    list_display = ("code", "status", "patient", "prescriber", "facility", "diagnosis_code",
+    list_display = ("code", "status", "patient", "prescriber", "facility", "diagnosis",
                     "issued_at", "valid_until", "issue_number", "issues_total")
     list_filter = ("status", "controlled", "chronic")
     search_fields = ("=code", "=series_code", "=patient__med_id")
-    list_select_related = ("patient", "prescriber", "facility")
+    list_select_related = ("patient", "prescriber", "facility", "diagnosis")
     show_full_result_count = False
     inlines = [ItemInline]
     exclude = ("signature",)

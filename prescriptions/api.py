@@ -12,6 +12,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dmed.paging import PageParamsSerializer, next_url
 from dmed.roles import Role
 from prescriptions import selectors, services, signing
 from prescriptions.authentication import PharmacyApiKeyAuthentication, PharmacySystem
@@ -57,7 +58,7 @@ def prescription_data(prescription) -> dict:
         "issue_number": prescription.issue_number, "issues_total": prescription.issues_total,
         "status": prescription.status, "patient": prescription.patient.med_id,
         "prescriber": prescription.prescriber.get_full_name(),
-        "facility": prescription.facility.code, "diagnosis": prescription.diagnosis_code,
+        "facility": prescription.facility.code, "diagnosis": prescription.diagnosis_id,
         "chronic": prescription.chronic, "controlled": prescription.controlled,
         "issued_at": timezone.localtime(prescription.issued_at).isoformat(),
         "available_from": prescription.available_from.isoformat(),
@@ -70,6 +71,12 @@ def prescription_data(prescription) -> dict:
     }
 
 
+def reader_data(prescription) -> dict:
+    """A prescription as its prescriber, other clinicians and its patient read it."""
+    visit = prescription.visit_public_id
+    return {**prescription_data(prescription), "visit": str(visit) if visit else None}
+
+
 def dispensing_data(dispensing) -> dict:
     return {"dispensing": str(dispensing.public_id),
             "prescription": dispensing.prescription.code,
@@ -78,7 +85,7 @@ def dispensing_data(dispensing) -> dict:
             "status": dispensing.status_after,
             "items": [{"item": line.item.line, "quantity": line.quantity,
                        "remaining": line.remaining_after}
-                      for line in sorted(dispensing.lines.all(), key=lambda x: x.item.line)]}
+                      for line in selectors.dispensing_lines(dispensing)]}
 
 
 class DrugSerializer(serializers.Serializer):
@@ -131,6 +138,16 @@ class PrescriptionSerializer(serializers.Serializer):
     items = ItemSerializer(many=True)
 
 
+class ReaderPrescriptionSerializer(PrescriptionSerializer):
+    visit = serializers.UUIDField(allow_null=True, help_text=_(
+        "The visit it was written from (its id in /api/v1/visits/), if any"))
+
+
+class PrescriptionPageSerializer(serializers.Serializer):
+    results = ReaderPrescriptionSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text=_("The next page, if any"))
+
+
 class PublicKeySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     key_id = serializers.UUIDField()
@@ -177,6 +194,12 @@ class NewPrescriptionSerializer(serializers.Serializer):
     interval_days = serializers.IntegerField(min_value=0, max_value=365, default=0)
     starts = serializers.DateField(required=False, allow_null=True)
     acknowledge_allergies = serializers.BooleanField(default=False)
+    visit = serializers.UUIDField(required=False, allow_null=True, help_text=_(
+        "The visit of this patient it is written from (its id in /api/v1/visits/)"))
+
+
+class ListParamsSerializer(PageParamsSerializer):
+    patient = serializers.CharField(max_length=16, required=False, default="")
 
 
 class CancelSerializer(serializers.Serializer):
@@ -218,38 +241,48 @@ class DrugListView(APIView):
 
 
 class PrescriptionListView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("patient", str, description=_(
-        "MED-ID (staff); patients get their own without it"))],
-        responses=PrescriptionSerializer(many=True))
+    # A page object, not a bare list, so the schema generator would name it "retrieve".
+    @extend_schema(operation_id="v1_prescriptions_list", parameters=[
+        OpenApiParameter("patient", str, description=_(
+            "MED-ID (staff); patients get their own without it")),
+        OpenApiParameter("cursor", str, description=_("From the previous page's `next`")),
+        OpenApiParameter("limit", int)],
+        responses=PrescriptionPageSerializer)
     def get(self, request):
+        params = ListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        options = params.validated_data
         if request.user.role == Role.PATIENT:
-            prescriptions = selectors.my_prescriptions(request.user)
+            page = selectors.my_prescriptions(request.user, cursor=options["cursor"],
+                                              limit=options["limit"])
         else:
-            patient = request.query_params.get("patient", "")
-            if not patient:
+            if not options["patient"]:
                 raise exceptions.ValidationError({"patient": [_("Give the patient's MED-ID.")]})
-            _card, prescriptions = selectors.prescriptions_of_card(request.user, patient)
-        return Response({"results": [prescription_data(p)
-                                     for p in prescriptions[:selectors.LIST_LIMIT]]})
+            _card, page = selectors.prescriptions_of_card(
+                request.user, options["patient"], cursor=options["cursor"],
+                limit=options["limit"])
+        return Response({"results": [reader_data(p) for p in page.results],
+                         "next": next_url(request, page)})
 
-    @extend_schema(request=NewPrescriptionSerializer, responses={201: PrescriptionSerializer})
+    @extend_schema(request=NewPrescriptionSerializer,
+                   responses={201: ReaderPrescriptionSerializer})
     def post(self, request):
         body = NewPrescriptionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         first = services.issue_prescription(actor=request.user, **body.validated_data)
         prescription = selectors.prescription_for_reader(request.user, first.code)
-        return Response(prescription_data(prescription), status=status.HTTP_201_CREATED)
+        return Response(reader_data(prescription), status=status.HTTP_201_CREATED)
 
 
 class PrescriptionDetailView(APIView):
-    @extend_schema(responses={200: PrescriptionSerializer, 404: OpenApiResponse(
+    @extend_schema(responses={200: ReaderPrescriptionSerializer, 404: OpenApiResponse(
         description=_("Unknown, or not yours to see"))})
     def get(self, request, code):
-        return Response(prescription_data(selectors.prescription_for_reader(request.user, code)))
+        return Response(reader_data(selectors.prescription_for_reader(request.user, code)))
 
 
 class PrescriptionCancelView(APIView):
-    @extend_schema(request=CancelSerializer, responses={200: PrescriptionSerializer,
+    @extend_schema(request=CancelSerializer, responses={200: ReaderPrescriptionSerializer,
                                                         409: OpenApiResponse()})
     def post(self, request, code):
         body = CancelSerializer(data=request.data)
@@ -264,7 +297,7 @@ class PrescriptionCancelView(APIView):
                                              reason=body.validated_data["reason"])
         except PrescriptionConflict as error:
             raise conflict(error) from error
-        return Response(prescription_data(selectors.prescription_for_reader(request.user, code)))
+        return Response(reader_data(selectors.prescription_for_reader(request.user, code)))
 
 
 class PrescriberKeysView(APIView):

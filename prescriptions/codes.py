@@ -2,7 +2,8 @@
 
 Thirty-two symbols without 0/O and 1/I, eight random ones (about 10^12 codes, so they
 cannot be guessed) and a Luhn mod 32 check character, which catches every single
-mistyped symbol and every swap of two neighbours. Printed as XXXX-XXXX-X.
+mistyped symbol and every swap of two neighbours. Printed in groups of four, four and
+one, e.g. R4TN-7KD3-G (`example_code()` makes one).
 """
 
 import secrets
@@ -43,3 +44,12 @@ def is_valid_code(code: str) -> bool:
 
 def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+# The symbols of the example forms show; its check character is computed, so it is valid.
+EXAMPLE_BODY = "R4TN7KD3"
+
+
+def example_code() -> str:
+    """A well-formed code to show as an example, e.g. in a field's placeholder."""
+    return format_code(EXAMPLE_BODY + check_character(EXAMPLE_BODY))

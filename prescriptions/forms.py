@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from prescriptions.codes import example_code
 from prescriptions.models import Drug
 from prescriptions.selectors import search_drugs
 from prescriptions.services import MAX_ISSUES
@@ -51,9 +52,11 @@ ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, 
 
 
 class PrescriptionForm(forms.Form):
+    # data-icd10: the visit form's ICD-10 autocomplete (clinics/visit-form.js) serves it.
     diagnosis = forms.CharField(label=_("Diagnosis (ICD-10)"), max_length=8,
-                                widget=forms.TextInput(attrs={"placeholder": "I10",
-                                                              "autocapitalize": "characters"}))
+                                widget=forms.TextInput(attrs={
+                                    "data-icd10": "primary", "autocomplete": "off",
+                                    "placeholder": _("code or words, e.g. I10 or gipertenziya")}))
     repeats = forms.IntegerField(label=_("Issues (repeat prescription)"), min_value=1,
                                  max_value=MAX_ISSUES, initial=1,
                                  help_text=_("Up to six issues for a chronic condition."))
@@ -71,7 +74,7 @@ class PharmacyLookupForm(forms.Form):
     code = forms.CharField(label=_("Prescription code or QR"), max_length=2000,
                            widget=forms.TextInput(attrs={"autofocus": True,
                                                          "autocomplete": "off",
-                                                         "placeholder": "XXXX-XXXX-X"}))
+                                                         "placeholder": example_code()}))
     patient_check = forms.CharField(
         label=_("Patient check"), max_length=10,
         help_text=_("The last four digits of the PINFL, or the birth date (DD.MM.YYYY)."),

@@ -4,14 +4,13 @@ dispensings and pharmacy API keys. Invariants the database can hold live here.""
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import BrinIndex, GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dmed.translit import search_key
-from patients.models import ICD10_PATTERN
 from prescriptions.codes import CODE_PATTERN
 
 ATC_PATTERN = r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"
@@ -168,7 +167,14 @@ class Prescription(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     facility = models.ForeignKey("clinics.Facility", verbose_name=_("issued at"),
                                  on_delete=models.PROTECT, related_name="+")
-    diagnosis_code = models.CharField(_("diagnosis (ICD-10)"), max_length=8)
+    # The column keeps its name and holds the code itself (I10), as before it was a key.
+    diagnosis = models.ForeignKey("clinics.Icd10Code", verbose_name=_("diagnosis (ICD-10)"),
+                                  on_delete=models.PROTECT, related_name="+",
+                                  db_column="diagnosis_code")
+    # The visit it was written at, if any; services keep it on the same card.
+    visit = models.ForeignKey("clinics.Visit", verbose_name=_("visit"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="prescriptions",
+                              db_index=False)
     chronic = models.BooleanField(_("for a chronic condition"), default=False)
     controlled = models.BooleanField(_("controlled substance"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=PrescriptionStatus.choices,
@@ -196,8 +202,6 @@ class Prescription(models.Model):
                 name="prescription_issue_within_series"),
             models.CheckConstraint(condition=Q(issues_total=1) | Q(interval_days__gte=1),
                                    name="prescription_repeats_have_interval"),
-            models.CheckConstraint(condition=Q(diagnosis_code__regex=ICD10_PATTERN),
-                                   name="prescription_diagnosis_icd10"),
             models.CheckConstraint(condition=Q(valid_until__gte=F("available_from")),
                                    name="prescription_valid_after_available"),
             models.CheckConstraint(condition=Q(status__in=PrescriptionStatus.values),
@@ -214,6 +218,8 @@ class Prescription(models.Model):
         indexes = [
             models.Index(fields=["patient", "-issued_at"], name="rx_patient_time"),
             models.Index(fields=["series_code"], name="rx_series"),
+            # Most prescriptions are written from the card, not a visit.
+            models.Index(fields=["visit"], name="rx_visit", condition=Q(visit__isnull=False)),
             # The expiry task reads only open prescriptions.
             models.Index(fields=["valid_until"], name="rx_open_valid_until",
                          condition=Q(status__in=["issued", "partially_dispensed"])),
@@ -351,6 +357,10 @@ class Dispensing(models.Model):
             models.CheckConstraint(condition=Q(pharmacist__isnull=False)
                                    | Q(api_key__isnull=False),
                                    name="dispensing_has_actor"),
+        ]
+        indexes = [
+            # The nightly reconciliation reads one day of dispensings (pharmacy_sync).
+            BrinIndex(fields=["dispensed_at"], name="dispensing_time_brin"),
         ]
 
     def __str__(self) -> str:

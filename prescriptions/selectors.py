@@ -10,23 +10,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.visits.models import DiagnosisKind
+from clinics.visits.selectors import load_visit, visit_for
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
+from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import card_for, check_card_access, regular_scope
+from patients.access import card_for, record_access, regular_scope
 from patients.models import PatientCard
 from prescriptions import signing
 from prescriptions.codes import is_valid_code, normalise_code
 from prescriptions.conflicts import PrescriptionConflict
 from prescriptions.models import (
     DISPENSABLE_STATUSES,
+    OPEN_ITEM_STATUSES,
     Dispensing,
+    DispensingLine,
     Drug,
     ItemStatus,
     PrescriberKey,
@@ -37,8 +42,8 @@ from prescriptions.models import (
 
 PRESCRIPTION_OBJECT = "prescriptions.prescription"
 DRUG_RESULTS = 20
-# A card's prescriptions shown at once, newest first (a person has tens, not thousands).
-LIST_LIMIT = 100
+# Newest first; a series' issues in their order. (series, issue) is unique: a total order.
+LIST_ORDER = ("-issued_at", "series_code", "issue_number")
 KEYS_PAGE = 100
 
 
@@ -63,7 +68,7 @@ def canonical_content(prescription: Prescription, items=None) -> dict:
         "prescriber": prescription.prescriber.username,
         "key": str(prescription.signing_key.key_id),
         "facility": prescription.facility.code,
-        "diagnosis": prescription.diagnosis_code,
+        "diagnosis": prescription.diagnosis_id,
         "issued_at": timezone.localtime(prescription.issued_at).isoformat(),
         "starts": starts.isoformat(),
         "validity_days": (prescription.valid_until - prescription.available_from).days + 1,
@@ -92,10 +97,37 @@ def qr_payload(prescription: Prescription, items=None) -> str:
 
 
 def with_details(prescriptions):
+    """What the clinician's and the patient's pages and the API show of each prescription."""
+    return prescriptions.select_related(
+        "patient", "prescriber", "facility", "signing_key", "diagnosis",
+    ).annotate(visit_public_id=F("visit__public_id")).prefetch_related(Prefetch(
+        "items", queryset=PrescriptionItem.objects.select_related("drug", "refused_at")
+        .order_by("line")))
+
+
+def _own_fields(model) -> list[str]:
+    return [field.name for field in model._meta.concrete_fields]
+
+
+def for_pharmacy(prescriptions):
+    """What a pharmacy's answer, the patient check and the signature read, and no more.
+
+    A card, a user and a facility have dozens of columns; taking the few read here keeps
+    the pharmacy API's query small to compile and to fetch (bench/prescriptions_api.py).
+    """
     return prescriptions.select_related(
         "patient", "prescriber", "facility", "signing_key",
+    ).only(
+        *_own_fields(Prescription),
+        "patient__med_id", "patient__pinfl", "patient__birth_date", "patient__last_name",
+        "patient__first_name", "patient__middle_name",
+        "prescriber__username", "prescriber__first_name", "prescriber__last_name",
+        "facility__code", "facility__name", "signing_key__key_id", "signing_key__public_key",
     ).prefetch_related(Prefetch(
         "items", queryset=PrescriptionItem.objects.select_related("drug", "refused_at")
+        .only(*_own_fields(PrescriptionItem), *(f"drug__{name}" for name in _own_fields(Drug)
+                                                 if name != "search_text"),
+              "refused_at__code", "refused_at__name")
         .order_by("line")))
 
 
@@ -139,27 +171,43 @@ def patient_check_matches(card, patient_check: str) -> bool:
     return False
 
 
-def prescription_for_pharmacy(*, by, code: str, patient_check: str,
-                              action: str = AuditAction.VIEW,
-                              record_success: bool = True) -> Prescription:
-    """A prescription by its code for a pharmacy, after the patient check, or Http404.
+def find_for_pharmacy(*, by, code: str, patient_check: str, action: str,
+                      for_update: bool = False) -> Prescription | None:
+    """A prescription by its code, with its items, if the patient check passes; else None,
+    the refusal audited. An unknown code and a failed check are refused alike, so codes
+    cannot be probed.
 
-    An unknown code and a failed check answer alike, so codes cannot be probed. Call it
-    outside a transaction a refusal would roll back: the refusal stays in the trail.
+    With `for_update`, one SELECT … FOR UPDATE locks the prescription row, which every
+    change to it or its items takes first; call it inside the transaction, which commits
+    the refusal's audit event when nothing else was written.
     """
     code = normalise_code(code)
     prescription = None
     if is_valid_code(code):
-        prescription = with_details(Prescription.objects.filter(code=code)).first()
+        prescriptions = for_pharmacy(Prescription.objects.filter(code=code))
+        if for_update:
+            prescriptions = prescriptions.select_for_update(of=("self",))
+        # The code is unique: no ORDER BY, no second row to look for.
+        prescription = next(iter(prescriptions[:1]), None)
     if prescription is None or not patient_check_matches(prescription.patient, patient_check):
         by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=code[:64],
                  patient_med_id=prescription.patient.med_id if prescription else "",
                  allowed=False, reason="unknown code" if prescription is None
                  else "patient check failed")
+        return None
+    return prescription
+
+
+def prescription_for_pharmacy(*, by, code: str, patient_check: str,
+                              action: str = AuditAction.VIEW) -> Prescription:
+    """A prescription by its code for a pharmacy, after the patient check, or Http404;
+    audited either way."""
+    prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
+                                     action=action)
+    if prescription is None:
         raise Http404
-    if record_success:
-        by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=code,
-                 patient_med_id=prescription.patient.med_id)
+    by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=prescription.code,
+             patient_med_id=prescription.patient.med_id)
     return prescription
 
 
@@ -175,6 +223,11 @@ def receipt(*, by, public_id) -> Dispensing:
              object_id=str(dispensing.public_id),
              patient_med_id=dispensing.prescription.patient.med_id)
     return dispensing
+
+
+def dispensing_lines(dispensing: Dispensing) -> list:
+    """A dispensing's lines in the prescription's order, with their items."""
+    return list(dispensing.lines.select_related("item").order_by("item__line"))
 
 
 # --- clinicians and patients ------------------------------------------------------------
@@ -193,12 +246,44 @@ def search_drugs(query: str, *, limit: int = DRUG_RESULTS):
     return drugs.filter(condition).order_by("inn", "strength")[:limit]
 
 
-def prescriptions_of_card(user: User, med_id: str):
-    """A card's prescriptions, newest first, for someone who may open the card."""
+def prescriptions_of_card(user: User, med_id: str, *, cursor: str | None = None,
+                          limit: int = PAGE_SIZE):
+    """A card's prescriptions, newest first in keyset pages, for someone who may open the
+    card: (the card, the page)."""
     access = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT)
-    prescriptions = with_details(Prescription.objects.filter(patient=access.card)
-                                 .order_by("-issued_at", "issue_number"))
-    return access.card, prescriptions
+    prescriptions = with_details(Prescription.objects.filter(patient=access.card))
+    return access.card, keyset_page(prescriptions, order=LIST_ORDER, cursor=cursor,
+                                    limit=limit)
+
+
+def card_to_prescribe_for(user: User, med_id: str, *, visit=None):
+    """The card a clinician writes a prescription on (a view of the card, audited), and the
+    visit it is written from when one is named: a visit the user may open, of this card,
+    or Http404."""
+    card = card_for(user, med_id).card
+    if visit is None:
+        return card, None
+    # Another card's visit is refused before it is read: a foreign id is never followed.
+    if visit_of_card(visit, card) is None:
+        raise Http404
+    return card, visit_for(user, visit)
+
+
+def visit_of_card(public_id, card: PatientCard):
+    """The visit by its public id if it is one of the card's, else None: unknown and
+    foreign alike, so another card's visit is neither followed nor told apart. Visits
+    written on a temporary card stay there when it is merged into this one."""
+    try:
+        visit = load_visit(public_id)
+    except Http404:
+        return None
+    return visit if card.pk in (visit.card_id, visit.card.merged_into_id) else None
+
+
+def primary_diagnosis(visit) -> str:
+    """The code of the visit's primary diagnosis, or "" while it has none."""
+    return next((diagnosis.code_id for diagnosis in visit.diagnoses.all()
+                 if diagnosis.kind == DiagnosisKind.PRIMARY), "")
 
 
 def prescription_for_reader(user: User, code: str) -> Prescription:
@@ -210,29 +295,24 @@ def prescription_for_reader(user: User, code: str) -> Prescription:
     if prescription is None:
         raise Http404
     try:
-        access = check_card_access(user, prescription.patient)
-    except (PermissionDenied, Http404):
-        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=PRESCRIPTION_OBJECT,
-                           object_id=code, patient_med_id=prescription.patient.med_id,
-                           allowed=False)
+        record_access(user, prescription.patient, object_type=PRESCRIPTION_OBJECT,
+                      object_id=code)
+    except PermissionDenied:  # the code's existence does not leak either
         raise Http404 from None
-    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=PRESCRIPTION_OBJECT,
-                       object_id=code, patient_med_id=prescription.patient.med_id,
-                       break_glass=access.break_glass)
     return prescription
 
 
-def my_prescriptions(user: User):
-    """The patient's own prescriptions (and those of cards they represent), newest first."""
+def my_prescriptions(user: User, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """The patient's own prescriptions (and those of cards they represent), newest first,
+    in keyset pages."""
     if user.role != Role.PATIENT:
         raise PermissionDenied
     condition = regular_scope(user).as_q()
-    prescriptions = with_details(
-        Prescription.objects.filter(patient__in=_cards(condition))
-        .order_by("-issued_at", "issue_number"))
+    page = keyset_page(with_details(Prescription.objects.filter(patient__in=_cards(condition))),
+                       order=LIST_ORDER, cursor=cursor, limit=limit)
     record_audit_event(actor=user, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT,
                        object_id="mine")
-    return prescriptions
+    return page
 
 
 def _cards(condition):
@@ -252,6 +332,11 @@ def public_keys(*, after: int = 0, limit: int = KEYS_PAGE):
 class ItemState:
     text: str
     tone: str  # "ok", "warn", "muted"
+
+
+def still_to_get(prescription: Prescription, item: PrescriptionItem) -> bool:
+    """Whether the patient can still get this medicine at a pharmacy (by status)."""
+    return prescription.status in DISPENSABLE_STATUSES and item.status in OPEN_ITEM_STATUSES
 
 
 def item_state(item: PrescriptionItem, prescription: Prescription, today: date) -> ItemState:
@@ -275,3 +360,30 @@ def item_state(item: PrescriptionItem, prescription: Prescription, today: date) 
     if item.status == ItemStatus.PARTLY_DISPENSED:
         return ItemState(_("partly given, %(left)d left") % {"left": item.remaining}, "ok")
     return ItemState(_("ready"), "ok")
+
+
+# --- the registry and dispensing totals for other apps (pharmacy sync) --------------------
+
+
+def drug_by_id(pk: int) -> Drug | None:
+    return Drug.objects.filter(pk=pk).first()
+
+
+def active_drug_ids(ids) -> set[int]:
+    """Which of these ids are active drugs of the registry."""
+    return set(Drug.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+
+
+def prescription_only_drug_ids(ids) -> set[int]:
+    return set(Drug.objects.filter(pk__in=ids, prescription_only=True)
+               .values_list("pk", flat=True))
+
+
+def dispensed_totals(start: datetime, end: datetime) -> dict[tuple[int, int], int]:
+    """What the portal recorded as dispensed in [start, end): the quantity per (pharmacy,
+    drug), summed over every dispensing's lines; one grouped query."""
+    rows = (DispensingLine.objects
+            .filter(dispensing__dispensed_at__gte=start, dispensing__dispensed_at__lt=end)
+            .values_list("dispensing__pharmacy_id", "item__drug_id")
+            .annotate(total=Sum("quantity")).order_by())
+    return {(pharmacy, drug): total for pharmacy, drug, total in rows}

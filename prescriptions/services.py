@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, CharField, F, PositiveIntegerField, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,7 +60,8 @@ from prescriptions.selectors import (
     PRESCRIPTION_OBJECT,
     canonical_content,
     check_dispensable,
-    prescription_for_pharmacy,
+    find_for_pharmacy,
+    visit_of_card,
 )
 
 # How long a prescription can be dispensed, counted from the day it becomes available.
@@ -193,13 +194,14 @@ def _clean_items(items: list[dict]) -> tuple[list[dict], dict]:
 
 def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list[dict],
                        repeats: int = 1, interval_days: int = 0, starts: date | None = None,
-                       acknowledge_allergies: bool = False) -> Prescription:
+                       acknowledge_allergies: bool = False, visit=None) -> Prescription:
     """Write and sign a prescription (or a repeat series) for a patient in scope.
 
-    Returns the first issue. Validity: 30 days, 90 for a diagnosis that is one of the
-    card's chronic conditions, 10 for controlled substances (which also allow only a
-    single item and no repeats). Allergies matching a drug refuse the signature until
-    the prescriber acknowledges them.
+    Returns the first issue. The diagnosis is a code of the ICD-10 catalogue; `visit`, the
+    public id of a visit of this card, records the visit it is written from. Validity: 30
+    days, 90 for a diagnosis that is one of the card's chronic conditions, 10 for
+    controlled substances (which also allow only a single item and no repeats). Allergies
+    matching a drug refuse the signature until the prescriber acknowledges them.
     """
     record = acting_staff_record(actor)
     if actor.role != Role.CLINICIAN or record is None:
@@ -208,11 +210,15 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
                     record_success=False).card
     diagnosis = (diagnosis or "").strip().upper()
     cleaned, errors = _clean_items(items)
+    code = None
     if not re.match(ICD10_PATTERN, diagnosis):
         errors["diagnosis"] = [_("The ICD-10 diagnosis is required, e.g. I10 or J06.9.")]
-    elif not Icd10Code.objects.filter(code=diagnosis).exists():
+    elif (code := Icd10Code.objects.filter(code=diagnosis).first()) is None:
         errors["diagnosis"] = [_("%(code)s is not in the ICD-10 catalogue.") % {
             "code": diagnosis}]
+    from_visit = visit_of_card(visit, card) if visit else None
+    if visit and from_visit is None:
+        errors["visit"] = [_("This visit is not one of this patient's visits.")]
     controlled = any(item["drug"].is_controlled for item in cleaned)
     chronic = any(condition.icd10_code[:3] == diagnosis[:3]
                   for condition in card.chronic_conditions.all())
@@ -249,7 +255,7 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
     key = prescriber_key(actor)
     with transaction.atomic():
         issues = _insert_series(
-            card=card, actor=actor, facility=record.facility, diagnosis=diagnosis,
+            card=card, actor=actor, facility=record.facility, diagnosis=code, visit=from_visit,
             chronic=chronic, controlled=controlled, repeats=repeats, interval=interval,
             starts=starts, validity=validity, key=key)
         for issue in issues:
@@ -271,7 +277,7 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
     return first
 
 
-def _insert_series(*, card, actor, facility, diagnosis, chronic, controlled, repeats,
+def _insert_series(*, card, actor, facility, diagnosis, visit, chronic, controlled, repeats,
                    interval, starts, validity, key) -> list[Prescription]:
     issued_at = timezone.now().replace(microsecond=0)
     issues: list[Prescription] = []
@@ -279,8 +285,8 @@ def _insert_series(*, card, actor, facility, diagnosis, chronic, controlled, rep
         available = starts + timedelta(days=interval * (number - 1))
         issue = Prescription(
             series_code="", issue_number=number, issues_total=repeats, interval_days=interval,
-            patient=card, prescriber=actor, facility=facility, diagnosis_code=diagnosis,
-            chronic=chronic, controlled=controlled, issued_at=issued_at,
+            patient=card, prescriber=actor, facility=facility, diagnosis=diagnosis,
+            visit=visit, chronic=chronic, controlled=controlled, issued_at=issued_at,
             available_from=available, valid_until=available + timedelta(days=validity - 1),
             signing_key=key, signature=b"")
         for _attempt in range(CODE_ATTEMPTS):
@@ -438,47 +444,57 @@ def dispense(*, by: PharmacyActor, code: str, patient_check: str, items: list[di
     """Give out medicines against a prescription; (the dispensing, whether it is new).
 
     The same Idempotency-Key from the same pharmacy answers with the first dispensing and
-    gives nothing more; with another request body it is refused.
+    gives nothing more; with another request body it is refused. An unknown code or a
+    failed patient check is Http404, with nothing written but its audit event.
     """
     wanted = _clean_lines(items)
     identity_document = " ".join((identity_document or "").split()).upper()[:64]
     idempotency_key = (idempotency_key or "").strip()[:100]
     digest = _request_digest(code, items, identity_document) if idempotency_key else ""
-    prescription = prescription_for_pharmacy(by=by, code=code, patient_check=patient_check,
-                                             action=AuditAction.UPDATE, record_success=False)
+    prescription = outcome = None
     try:
         with transaction.atomic():
-            # The prescription row is the lock every dispensing of it queues on.
-            locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
-            if idempotency_key:
-                earlier = Dispensing.objects.filter(pharmacy=by.pharmacy,
-                                                    idempotency_key=idempotency_key).first()
-                if earlier is not None:
-                    if earlier.request_digest != digest or earlier.prescription_id != locked.pk:
-                        raise PrescriptionConflict(
-                            _("This Idempotency-Key was used for another request."),
-                            "idempotency_key_reused")
-                    by.audit(action=AuditAction.VIEW, object_type="prescriptions.dispensing",
-                             object_id=str(earlier.public_id),
-                             patient_med_id=prescription.patient.med_id)
-                    return earlier, False
-            locked.patient = prescription.patient
-            check_dispensable(locked)
-            dispensing = _dispense_locked(locked, by=by, wanted=wanted,
-                                          identity_document=identity_document,
-                                          idempotency_key=idempotency_key, digest=digest)
+            prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
+                                             action=AuditAction.UPDATE, for_update=True)
+            if prescription is not None:
+                outcome = _dispense_locked(prescription, by=by, wanted=wanted,
+                                           identity_document=identity_document,
+                                           idempotency_key=idempotency_key, digest=digest)
     except (PrescriptionConflict, ValidationError) as refusal:
         by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
                  object_id=prescription.code, patient_med_id=prescription.patient.med_id,
                  allowed=False, reason=getattr(refusal, "code", "") or "invalid")
         raise
-    return dispensing, True
+    if outcome is None:
+        raise Http404
+    return outcome
+
+
+def _earlier_dispensing(prescription: Prescription, by: PharmacyActor, idempotency_key: str,
+                        digest: str) -> Dispensing | None:
+    """The dispensing this pharmacy already made with this Idempotency-Key, if any."""
+    earlier = next(iter(Dispensing.objects.filter(pharmacy=by.pharmacy,
+                                                  idempotency_key=idempotency_key)[:1]), None)
+    if earlier is None:
+        return None
+    if earlier.request_digest != digest or earlier.prescription_id != prescription.pk:
+        raise PrescriptionConflict(_("This Idempotency-Key was used for another request."),
+                                   "idempotency_key_reused")
+    earlier.prescription, earlier.pharmacy = prescription, by.pharmacy
+    by.audit(action=AuditAction.VIEW, object_type="prescriptions.dispensing",
+             object_id=str(earlier.public_id), patient_med_id=prescription.patient.med_id)
+    return earlier
 
 
 def _dispense_locked(prescription: Prescription, *, by: PharmacyActor, wanted, identity_document,
-                     idempotency_key, digest) -> Dispensing:
-    items = {item.line: item for item in prescription.items.select_for_update()
-             .select_related("drug").order_by("line")}
+                     idempotency_key, digest) -> tuple[Dispensing, bool]:
+    # Read after the prescription's lock, which every change to its items takes first.
+    items = {item.line: item for item in prescription.items.all()}
+    if idempotency_key:
+        earlier = _earlier_dispensing(prescription, by, idempotency_key, digest)
+        if earlier is not None:
+            return earlier, False
+    check_dispensable(prescription, list(items.values()))
     for line, quantity in wanted:
         item = items.get(line)
         if item is None:
@@ -509,32 +525,39 @@ def _dispense_locked(prescription: Prescription, *, by: PharmacyActor, wanted, i
     new_lines = []
     for line, quantity in wanted:
         item = items[line]
-        # F() keeps the update honest even if a lock were ever missed: the check
-        # constraint refuses a total above the prescribed quantity.
         item.dispensed_quantity += quantity
         item.status = (ItemStatus.DISPENSED if item.remaining == 0
                        else ItemStatus.PARTLY_DISPENSED)
         item.status_reason, item.refused_at = "", None
-        PrescriptionItem.objects.filter(pk=item.pk).update(
-            dispensed_quantity=F("dispensed_quantity") + quantity, status=item.status,
-            status_reason="", refused_at=None)
         new_lines.append(DispensingLine(item=item, quantity=quantity,
                                         remaining_after=item.remaining))
+    # Every line in one UPDATE. Adding to the stored quantity (F) keeps it honest even if
+    # a lock were ever missed: the check constraint refuses a total above the prescribed.
+    PrescriptionItem.objects.filter(pk__in=[items[line].pk for line, _q in wanted]).update(
+        dispensed_quantity=F("dispensed_quantity") + Case(
+            *(When(pk=items[line].pk, then=Value(quantity)) for line, quantity in wanted),
+            output_field=PositiveIntegerField()),
+        status=Case(*(When(pk=items[line].pk, then=Value(items[line].status))
+                      for line, _q in wanted), output_field=CharField()),
+        status_reason="", refused_at=None)
     _settle_status(prescription, list(items.values()))
     dispensing.status_after = prescription.status
     dispensing.save(force_insert=True)
     for line in new_lines:
         line.dispensing = dispensing
     DispensingLine.objects.bulk_create(new_lines)
+    # No dedupe key: the dispensing is new, so its event cannot repeat (and a key would
+    # cost a savepoint, two more round trips, on the pharmacy API's busiest call).
     emit(PRESCRIPTION_DISPENSED, {
         **_event_fields(prescription, [items[line].drug for line, _q in wanted]),
-        "pharmacy": by.pharmacy.name, "quantity": sum(q for _line, q in wanted),
+        "pharmacy": by.pharmacy.name, "pharmacy_code": by.pharmacy.code,
+        "quantity": sum(q for _line, q in wanted),
         "status": prescription.status, "dispensing": str(dispensing.public_id),
-    }, dedupe_key=f"dispensing:{dispensing.public_id}")
+    })
     by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
              object_id=prescription.code, patient_med_id=prescription.patient.med_id,
              reason=f"dispensed {dispensing.public_id}")
-    return dispensing
+    return dispensing, True
 
 
 def refuse_item(*, by: PharmacyActor, code: str, patient_check: str, line: int,
@@ -543,25 +566,34 @@ def refuse_item(*, by: PharmacyActor, code: str, patient_check: str, line: int,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why it was not dispensed.")]})
-    prescription = prescription_for_pharmacy(by=by, code=code, patient_check=patient_check,
-                                             action=AuditAction.UPDATE, record_success=False)
+    item = None
     with transaction.atomic():
-        locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
-        locked.patient = prescription.patient
-        check_dispensable(locked)
-        item = locked.items.select_for_update().filter(line=line).first()
-        if item is None:
-            raise ValidationError({"line": [_("This prescription has no such line.")]})
-        if item.status not in OPEN_ITEM_STATUSES:
-            raise PrescriptionConflict(_("Line %(line)d is %(status)s.") % {
-                "line": line, "status": item.get_status_display()}, "item_not_dispensable")
-        if item.dispensed_quantity == 0:
-            item.status = ItemStatus.NOT_DISPENSED
-        item.status_reason, item.refused_at = reason[:300], by.pharmacy
-        item.save(update_fields=["status", "status_reason", "refused_at"])
-        by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
-                 object_id=locked.code, patient_med_id=locked.patient.med_id,
-                 reason=f"item {line} not dispensed: {reason}")
+        prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
+                                         action=AuditAction.UPDATE, for_update=True)
+        if prescription is not None:
+            item = _refuse_locked(prescription, by=by, line=line, reason=reason)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _refuse_locked(prescription: Prescription, *, by: PharmacyActor, line: int,
+                   reason: str) -> PrescriptionItem:
+    items = list(prescription.items.all())
+    check_dispensable(prescription, items)
+    item = next((item for item in items if item.line == line), None)
+    if item is None:
+        raise ValidationError({"line": [_("This prescription has no such line.")]})
+    if item.status not in OPEN_ITEM_STATUSES:
+        raise PrescriptionConflict(_("Line %(line)d is %(status)s.") % {
+            "line": line, "status": item.get_status_display()}, "item_not_dispensable")
+    if item.dispensed_quantity == 0:
+        item.status = ItemStatus.NOT_DISPENSED
+    item.status_reason, item.refused_at = reason[:300], by.pharmacy
+    item.save(update_fields=["status", "status_reason", "refused_at"])
+    by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
+             object_id=prescription.code, patient_med_id=prescription.patient.med_id,
+             reason=f"item {line} not dispensed: {reason}")
     return item
 
 

@@ -7,7 +7,7 @@ import uuid
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dmed.roles import Role
 from patients.access import CardAccessDenied
 from patients.identifiers import format_med_id
+from pharmacy_sync.selectors import stock_nearby
 from prescriptions import selectors, services
 from prescriptions.codes import format_code, normalise_code
 from prescriptions.conflicts import PrescriptionConflict
@@ -37,18 +38,44 @@ def _qr_svg(prescription, items) -> str:
         scale=2, border=2)
 
 
-def _rows(prescriptions, *, with_qr: bool = False) -> list[dict]:
+def _rows(prescriptions, *, with_qr: bool = False, stock: dict | None = None) -> list[dict]:
+    """Each prescription with its items as (item, state, pharmacies nearby with it); the
+    pharmacies only where `stock` is given (stock_nearby) and the item can still be got."""
     today = timezone.localdate()
     rows = []
     for prescription in prescriptions:
         items = list(prescription.items.all())
         rows.append({
             "prescription": prescription, "code": format_code(prescription.code),
-            "items": [(item, selectors.item_state(item, prescription, today)) for item in items],
+            "items": [(item, selectors.item_state(item, prescription, today),
+                       _nearby(stock, prescription, item)) for item in items],
             "qr": _qr_svg(prescription, items) if with_qr and prescription.status in (
                 "issued", "partially_dispensed") else "",
         })
     return rows
+
+
+def _nearby(stock, prescription, item):
+    district = prescription.patient.district_id
+    if stock is None or district is None or not selectors.still_to_get(prescription, item):
+        return None
+    return stock.get((district, item.drug_id), [])
+
+
+def _stock_nearby(prescriptions) -> dict:
+    """Pharmacies of each patient's district reporting the medicines still to get: one
+    query for the whole page."""
+    return stock_nearby({(prescription.patient.district_id, item.drug_id)
+                         for prescription in prescriptions for item in prescription.items.all()
+                         if selectors.still_to_get(prescription, item)})
+
+
+def _page(read, request, *args):
+    """A list's page at the request's cursor; a cursor that is not one is a 400."""
+    try:
+        return read(request.user, *args, cursor=request.GET.get("cursor") or None)
+    except ValidationError as error:
+        raise BadRequest(" ".join(error.messages)) from error
 
 
 def _field_errors(form, error: ValidationError) -> None:
@@ -62,25 +89,28 @@ def _field_errors(form, error: ValidationError) -> None:
 @login_required
 def card_prescriptions(request, med_id):
     try:
-        card, prescriptions = selectors.prescriptions_of_card(request.user, med_id)
+        card, page = _page(selectors.prescriptions_of_card, request, med_id)
     except CardAccessDenied:
         return redirect("patients:card", med_id=med_id)
     return render(request, "prescriptions/card_list.html", {
-        "card": card, "med_id": format_med_id(card.med_id),
-        "rows": _rows(prescriptions[:selectors.LIST_LIMIT]),
-        "can_write": request.user.role == Role.CLINICIAN,
+        "card": card, "med_id": format_med_id(card.med_id), "rows": _rows(page.results),
+        "next_cursor": page.next_cursor, "can_write": request.user.role == Role.CLINICIAN,
     })
 
 
 @login_required
 def write(request, med_id):
+    """Write a prescription from the card, or from a visit (`?visit=<its id>`): the visit's
+    primary diagnosis is filled in and the prescription records the visit."""
     if request.user.role != Role.CLINICIAN:
         raise PermissionDenied
     try:
-        card, _prescriptions = selectors.prescriptions_of_card(request.user, med_id)
+        card, visit = selectors.card_to_prescribe_for(request.user, med_id,
+                                                      visit=request.GET.get("visit") or None)
     except CardAccessDenied:
         return redirect("patients:card", med_id=med_id)
-    form = PrescriptionForm(request.POST or None)
+    form = PrescriptionForm(request.POST or None, initial={
+        "diagnosis": selectors.primary_diagnosis(visit) if visit else ""})
     items = ItemFormSet(request.POST or None, prefix="items")
     warnings = []
     if request.method == "POST" and form.is_valid() and items.is_valid():
@@ -90,7 +120,8 @@ def write(request, med_id):
                 diagnosis=form.cleaned_data["diagnosis"], items=items.service_items(),
                 repeats=form.cleaned_data["repeats"],
                 interval_days=form.cleaned_data["interval_days"] or 0,
-                acknowledge_allergies=form.cleaned_data["acknowledge_allergies"])
+                acknowledge_allergies=form.cleaned_data["acknowledge_allergies"],
+                visit=visit.public_id if visit else None)
         except services.AllergyWarningsPending as pending:
             warnings = pending.warnings
         except ValidationError as error:
@@ -101,7 +132,7 @@ def write(request, med_id):
             return redirect("prescriptions:detail", code=prescription.code)
     return render(request, "prescriptions/write.html", {
         "card": card, "med_id": format_med_id(card.med_id), "form": form, "items": items,
-        "warnings": warnings, "allergies": list(card.allergies.all()),
+        "warnings": warnings, "allergies": list(card.allergies.all()), "visit": visit,
     })
 
 
@@ -138,9 +169,10 @@ def cancel(request, code):
 
 @login_required
 def mine(request):
-    prescriptions = selectors.my_prescriptions(request.user)
+    page = _page(selectors.my_prescriptions, request)
     return render(request, "prescriptions/mine.html", {
-        "rows": _rows(prescriptions[:selectors.LIST_LIMIT], with_qr=True)})
+        "rows": _rows(page.results, with_qr=True, stock=_stock_nearby(page.results)),
+        "next_cursor": page.next_cursor})
 
 
 # --- pharmacists ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from dmed.readonly_admin import ReadOnlyAdmin
 from queues.models import Appointment, Closure, ScheduleBreak, ServicePoint, Ticket, WorkingHours
 
 
@@ -38,18 +39,6 @@ class ClosureAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     date_hierarchy = "first_day"
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Bookings and tickets change only through the services, which audit every change."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Appointment)

@@ -94,6 +94,13 @@ class TicketSerializer(serializers.Serializer):
         return ticket.card.med_id if ticket.card_id else None
 
 
+class CompletedTicketSerializer(TicketSerializer):
+    visit = serializers.UUIDField(
+        source="visit.public_id", allow_null=True,
+        help_text=_("The visit completing opened (a clinician at a doctor's room, a named "
+                    "ticket), or null."))
+
+
 class TicketRequestSerializer(serializers.Serializer):
     service_point = ServicePointField()
     patient = serializers.CharField(max_length=16, required=False, allow_null=True,
@@ -223,13 +230,13 @@ class TicketDetailView(APIView):
         return Response(TicketSerializer(selectors.ticket_for(request.user, ticket_id)).data)
 
 
-def _ticket_action(service, accepts=Empty):
+def _ticket_action(service, accepts=Empty, answer=TicketSerializer):
     class TicketActionView(APIView):
-        @extend_schema(request=accepts, responses=TicketSerializer)
+        @extend_schema(request=accepts, responses=answer)
         def post(self, request, ticket_id):
             return run_service(request, accepts=accepts,
                                call=partial(service, ticket_id=ticket_id),
-                               answer=TicketSerializer, created=False)
+                               answer=answer, created=False)
 
     TicketActionView.__name__ = f"Ticket{service.__name__.title().replace('_', '')}View"
     return TicketActionView
@@ -237,7 +244,7 @@ def _ticket_action(service, accepts=Empty):
 
 RecallView = _ticket_action(services.recall)
 NoShowView = _ticket_action(services.mark_no_show)
-CompleteView = _ticket_action(services.complete)
+CompleteView = _ticket_action(services.complete, answer=CompletedTicketSerializer)
 TransferView = _ticket_action(services.transfer, TransferRequestSerializer)
 
 

@@ -6,11 +6,17 @@ from queues.models import Priority
 
 
 class PointChoiceField(forms.ModelChoiceField):
+    # Staff choose among their own facility's points; a patient's choice may span
+    # facilities (a referral elsewhere), so theirs names the facility too.
+    show_facility = False
+
     def __init__(self, **kwargs):
         super().__init__(queryset=None, empty_label=None, to_field_name="public_id", **kwargs)
 
     def label_from_instance(self, point):
-        return f"{point.ticket_prefix} · {point.name}" + (f" ({point.room})" if point.room else "")
+        label = f"{point.ticket_prefix} · {point.name}" + (f" ({point.room})" if point.room
+                                                           else "")
+        return f"{point.facility.name}: {label}" if self.show_facility else label
 
 
 class WalkInForm(forms.Form):
@@ -49,6 +55,7 @@ class SlotSearchForm(forms.Form):
             self.fields["med_id"].required = True
         else:
             del self.fields["med_id"]
+            self.fields["service_point"].show_facility = True
 
 
 class TransferForm(forms.Form):

@@ -257,6 +257,7 @@ class TicketStatus(models.TextChoices):
     NO_SHOW = "no_show", _("Did not come")
     TRANSFERRED = "transferred", _("Transferred")
     CLOSED = "closed", _("Closed at closing time")
+    MERGED = "merged", _("Merged into the patient's other ticket")
 
 
 OPEN_TICKET = Q(status__in=[TicketStatus.WAITING, TicketStatus.CALLED])
@@ -295,6 +296,9 @@ class Ticket(models.Model):
     desk = models.CharField(_("desk"), max_length=20, blank=True)
     call_count = models.PositiveSmallIntegerField(_("calls"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    visit = models.ForeignKey("clinics.Visit", verbose_name=_("visit"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+",
+                              help_text=_("The visit that completing the ticket opened."))
 
     class Meta:
         verbose_name = _("ticket")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import operator
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.referrals.models import ReferralTarget
+from clinics.referrals.selectors import active_referrals_of
 from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
@@ -24,6 +30,7 @@ from queues.models import (
     Appointment,
     AppointmentStatus,
     ServicePoint,
+    ServicePointKind,
     Ticket,
     TicketStatus,
 )
@@ -127,8 +134,34 @@ class Desk:
     transfer_targets: list[ServicePoint]
 
 
-def desk(user: User, service_point: ServicePoint) -> Desk:
-    """What a desk shows: the waiting line with names, and the tickets being served."""
+def _record_desk_read(user: User, service_point: ServicePoint, waiting: list[Ticket],
+                      called: list[Ticket], seen: MutableMapping) -> None:
+    """Audit what the desk shows, once for each set of tickets it shows.
+
+    The desk's line refreshes every five seconds; an event for every refresh would bury
+    the trail (and the audit table) under identical rows. So a read is recorded when the
+    set of tickets shown differs from the last one recorded for this desk in `seen` (the
+    desk user's session): the first look, and again whenever a ticket joins or leaves.
+    Each event names the tickets and MED-IDs shown, so the trail still says who saw which
+    patient at which desk and from when. A ticket only moving from waiting to called
+    shows no new patient and records nothing here (calling it is audited by call_next).
+    """
+    shown = sorted(waiting + called, key=lambda ticket: ticket.pk)
+    key = f"queue-desk-shown:{service_point.public_id}"
+    fingerprint = hashlib.sha256(",".join(str(t.pk) for t in shown).encode()).hexdigest()
+    if seen.get(key) == fingerprint:
+        return
+    names = ", ".join(f"{t.display_number} {t.card.med_id if t.card_id else '-'}"
+                      for t in shown)
+    record_audit_event(actor=user, action=AuditAction.LIST, object_type=TICKET_OBJECT,
+                       object_id=str(service_point.public_id),
+                       reason=f"{len(waiting)} waiting, {len(called)} called: {names}")
+    seen[key] = fingerprint
+
+
+def desk(user: User, service_point: ServicePoint, *, seen: MutableMapping) -> Desk:
+    """What a desk shows: the waiting line with names, and the tickets being served.
+    `seen` remembers what was audited already (see _record_desk_read)."""
     require_staff_at(user, service_point)
     today = timezone.localdate()
     waiting = list(waiting_line(service_point, today))
@@ -139,9 +172,7 @@ def desk(user: User, service_point: ServicePoint) -> Desk:
                                    status=TicketStatus.COMPLETED).count()
     targets = list(service_points(facility_code=service_point.facility.code)
                    .exclude(pk=service_point.pk))
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=TICKET_OBJECT,
-                       object_id=str(service_point.public_id),
-                       reason=f"{len(waiting)} waiting, {len(called)} called")
+    _record_desk_read(user, service_point, waiting, called, seen)
     return Desk(service_point, waiting, called, served, targets)
 
 
@@ -293,12 +324,31 @@ def patient_queue(user: User, card) -> dict:
     return {"appointments": appointments, "tickets": tickets}
 
 
+def _receiving_points(referral) -> Q | None:
+    """The service points that receive a referral: the specialist's room at the facility
+    the referral names, or the laboratory points of the referred laboratory. A referral to
+    a hospital department is an admission, taken by the ward (clinics.stays), not booked
+    in a queue."""
+    if referral.target == ReferralTarget.SPECIALIST:
+        return Q(kind=ServicePointKind.DOCTOR_ROOM, practitioner_id=referral.to_clinician_id,
+                 facility_id=referral.to_facility_id)
+    if referral.target == ReferralTarget.LABORATORY:
+        return Q(kind=ServicePointKind.LABORATORY, facility_id=referral.to_facility_id)
+    return None
+
+
 def bookable_points(user: User, card) -> list[ServicePoint]:
-    """Where a patient may book online: their family doctor's room (and, once referrals
-    exist, the services they are referred to)."""
-    if not card.family_doctor_id:
+    """Where a patient may book online: their family doctor's room and the services their
+    active referrals send them to (sent or accepted and unexpired; a declined, cancelled
+    or expired referral books nothing)."""
+    places = [_receiving_points(referral) for referral in active_referrals_of(card)]
+    if card.family_doctor_id:
+        places.append(Q(kind=ServicePointKind.DOCTOR_ROOM,
+                        practitioner_id=card.family_doctor_id))
+    places = [place for place in places if place is not None]
+    if not places:
         return []
-    return list(service_points(kind="doctor_room").filter(practitioner_id=card.family_doctor_id))
+    return list(service_points().filter(reduce(operator.or_, places)))
 
 
 def parse_day(value: str | None) -> date:

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.visits.services import open_visit
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -23,10 +24,12 @@ from outbox.events import emit
 from patients.access import card_for
 from queues import selectors
 from queues.models import (
+    OPEN_TICKET,
     Appointment,
     AppointmentStatus,
     Priority,
     ServicePoint,
+    ServicePointKind,
     Ticket,
     TicketCounter,
     TicketStatus,
@@ -363,10 +366,11 @@ def _emit_called(ticket: Ticket) -> None:
          dedupe_key=f"ticket:{ticket.public_id}:call:{ticket.call_count}")
 
 
-def _finish(actor: User, ticket: Ticket, status: str) -> Ticket:
+def _finish(actor: User | None, ticket: Ticket, status: str, reason: str = "") -> Ticket:
     ticket.status, ticket.finished_at = status, timezone.now()
     ticket.save(update_fields=["status", "finished_at"])
-    _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason=status)
+    _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card,
+           reason=reason or status)
     return ticket
 
 
@@ -381,9 +385,16 @@ def mark_no_show(*, actor: User, ticket_id) -> Ticket:
 
 @transaction.atomic
 def complete(*, actor: User, ticket_id) -> Ticket:
-    """The patient was seen. (Opening the polyclinic visit for a doctor's room joins here
-    once visits exist.)"""
+    """The patient was seen. At a doctor's room the clinician who completes a named ticket
+    gets the visit in the same transaction (`ticket.visit`): their open visit with this
+    patient if they have one, otherwise a new one. A nurse or registrar completing there
+    opens none, since a visit is the clinician's own record; nor does a ticket without a
+    name, nor any other kind of point."""
     ticket = _desk_ticket(actor, ticket_id, TicketStatus.CALLED)
+    if (ticket.service_point.kind == ServicePointKind.DOCTOR_ROOM and ticket.card_id
+            and actor.role == Role.CLINICIAN):
+        ticket.visit = open_visit(actor, ticket.card)
+        ticket.save(update_fields=["visit"])
     return _finish(actor, ticket, TicketStatus.COMPLETED)
 
 
@@ -421,8 +432,46 @@ def close_stale_tickets(*, now: datetime | None = None) -> int:
     return closed
 
 
-def move_to_merged_card(*, source, target) -> None:
+def _duplicates(rows, key_of, rank_of) -> list[tuple[object, object]]:
+    """(duplicate, kept) pairs: within each group of rows sharing a key, every row but
+    the best-ranked one, paired with that one."""
+    groups: dict = {}
+    for row in sorted(rows, key=rank_of):
+        groups.setdefault(key_of(row), []).append(row)
+    return [(row, kept) for kept, *others in groups.values() for row in others]
+
+
+def move_to_merged_card(*, source, target, actor: User) -> None:
     """A card merged into another takes its bookings and tickets along (inside the merge's
-    transaction, from the patients.signals.card_merged receiver)."""
+    transaction, from the patients.signals.card_merged receiver).
+
+    One person holds one live booking per point and day and waits once in a line
+    (appointment_one_per_patient_day, ticket_one_open_per_patient). Where both cards hold
+    one, the one further along stays: a checked-in booking, else the earlier one; a called
+    ticket, else the one call-next takes first. The other is cancelled or closed as
+    merged before the rows move, with the reason in the audit trail. Nobody is told of
+    the cancelled duplicate: the person still has the booking that stays.
+    """
+    reason = _("card %(source)s merged into %(target)s, %(kept)s stays")
+    cards = {"source": source.med_id, "target": target.med_id}
+    appointments = (Appointment.objects.select_for_update(of=("self",))
+                    .filter(card__in=[source, target],
+                            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN])
+                    .select_related("card"))
+    for duplicate, kept in _duplicates(
+            appointments, key_of=lambda a: (a.service_point_id, a.day),
+            rank_of=lambda a: (a.status != AppointmentStatus.CHECKED_IN, a.starts_at, a.pk)):
+        duplicate.status = AppointmentStatus.CANCELLED
+        duplicate.save(update_fields=["status", "changed_at"])
+        _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, duplicate, duplicate.card,
+               reason=reason % {**cards, "kept": kept.public_id})
+    tickets = (Ticket.objects.select_for_update(of=("self",))
+               .filter(OPEN_TICKET, card__in=[source, target]).select_related("card"))
+    for duplicate, kept in _duplicates(
+            tickets, key_of=lambda t: (t.service_point_id, t.day),
+            rank_of=lambda t: (t.status != TicketStatus.CALLED, t.priority, t.queued_for,
+                               t.pk)):
+        _finish(actor, duplicate, TicketStatus.MERGED,
+                reason=reason % {**cards, "kept": kept.display_number})
     Appointment.objects.filter(card=source).update(card=target)
     Ticket.objects.filter(card=source).update(card=target)

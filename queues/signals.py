@@ -5,5 +5,5 @@ from queues import services
 
 
 @receiver(card_merged)
-def on_card_merged(sender, source, target, **kwargs):
-    services.move_to_merged_card(source=source, target=target)
+def on_card_merged(sender, *, source, target, actor, **kwargs):
+    services.move_to_merged_card(source=source, target=target, actor=actor)

@@ -54,7 +54,7 @@ def index(request):
 
 
 def _desk_context(request, point):
-    desk = selectors.desk(request.user, point)
+    desk = selectors.desk(request.user, point, seen=request.session)
     return {"desk": desk, "point": point,
             "transfer_form": TransferForm(points=selectors.service_points(
                 facility_code=point.facility.code).exclude(pk=point.pk))}
@@ -101,7 +101,11 @@ def desk_action(request, ticket_id, action):
             messages.success(request, _("%(number)s sent on as %(new)s.") % {
                 "number": ticket.display_number, "new": moved.display_number})
         elif action in DESK_ACTIONS:
-            DESK_ACTIONS[action](actor=request.user, ticket_id=ticket_id)
+            done = DESK_ACTIONS[action](actor=request.user, ticket_id=ticket_id)
+            if done.visit_id:
+                # The desk's forms post plainly (no htmx), so an ordinary redirect takes
+                # the clinician straight to the visit that completing opened.
+                return redirect("clinics:visit-edit", public_id=done.visit.public_id)
         else:
             raise Http404
     except ValidationError as error:

@@ -142,7 +142,9 @@ def pytest_runtest_teardown(item, nextitem):
     transactional = marker is not None and (
         marker.kwargs.get("transaction") or marker.args[:1] == (True,))
     flushed = transactional or {"transactional_db", "live_server"} & set(item.fixturenames)
-    if not flushed:
+    # After the last test the test database is already gone (session fixtures end with
+    # it), and no test is left to need the data.
+    if not flushed or nextitem is None:
         return
     from pytest_django.plugin import blocking_manager_key
 

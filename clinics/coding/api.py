@@ -43,8 +43,10 @@ class ProtocolSerializer(serializers.Serializer):
         return {"slug": protocol.slug, "title": protocol.title,
                 "specialty": protocol.specialty,
                 "codes": [link.code_id for link in protocol.diagnoses.all()],
-                "sections": protocol.section_texts(), "lab_tests": protocol.lab_tests,
-                "medicines": protocol.medicines}
+                "sections": protocol.section_texts(),
+                "lab_tests": [{"code": test.code, "name": test.name}
+                              for test in protocol.suggested_tests],
+                "medicines": protocol.suggested_medicines()}
 
 
 class ProtocolParamsSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from dmed.translit import latin_to_cyrillic, search_key
+from dmed.translit import in_language, latin_to_cyrillic, search_key
 
 # Categories are a letter and two digits; subcategories add a dot and one or two digits.
 ICD10_CODE_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$"
@@ -75,9 +75,10 @@ class ClinicalProtocol(models.Model):
 
     `sections` pre-fill the visit's text fields, per language:
     {"examination": {"uz": "…", "ru": "…", "en": "…"}, "plan": {…}, "recommendations": {…}}.
-    `lab_tests` are [{"code": "HBA1C", "name": "…"}]: plain codes of the laboratory test
-    catalogue (clinics.labs), matched by code. `medicines` are [{"inn": "…", "note": "…"}]
-    by international non-proprietary name, as prescriptions name drugs.
+    `lab_tests` are ["HBA1C", …]: codes of the laboratory test catalogue (clinics.labs),
+    which names them in each language. `medicines` are
+    [{"inn": "…", "note": {"uz": "…", "ru": "…", "en": "…"}}] by international
+    non-proprietary name, as prescriptions name drugs.
     """
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
@@ -100,25 +101,17 @@ class ClinicalProtocol(models.Model):
 
     @property
     def title(self) -> str:
-        language = get_language() or settings.LANGUAGE_CODE
-        if language == "ru" and self.title_ru:
-            return self.title_ru
-        if language == "en" and self.title_en:
-            return self.title_en
-        if language == "uz-cyrl":
-            return latin_to_cyrillic(self.title_uz)
-        return self.title_uz
+        return in_language({"uz": self.title_uz, "ru": self.title_ru, "en": self.title_en})
 
     def section_texts(self) -> dict[str, str]:
         """Each section's template in the current language (Uzbek when it has none)."""
-        language = get_language() or settings.LANGUAGE_CODE
-        texts = {}
-        for field, by_language in self.sections.items():
-            if language == "uz-cyrl":
-                texts[field] = latin_to_cyrillic(by_language.get("uz", ""))
-            else:
-                texts[field] = by_language.get(language) or by_language.get("uz", "")
-        return texts
+        return {field: in_language(by_language) for field, by_language in self.sections.items()}
+
+    def suggested_medicines(self) -> list[dict[str, str]]:
+        """Medicines by INN (as the drug registry names them), each note in the reader's
+        language."""
+        return [{"inn": medicine["inn"], "note": in_language(medicine["note"])}
+                for medicine in self.medicines]
 
 
 class ProtocolDiagnosis(models.Model):

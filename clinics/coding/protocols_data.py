@@ -35,10 +35,18 @@ PROTOCOLS = [
                 "en": "Salt under 5 g a day, no smoking, walk 30 minutes a day, keep a home "
                       "BP diary."},
         },
-        "lab_tests": [("CREA", "Creatinine"), ("NA", "Sodium"), ("CHOL", "Total cholesterol"),
-                      ("GLU", "Glucose (fasting)")],
-        "medicines": [("Amlodipine", "5 mg once daily"), ("Lisinopril", "10 mg once daily"),
-                      ("Hydrochlorothiazide", "12.5–25 mg once daily")],
+        "lab_tests": ["CREA", "NA", "CHOL", "GLU"],
+        "medicines": [
+            ("Amlodipine", {"uz": "kuniga bir marta 5 mg",
+                           "ru": "5 мг один раз в день",
+                           "en": "5 mg once daily"}),
+            ("Lisinopril", {"uz": "kuniga bir marta 10 mg",
+                           "ru": "10 мг один раз в день",
+                           "en": "10 mg once daily"}),
+            ("Hydrochlorothiazide", {"uz": "kuniga bir marta 12,5–25 mg",
+                                    "ru": "12,5–25 мг один раз в день",
+                                    "en": "12.5–25 mg once daily"}),
+        ],
     },
     {
         "slug": "type-2-diabetes",
@@ -69,10 +77,15 @@ PROTOCOLS = [
                 "en": "Diet low in sugar and white bread, 30 minutes of activity a day, "
                       "self-monitoring with a glucometer, look at the feet daily."},
         },
-        "lab_tests": [("HBA1C", "Glycated haemoglobin (HbA1c)"), ("GLU", "Glucose (fasting)"),
-                      ("CREA", "Creatinine"), ("CHOL", "Total cholesterol"), ("ALT", "ALT")],
-        "medicines": [("Metformin", "500 mg twice daily with meals, titrate"),
-                      ("Gliclazide", "30–60 mg once daily if HbA1c stays above target")],
+        "lab_tests": ["HBA1C", "GLU", "CREA", "CHOL", "ALT"],
+        "medicines": [
+            ("Metformin", {"uz": "kuniga ikki marta ovqat bilan 500 mg, dozani asta-sekin oshirish",
+                          "ru": "500 мг два раза в день во время еды, с титрацией дозы",
+                          "en": "500 mg twice daily with meals, titrate"}),
+            ("Gliclazide", {"uz": "HbA1c maqsaddan yuqori qolsa, kuniga bir marta 30–60 mg",
+                           "ru": "30–60 мг один раз в день, если HbA1c остаётся выше целевого",
+                           "en": "30–60 mg once daily if HbA1c stays above target"}),
+        ],
     },
     {
         "slug": "acute-upper-respiratory-infection",
@@ -104,9 +117,15 @@ PROTOCOLS = [
                 "en": "Plenty of fluids, rest. Come back at once with shortness of breath "
                       "or fever above 39 °C."},
         },
-        "lab_tests": [("WBC", "White blood cells"), ("CRP", "C-reactive protein")],
-        "medicines": [("Paracetamol", "500 mg up to 4 times a day for fever or pain"),
-                      ("Ibuprofen", "200–400 mg up to 3 times a day after meals")],
+        "lab_tests": ["WBC", "CRP"],
+        "medicines": [
+            ("Paracetamol", {"uz": "isitma yoki og‘riqda kuniga 4 martagacha 500 mg",
+                            "ru": "500 мг до 4 раз в день при лихорадке или боли",
+                            "en": "500 mg up to 4 times a day for fever or pain"}),
+            ("Ibuprofen", {"uz": "ovqatdan keyin kuniga 3 martagacha 200–400 mg",
+                          "ru": "200–400 мг до 3 раз в день после еды",
+                          "en": "200–400 mg up to 3 times a day after meals"}),
+        ],
     },
     {
         "slug": "iron-deficiency-anaemia",
@@ -134,9 +153,15 @@ PROTOCOLS = [
                 "ru": "Мясо, печень, бобовые в рационе; не запивать препарат железа чаем.",
                 "en": "Meat, liver, legumes; do not take the iron tablets with tea."},
         },
-        "lab_tests": [("HGB", "Haemoglobin"), ("PLT", "Platelets"), ("FERR", "Ferritin")],
-        "medicines": [("Ferrous sulfate", "Elemental iron 100–200 mg a day"),
-                      ("Folic acid", "1 mg a day in pregnancy")],
+        "lab_tests": ["HGB", "PLT", "FERR"],
+        "medicines": [
+            ("Ferrous sulfate", {"uz": "elementar temir kuniga 100–200 mg",
+                                "ru": "элементарное железо 100–200 мг в сутки",
+                                "en": "Elemental iron 100–200 mg a day"}),
+            ("Folic acid", {"uz": "homiladorlikda kuniga 1 mg",
+                           "ru": "1 мг в сутки при беременности",
+                           "en": "1 mg a day in pregnancy"}),
+        ],
     },
     {
         "slug": "hypothyroidism",
@@ -161,8 +186,12 @@ PROTOCOLS = [
                 "en": "Levothyroxine in the morning, fasting, 30 minutes before breakfast; "
                       "iodised salt."},
         },
-        "lab_tests": [("TSH", "Thyroid-stimulating hormone"), ("CHOL", "Total cholesterol")],
-        "medicines": [("Levothyroxine sodium", "25–50 µg a day, adjusted by TSH")],
+        "lab_tests": ["TSH", "CHOL"],
+        "medicines": [
+            ("Levothyroxine sodium", {"uz": "kuniga 25–50 mkg, TTG bo‘yicha moslanadi",
+                                     "ru": "25–50 мкг в сутки, доза по ТТГ",
+                                     "en": "25–50 µg a day, adjusted by TSH"}),
+        ],
     },
     {
         "slug": "community-acquired-pneumonia",
@@ -190,10 +219,15 @@ PROTOCOLS = [
                       "48–72 часа.",
                 "en": "Finish the antibiotic course, plenty of fluids. Review in 48–72 hours."},
         },
-        "lab_tests": [("WBC", "White blood cells"), ("CRP", "C-reactive protein"),
-                      ("UREA", "Urea")],
-        "medicines": [("Amoxicillin", "1 g three times a day for 5–7 days"),
-                      ("Azithromycin", "500 mg once daily for 3 days if allergic to "
-                                       "penicillin")],
+        "lab_tests": ["WBC", "CRP", "UREA"],
+        "medicines": [
+            ("Amoxicillin", {"uz": "5–7 kun davomida kuniga uch marta 1 g",
+                            "ru": "1 г три раза в день 5–7 дней",
+                            "en": "1 g three times a day for 5–7 days"}),
+            ("Azithromycin", {"uz": "penitsillinga allergiyada 3 kun davomida kuniga bir "
+                                     "marta 500 mg",
+                             "ru": "500 мг один раз в день 3 дня при аллергии на пенициллин",
+                             "en": "500 mg once daily for 3 days if allergic to penicillin"}),
+        ],
     },
 ]

@@ -7,6 +7,7 @@ import re
 from django.db.models.functions import Length
 
 from clinics.coding.models import ClinicalProtocol, Icd10Code
+from clinics.labs.models import LabTest
 from dmed.translit import search_key
 
 SEARCH_LIMIT = 20
@@ -41,9 +42,16 @@ def search_icd10(query: str, *, limit: int = SEARCH_LIMIT) -> list[Icd10Code]:
 
 
 def protocols_for(code: str) -> list:
-    """Active protocols for a diagnosis: those of its code or of its category (E11 for E11.9)."""
+    """Active protocols for a diagnosis: those of its code or of its category (E11 for E11.9),
+    each with `suggested_tests`: its lab tests as the catalogue has them (an unknown or
+    withdrawn code is left out), in two queries whatever the number of protocols."""
     code = code.strip().upper()
     candidates = {code, code.split(".")[0]}
-    return list(ClinicalProtocol.objects.filter(is_active=True,
-                                                diagnoses__code__in=candidates)
-                .distinct().prefetch_related("diagnoses"))
+    protocols = list(ClinicalProtocol.objects.filter(is_active=True,
+                                                     diagnoses__code__in=candidates)
+                     .distinct().prefetch_related("diagnoses"))
+    codes = {test_code for protocol in protocols for test_code in protocol.lab_tests}
+    tests = LabTest.objects.filter(is_active=True).in_bulk(codes, field_name="code")
+    for protocol in protocols:
+        protocol.suggested_tests = [tests[c] for c in protocol.lab_tests if c in tests]
+    return protocols

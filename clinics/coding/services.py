@@ -97,7 +97,7 @@ def load_protocols(*, protocol_model=None, link_model=None) -> None:
                 "title_uz": entry["title"]["uz"], "title_ru": entry["title"]["ru"],
                 "title_en": entry["title"]["en"], "specialty": entry["specialty"],
                 "sections": entry["sections"],
-                "lab_tests": [{"code": code, "name": name} for code, name in entry["lab_tests"]],
+                "lab_tests": entry["lab_tests"],
                 "medicines": [{"inn": inn, "note": note} for inn, note in entry["medicines"]],
             },
         )

@@ -99,7 +99,7 @@ class LabOrderListView(APIView):
         """A laboratory's open orders (its worklist), or one card's orders."""
         if request.user.role == Role.LAB_TECHNICIAN:
             page = selectors.worklist(request.user, cursor=request.query_params.get("cursor"))
-            return Response({"results": OrderSerializer(page.orders, many=True,
+            return Response({"results": OrderSerializer(page.results, many=True,
                                                         context={"laboratory": True}).data,
                              "next_cursor": page.next_cursor})
         med_id = request.query_params.get("med_id")

@@ -17,6 +17,7 @@ class LabOrderForm(forms.Form):
                                  initial=OrderPriority.ROUTINE)
     clinical_note = forms.CharField(label=_("clinical note"), max_length=500, required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
+    visit = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, suggested_tests=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,15 +9,12 @@ technicians no card scope).
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
@@ -25,6 +22,7 @@ from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
 from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
+from dmed.paging import Page, keyset_page
 from dmed.roles import Role
 from patients.access import card_for
 
@@ -47,40 +45,15 @@ def _with_items(orders):
             .prefetch_related(Prefetch("items", queryset=items.order_by("test__code"))))
 
 
-@dataclass
-class WorklistPage:
-    orders: list
-    next_cursor: str | None
-
-
-def _encode(order: LabOrder) -> str:
-    return base64.urlsafe_b64encode(f"{order.ordered_at.isoformat()}|{order.pk}".encode()
-                                    ).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        parsed = parse_datetime(moment)
-        if parsed is None:
-            raise ValueError(moment)
-        return parsed, int(pk)
-    except (ValueError, TypeError, UnicodeDecodeError) as error:
-        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
-
-
 def worklist(user: User, *, cursor: str | None = None,
-             limit: int = WORKLIST_PAGE) -> WorklistPage:
+             limit: int = WORKLIST_PAGE) -> Page:
     """The laboratory's open orders, oldest first (keyset pages), urgent ones marked."""
     laboratory = _technicians_laboratory(user)
-    orders = LabOrder.objects.filter(laboratory=laboratory, completed_at=None)
-    if cursor:
-        moment, pk = _decode(cursor)
-        orders = orders.filter(ordered_at__gte=moment).exclude(ordered_at=moment, pk__lte=pk)
-    rows = list(_with_items(orders).order_by("ordered_at", "pk")[: limit + 1])
+    orders = _with_items(LabOrder.objects.filter(laboratory=laboratory, completed_at=None))
+    page = keyset_page(orders, order=("ordered_at", "pk"), cursor=cursor, limit=limit)
     record_audit_event(actor=user, action=AuditAction.LIST, object_type=ORDER_OBJECT,
-                       object_id=laboratory.code, reason=str(len(rows[:limit])))
-    return WorklistPage(rows[:limit], _encode(rows[limit - 1]) if len(rows) > limit else None)
+                       object_id=laboratory.code, reason=str(len(page.results)))
+    return page
 
 
 def corrections_awaiting_verification(user: User) -> list[LabResult]:

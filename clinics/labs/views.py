@@ -1,6 +1,8 @@
 """Laboratory pages: the worklist and result entry, ordering from the card, and results
 for patients and clinicians. Thin: services and selectors decide."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,27 +95,38 @@ def laboratory_order(request, order_id):
     }, status=status)
 
 
+def _as_uuid(value) -> uuid.UUID | None:
+    """A visit id as typed into the URL, if it is one (it only makes the link back)."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 @login_required
 def new_order(request, med_id):
     access = card_for(request.user, med_id)
     if request.user.role not in (Role.CLINICIAN, Role.NURSE):
         raise PermissionDenied
-    form = LabOrderForm(request.POST or None,
+    form = LabOrderForm(request.POST or None, initial={"visit": request.GET.get("visit")},
                         suggested_tests=request.GET.getlist("test"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.place_lab_order(actor=request.user, med_id=med_id,
-                                     laboratory=data["laboratory"], tests=list(data["tests"]),
-                                     priority=data["priority"],
-                                     clinical_note=data["clinical_note"])
+            order = services.place_lab_order(
+                actor=request.user, med_id=med_id, laboratory=data["laboratory"],
+                tests=list(data["tests"]), priority=data["priority"],
+                clinical_note=data["clinical_note"], visit_id=data["visit"])
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("Tests ordered."))
+            if data["visit"]:  # ordered from the visit form: back to writing the visit
+                return redirect("clinics:visit-edit", public_id=order.visit.public_id)
             return redirect("labs:card-results", med_id=access.card.med_id)
-    return render(request, "clinics/labs/order_new.html", {"card": access.card, "form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "clinics/labs/order_new.html", {
+        "card": access.card, "form": form, "visit_id": _as_uuid(form["visit"].value()),
+    }, status=400 if form.errors else 200)
 
 
 @login_required

@@ -35,6 +35,8 @@ class ReferralSerializer(serializers.Serializer):
     decided_by = serializers.CharField(source="decided_by.username", default=None)
     decided_at = serializers.DateTimeField()
     decline_reason = serializers.CharField()
+    cancelled_at = serializers.DateTimeField()
+    cancel_reason = serializers.CharField()
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -106,4 +108,16 @@ class DeclineView(APIView):
         return run_service(request, accepts=DeclineSerializer,
                            call=partial(services.decide_referral, referral_id=referral_id,
                                         accept=False),
+                           answer=ReferralSerializer, created=False)
+
+
+class ReferralCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CancelView(APIView):
+    @extend_schema(request=ReferralCancelSerializer, responses=ReferralSerializer)
+    def post(self, request, referral_id):
+        return run_service(request, accepts=ReferralCancelSerializer,
+                           call=partial(services.cancel_referral, referral_id=referral_id),
                            answer=ReferralSerializer, created=False)

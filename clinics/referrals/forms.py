@@ -61,6 +61,10 @@ class ReferralForm(forms.Form):
                 "to_facility": data.get("to_facility")}
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("reason for cancelling"), max_length=500)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
     reason = forms.CharField(label=_("reason for declining"), max_length=500, required=False)

@@ -74,6 +74,11 @@ class Referral(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cancelled by"),
+                                     on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -102,6 +107,11 @@ class Referral(models.Model):
                 | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
                 name="referral_decision_recorded"),
             models.CheckConstraint(condition=~Q(reason=""), name="referral_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.CANCELLED)
+                | (Q(cancelled_by__isnull=False) & Q(cancelled_at__isnull=False)
+                   & ~Q(cancel_reason="")),
+                name="referral_cancelled_by_whom_and_why"),
         ]
         indexes = [
             # The receivers' incoming lists and the scope rule read open referrals only.

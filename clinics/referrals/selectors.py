@@ -36,3 +36,11 @@ def card_referrals(user: User, med_id: str):
     access = card_for(user, med_id, object_type=REFERRAL_OBJECT)
     return access, list(_related(Referral.objects.filter(card=access.card))
                         .order_by("-created_at")[:INCOMING_LIMIT])
+
+
+def active_referrals_of(card) -> list[Referral]:
+    """The card's active referrals, for what its holder may do with them (the queues book
+    the receiver's service points). Not audited here: the caller has already checked the
+    card for its user and audits its own read."""
+    return list(Referral.objects.active().filter(card=card)
+                .only("target", "to_clinician_id", "to_department_id", "to_facility_id"))

@@ -1,4 +1,5 @@
-"""Every write of referrals: sending one, and the receiver accepting or declining it.
+"""Every write of referrals: sending one, the receiver accepting or declining it, and the
+referring side cancelling it.
 
 The receiver is whoever the referral names: the specialist in person, the clinicians and
 nurses of the department (their acting post is in it), or the lab technicians of the
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from clinics.models import Department, Facility, FacilityKind, Icd10Code
 from clinics.referrals.models import (
+    OPEN_STATUSES,
     Referral,
     ReferralStatus,
     ReferralTarget,
@@ -28,6 +30,8 @@ from clinics.selectors import acting_staff_record, active_staff_records
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
+from outbox.events import emit
+from outbox.kinds import REFERRAL_RECEIVED
 from patients.access import CARING_ROLES
 from patients.services import authorise_card_write
 
@@ -94,6 +98,10 @@ def refer(*, actor: User, med_id: str, target: str, reason: str, diagnosis_code:
         record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=REFERRAL_OBJECT,
                            object_id=referral.public_id, patient_med_id=access.card.med_id,
                            reason=reason[:200], break_glass=access.break_glass)
+        emit(REFERRAL_RECEIVED, {
+            "med_id": access.card.med_id, "referral": referral.public_id, "urgency": urgency,
+            "valid_until": referral.valid_until, "from_facility": referral.from_facility.name,
+            "to_facility": receiving.name}, dedupe_key=f"referral:{referral.public_id}:received")
     return referral
 
 
@@ -128,6 +136,45 @@ def decide_referral(*, actor: User, referral_id, accept: bool, reason: str = "")
                                object_type=REFERRAL_OBJECT, object_id=referral.public_id,
                                patient_med_id=referral.card.med_id,
                                reason=_("accepted") if accept else reason[:200])
+    except Http404:
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
+                           object_id=referral_id, allowed=False)
+        raise
+    return referral
+
+
+def can_cancel(user: User, referral: Referral) -> bool:
+    """The referring side: the clinician who wrote it, or a clinician or nurse of the
+    facility it was sent from (the patient's doctor may be away)."""
+    if referral.referred_by_id == user.pk:
+        return True
+    record = acting_staff_record(user) if user.role in CARING_ROLES else None
+    return record is not None and record.facility_id == referral.from_facility_id
+
+
+def cancel_referral(*, actor: User, referral_id, reason: str) -> Referral:
+    """Withdraw a sent or accepted referral with a reason: it leaves the receiver's list
+    and no longer puts the patient in the receiver's scope."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the referral is cancelled.")]})
+    try:
+        with transaction.atomic():
+            referral = (Referral.objects.select_for_update(of=("self",))
+                        .select_related("card").filter(public_id=referral_id).first())
+            if referral is None or not can_cancel(actor, referral):
+                raise Http404
+            if referral.status not in OPEN_STATUSES:
+                raise ValidationError({"status": [_("Only a sent or accepted referral can be "
+                                                    "cancelled.")]})
+            referral.status = ReferralStatus.CANCELLED
+            referral.cancelled_by, referral.cancelled_at = actor, timezone.now()
+            referral.cancel_reason = reason
+            referral.save(update_fields=["status", "cancelled_by", "cancelled_at",
+                                         "cancel_reason"])
+            record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                               object_type=REFERRAL_OBJECT, object_id=referral.public_id,
+                               patient_med_id=referral.card.med_id, reason=reason[:200])
     except Http404:
         record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
                            object_id=referral_id, allowed=False)

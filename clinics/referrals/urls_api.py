@@ -8,4 +8,6 @@ urlpatterns = [
          name="api-referral-accept"),
     path("referrals/<uuid:referral_id>/decline/", api.DeclineView.as_view(),
          name="api-referral-decline"),
+    path("referrals/<uuid:referral_id>/cancel/", api.CancelView.as_view(),
+         name="api-referral-cancel"),
 ]

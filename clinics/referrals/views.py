@@ -1,4 +1,5 @@
-"""Referral pages: sending from the card, and the receiver's incoming list. Thin."""
+"""Referral pages: sending and cancelling from the card, and the receiver's incoming list.
+Thin."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.referrals import selectors, services
-from clinics.referrals.forms import DecisionForm, ReferralForm
+from clinics.referrals.forms import CancelForm, DecisionForm, ReferralForm
+from clinics.referrals.models import OPEN_STATUSES
 from clinics.selectors import acting_staff_record
 from patients.access import card_for
 
@@ -58,3 +60,30 @@ def decide(request, referral_id):
                              if form.cleaned_data["decision"] == "accept"
                              else _("Referral declined."))
     return redirect("referrals:incoming")
+
+
+@login_required
+def card_referrals(request, med_id):
+    access, referrals = selectors.card_referrals(request.user, med_id)
+    for referral in referrals:
+        referral.cancellable = (referral.status in OPEN_STATUSES
+                                and services.can_cancel(request.user, referral))
+    return render(request, "clinics/referrals/card.html", {
+        "card": access.card, "referrals": referrals, "form": CancelForm()})
+
+
+@login_required
+@require_POST
+def cancel(request, med_id, referral_id):
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the referral is cancelled."))
+    else:
+        try:
+            services.cancel_referral(actor=request.user, referral_id=referral_id,
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Referral cancelled."))
+    return redirect("referrals:card", med_id=med_id)

@@ -5,12 +5,12 @@ from functools import partial
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinics.stays import selectors, services
 from clinics.visits.api import DiagnosisSerializer
+from dmed.paging import PageParamsSerializer, next_url
 from patients.api import run_service
 
 
@@ -71,16 +71,24 @@ class DischargeSerializer(serializers.Serializer):
     diagnoses = DiagnosisSerializer(many=True)
 
 
+class StayListParamsSerializer(PageParamsSerializer):
+    card = serializers.CharField(error_messages={
+        "required": _("Give the patient's MED-ID."), "blank": _("Give the patient's MED-ID.")})
+
+
 class StayListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("card", str, required=True,
-                                                description=_("MED-ID"))],
+                                                description=_("MED-ID")),
+                               OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
                    responses=StaySerializer(many=True))
     def get(self, request):
-        card = request.query_params.get("card", "")
-        if not card:
-            raise ValidationError({"card": [_("Give the patient's MED-ID.")]})
-        return Response({"results": StaySerializer(selectors.stays_of_card(request.user, card),
-                                                   many=True).data})
+        params = StayListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        options = params.validated_data
+        page = selectors.stays_of_card(request.user, options["card"], cursor=options["cursor"],
+                                       limit=options["limit"])
+        return Response({"results": StaySerializer(page.results, many=True).data,
+                         "next": next_url(request, page)})
 
     @extend_schema(request=AdmitSerializer, responses={201: StaySerializer})
     def post(self, request):

@@ -14,12 +14,12 @@ from clinics.selectors import acting_staff_record
 from clinics.stays.models import Bed, BedOccupancy, Stay, StayDiagnosis, StayNote, StayStatus
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
+from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
-from patients.access import CARING_ROLES, card_for, check_card_access
+from patients.access import CARING_ROLES, card_for, of_card, record_access
 
 STAY_OBJECT = "clinics.stay"
 WARD_OBJECT = "clinics.ward_board"
-LIST_LIMIT = 100
 
 
 def _stays():
@@ -66,16 +66,7 @@ def load_bed(public_id, *, facility_id: int) -> Bed:
 
 def stay_for(user: User, public_id) -> Stay:
     stay = load_stay(public_id)
-    try:
-        access = check_card_access(user, stay.card)
-    except (PermissionDenied, Http404):
-        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=STAY_OBJECT,
-                           object_id=stay.public_id, patient_med_id=stay.card.med_id,
-                           allowed=False)
-        raise
-    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=STAY_OBJECT,
-                       object_id=stay.public_id, patient_med_id=stay.card.med_id,
-                       break_glass=access.break_glass)
+    record_access(user, stay.card, object_type=STAY_OBJECT, object_id=stay.public_id)
     return with_details(stay)
 
 
@@ -89,11 +80,13 @@ def current_bed(stay: Stay) -> Bed | None:
     return next((o.bed for o in stay.occupancies.all() if o.ended_at is None), None)
 
 
-def stays_of_card(user: User, med_id: str) -> list[Stay]:
-    """A card's stays, newest first (a person has few), for whoever may open the card."""
+def stays_of_card(user: User, med_id: str, *, cursor: str | None = None,
+                  limit: int = PAGE_SIZE) -> Page:
+    """A card's stays, newest first, for whoever may open the card."""
     access = card_for(user, med_id, action=AuditAction.LIST, object_type=STAY_OBJECT)
-    stays = _stays().filter(Q(card=access.card) | Q(card__merged_into=access.card))
-    return list(_with_details(stays)[:LIST_LIMIT])
+    stays = _stays().filter(of_card(access.card))
+    return keyset_page(_with_details(stays), order=("-admitted_at", "-pk"), cursor=cursor,
+                       limit=limit)
 
 
 def _facility_staff(user: User):

@@ -47,6 +47,10 @@ def _bed(record, bed: Bed | str) -> Bed:
 
 
 def _occupy(stay: Stay, bed: Bed, actor: User, at, reason: str = "") -> BedOccupancy:
+    # Two inserts racing for one bed each see the other's uncommitted index entry and wait
+    # on it, which PostgreSQL ends as a deadlock (a 500). Taking the bed row first makes the
+    # second wait for the first to commit, so the exclusion constraint refuses it plainly.
+    Bed.objects.select_for_update(no_key=True).filter(pk=bed.pk).values_list("pk").get()
     try:
         with transaction.atomic():
             return BedOccupancy.objects.create(stay=stay, bed=bed, started_at=at,

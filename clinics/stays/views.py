@@ -117,5 +117,6 @@ def discharge(request, public_id):
 @login_required
 def card_list(request, med_id):
     return render(request, "clinics/stays/list.html", {
-        "stays": selectors.stays_of_card(request.user, med_id),
+        "page": selectors.stays_of_card(request.user, med_id,
+                                        cursor=request.GET.get("cursor") or None),
         "med_id": format_med_id(med_id), "card_med_id": med_id})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -19,7 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from clinics.labs.models import LabResult
 from clinics.referrals.models import Referral, ReferralTarget
+from clinics.stays.models import Stay, StayDiagnosis
 from clinics.visits.models import Visit, VisitDiagnosis
+from patients.access import of_card
+from prescriptions.models import Prescription
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ def _referral_entry(referral: Referral) -> dict:
     return {"title": _("Referral to %(receiver)s (%(code)s)")
             % {"receiver": receiver(referral), "code": referral.diagnosis_id},
             "detail": f"{referral.get_urgency_display()} · {referral.get_status_display()} · "
-                      f"{referral.reason}"}
+                      f"{referral.reason}",
+            "url": reverse("referrals:card", args=[referral.card.med_id])}
 
 
 def _visit_entry(visit: Visit) -> dict:
@@ -75,23 +80,58 @@ def _visit_entry(visit: Visit) -> dict:
             "detail": visit.get_status_display()}
 
 
-def _diagnosis_entry(diagnosis: VisitDiagnosis) -> dict:
+def _diagnosis_entry(diagnosis: VisitDiagnosis | StayDiagnosis) -> dict:
     return {"title": str(diagnosis.code), "detail": diagnosis.get_kind_display()}
+
+
+def _stay_entry(stay: Stay) -> dict:
+    return {"title": _("Hospital stay: %(hospital)s") % {"hospital": stay.facility.name},
+            "detail": f"{stay.admitting_diagnosis} · {stay.get_status_display()}",
+            "url": reverse("clinics:stay", args=[stay.public_id])}
+
+
+def _prescriptions(card) -> QuerySet:
+    # A repeat prescription is one line: its first issue, however many follow.
+    return (Prescription.objects.filter(of_card(card, "patient"), issue_number=1)
+            .annotate(drugs=StringAgg("items__drug__inn", ", ", order_by="items__line")))
+
+
+def _prescription_entry(prescription: Prescription) -> dict:
+    detail = prescription.get_status_display()
+    if prescription.issues_total > 1:
+        detail += " · " + _("repeat, %(count)d issues") % {"count": prescription.issues_total}
+    return {"title": _("Prescription %(code)s: %(drugs)s")
+            % {"code": prescription.code, "drugs": prescription.drugs},
+            "detail": detail,
+            "url": reverse("prescriptions:detail", args=[prescription.code])}
 
 
 SOURCES: list[TimelineSource] = [
     TimelineSource("visit", "visit", gettext_lazy("Visits"),
-                   lambda card: Visit.objects.filter(card=card).select_related(
+                   lambda card: Visit.objects.filter(of_card(card)).select_related(
                        "facility", "clinician"),
                    "opened_at", _visit_entry),
     TimelineSource("diagnosis_of_visit", "diagnosis", gettext_lazy("Diagnoses"),
-                   lambda card: VisitDiagnosis.objects.filter(visit__card=card).select_related(
+                   lambda card: VisitDiagnosis.objects.filter(
+                       of_card(card, "visit__card")).select_related(
                        "visit", "code"),
                    "visit__opened_at", _diagnosis_entry),
+    TimelineSource("stay", "stay", gettext_lazy("Hospital stays"),
+                   lambda card: Stay.objects.filter(of_card(card)).select_related(
+                       "facility", "admitting_diagnosis"),
+                   "admitted_at", _stay_entry),
+    TimelineSource("diagnosis_of_stay", "diagnosis", gettext_lazy("Diagnoses"),
+                   lambda card: StayDiagnosis.objects.filter(
+                       of_card(card, "stay__card"), stay__discharged_at__isnull=False
+                   ).select_related(
+                       "stay", "code"),
+                   "stay__discharged_at", _diagnosis_entry),
+    TimelineSource("prescription", "prescription", gettext_lazy("Prescriptions"),
+                   _prescriptions, "issued_at", _prescription_entry),
     TimelineSource("lab_result", "lab_result", gettext_lazy("Lab results"), _released_results,
                    "sampled_at", _result_entry),
     TimelineSource("referral", "referral", gettext_lazy("Referrals"),
                    lambda card: Referral.objects.filter(card=card).select_related(
-                       "to_clinician", "to_department", "to_facility"),
+                       "card", "to_clinician", "to_department", "to_facility"),
                    "created_at", _referral_entry),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis
+from dmed.readonly_admin import ReadOnlyAdmin
 
 
 class VisitDiagnosisInline(admin.TabularInline):
@@ -24,7 +25,7 @@ class VisitAddendumInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     """Read-only: visits are written by clinicians through the portal, with their audit."""
 
     list_display = ("public_id", "card", "facility", "clinician", "status", "opened_at")
@@ -33,12 +34,3 @@ class VisitAdmin(admin.ModelAdmin):
     list_select_related = ("card", "facility", "clinician")
     show_full_result_count = False
     inlines = [VisitDiagnosisInline, VisitAddendumInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from clinics.visits import selectors, services
 from clinics.visits.models import DiagnosisKind, VisitStatus
+from dmed.paging import PageParamsSerializer, next_url
 from patients.api import run_service
 
 
@@ -81,12 +82,9 @@ class RecordVisitSerializer(serializers.Serializer):
     diagnoses = DiagnosisSerializer(many=True, required=False)
 
 
-class ListParamsSerializer(serializers.Serializer):
+class ListParamsSerializer(PageParamsSerializer):
     card = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=VisitStatus.choices, required=False, default="")
-    cursor = serializers.CharField(required=False, allow_null=True, default=None)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
-                                     default=selectors.PAGE_SIZE)
 
 
 class VisitListView(APIView):
@@ -105,13 +103,8 @@ class VisitListView(APIView):
         else:
             page = selectors.facility_visits(request.user, status=options["status"],
                                              cursor=options["cursor"], limit=options["limit"])
-        next_url = None
-        if page.next_cursor:
-            query = request.query_params.copy()
-            query["cursor"] = page.next_cursor
-            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response({"results": VisitSerializer(page.results, many=True).data,
-                         "next": next_url})
+                         "next": next_url(request, page)})
 
     @extend_schema(request=OpenVisitSerializer, responses={201: VisitSerializer})
     def post(self, request):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +13,10 @@ from clinics.selectors import acting_staff_record
 from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitStatus
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
-from patients.access import CARING_ROLES, card_for, check_card_access, visible_cards
+from dmed.paging import PAGE_SIZE, Page, keyset_page
+from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
 
 VISIT_OBJECT = "clinics.visit"
-PAGE_SIZE = 25
 
 
 def _visits():
@@ -52,16 +48,7 @@ def load_visit(public_id, *, for_update: bool = False) -> Visit:
 def visit_for(user: User, public_id) -> Visit:
     """Load a visit with its diagnoses and addenda if the user may open its card; audit."""
     visit = load_visit(public_id)
-    try:
-        access = check_card_access(user, visit.card)
-    except (PermissionDenied, Http404):
-        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=VISIT_OBJECT,
-                           object_id=visit.public_id, patient_med_id=visit.card.med_id,
-                           allowed=False)
-        raise
-    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=VISIT_OBJECT,
-                       object_id=visit.public_id, patient_med_id=visit.card.med_id,
-                       break_glass=access.break_glass)
+    record_access(user, visit.card, object_type=VISIT_OBJECT, object_id=visit.public_id)
     return _with_details(_visits()).get(pk=visit.pk)
 
 
@@ -70,43 +57,16 @@ def with_details(visit: Visit) -> Visit:
     return _with_details(_visits()).get(pk=visit.pk)
 
 
-@dataclass
-class Page:
-    results: list
-    next_cursor: str | None
-
-
-def _encode_cursor(visit: Visit) -> str:
-    return base64.urlsafe_b64encode(
-        json.dumps([visit.opened_at.isoformat(), visit.pk]).encode()).decode()
-
-
-def _after_cursor(visits, cursor: str | None):
-    if not cursor:
-        return visits
-    try:
-        opened_at, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        opened_at = datetime.fromisoformat(opened_at)
-        pk = int(pk)
-    except (ValueError, TypeError) as error:
-        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
-    return visits.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, pk__lt=pk))
-
-
 def _page(visits, *, cursor: str | None, limit: int) -> Page:
-    rows = list(_with_details(_after_cursor(visits, cursor))
-                .order_by("-opened_at", "-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(results=rows, next_cursor=_encode_cursor(rows[-1]) if more else None)
+    return keyset_page(_with_details(visits), order=("-opened_at", "-pk"), cursor=cursor,
+                       limit=limit)
 
 
 def visits_of_card(user: User, med_id: str, *, cursor: str | None = None,
                    limit: int = PAGE_SIZE) -> Page:
     """A card's visits, newest first, for whoever may open the card (audited as a list)."""
     access = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT)
-    # Visits written on a temporary card stay there when it is merged into this one.
-    visits = _visits().filter(Q(card=access.card) | Q(card__merged_into=access.card))
+    visits = _visits().filter(of_card(access.card))
     return _page(visits, cursor=cursor, limit=limit)
 
 

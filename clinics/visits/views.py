@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,6 +37,16 @@ def _primary_protocols(visit, form=None) -> list:
     return protocols_for(code) if code.strip() else []
 
 
+def _lab_order_url(visit, primary_code: str) -> str:
+    """The card's lab order form, tied to this visit, with the tests the primary
+    diagnosis's protocols suggest already ticked."""
+    suggested = [test.code for protocol in (protocols_for(primary_code)
+                                            if primary_code.strip() else [])
+                 for test in protocol.suggested_tests]
+    query = urlencode({"visit": visit.public_id, "test": suggested}, doseq=True)
+    return f"{reverse('labs:order-new', args=[visit.card.med_id])}?{query}"
+
+
 @login_required
 @require_POST
 def start(request, med_id):
@@ -61,6 +73,11 @@ def edit(request, public_id):
                 services.close_visit(request.user, visit.public_id)
                 messages.success(request, _("The visit is closed and signed."))
                 return redirect("clinics:visit", public_id=visit.public_id)
+            if "order_tests" in request.POST:
+                return redirect(_lab_order_url(visit, form.cleaned_data["primary_diagnosis"]))
+            if "prescribe" in request.POST:  # the form reads the diagnosis just saved
+                return redirect(f"{reverse('prescriptions:write', args=[visit.card.med_id])}"
+                                f"?{urlencode({'visit': visit.public_id})}")
         except ValidationError as error:
             _attach_errors(form, error)
         else:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from clinics.coding.selectors import search_icd10
 from clinics.coding.services import import_icd10_titles, load_icd10
-from clinics.models import ClinicalProtocol, Icd10Code
+from clinics.models import ClinicalProtocol, Icd10Code, LabTest
 
 pytestmark = pytest.mark.django_db
 
@@ -92,15 +92,22 @@ def test_the_catalogue_api_searches_and_names_protocols(api_client, make_user):
     assert protocols[0]["title"] == "Сахарный диабет 2 типа"
     assert protocols[0]["sections"]["plan"].startswith("HbA1c")
     assert {t["code"] for t in protocols[0]["lab_tests"]} >= {"HBA1C", "GLU"}
+    # names and notes in the reader's language: the catalogue's Russian, the protocol's
+    glucose = next(t for t in protocols[0]["lab_tests"] if t["code"] == "GLU")
+    assert glucose["name"] == LabTest.objects.get(code="GLU").name_ru
+    assert {"inn": "Metformin", "note": "500 мг два раза в день во время еды, с титрацией "
+            "дозы"} in protocols[0]["medicines"]
+    uzbek = api_client.get("/api/v1/protocols/?code=E11.9", HTTP_ACCEPT_LANGUAGE="uz-cyrl")
+    assert uzbek.json()["results"][0]["medicines"][0]["note"].startswith("кунига икки марта")
     assert api_client.get("/api/v1/protocols/?code=Z00.0").json()["results"] == []
     assert api_client.get("/api/v1/protocols/").status_code == 400
 
 
 def test_shipped_protocols_name_known_codes_and_lab_tests():
-    from clinics.labs.models import LabTest
-
     lab_codes = set(LabTest.objects.values_list("code", flat=True))
     for protocol in ClinicalProtocol.objects.prefetch_related("diagnoses"):
         assert protocol.diagnoses.exists()
         assert set(protocol.sections) <= {"examination", "plan", "recommendations"}
-        assert {test["code"] for test in protocol.lab_tests} <= lab_codes, protocol.slug
+        assert set(protocol.lab_tests) <= lab_codes, protocol.slug
+        for medicine in protocol.medicines:
+            assert all(medicine["note"].get(lang) for lang in ("uz", "ru", "en")), medicine

@@ -1,5 +1,6 @@
 """Laboratory pages and API: who sees what, the worklist's query count, PDFs, audit rows."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from clinics.labs import services
 from clinics.labs.models import Flag, LabOrder, LabResult
 from clinics.models import FacilityKind
+from clinics.visits.services import open_visit
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
 from patients.models import Representation
@@ -74,7 +76,7 @@ class TestWorklist:
         orders = [place(world, card) for _ in range(5)]
         first = selectors.worklist(world.technician, limit=3)
         second = selectors.worklist(world.technician, cursor=first.next_cursor, limit=3)
-        assert [o.pk for o in first.orders + second.orders] == [o.pk for o in orders]
+        assert [o.pk for o in first.results + second.results] == [o.pk for o in orders]
         assert second.next_cursor is None
 
     @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.REGISTRAR, Role.PATIENT])
@@ -207,6 +209,58 @@ class TestOrderingPage:
                                      "priority": "routine"})
         assert response.status_code == 302
         assert LabOrder.objects.get().items.count() == 2
+
+    def test_the_doctor_saves_the_visit_and_orders_its_protocols_tests(self, client, world,
+                                                                        card):
+        client.force_login(world.doctor)
+        visit = open_visit(world.doctor, card.med_id)
+        response = client.post(f"/visits/{visit.public_id}/edit/", {
+            "complaints": "Holsizlik", "primary_diagnosis": "D50", "order_tests": ""})
+        assert response.status_code == 302
+        order_url = response.url
+        assert order_url.startswith(f"/patients/{card.med_id}/lab-orders/new/?")
+        page = client.get(order_url).content.decode()
+        ticked = set(re.findall(r'<input type="checkbox" name="tests" value="(\w+)"[^>]*checked',
+                                page))
+        assert ticked == {"HGB", "PLT", "FERR"}  # the iron-deficiency protocol's tests
+
+        response = client.post(order_url, {"laboratory": world.laboratory.pk,
+                                           "tests": ["HGB", "FERR"], "priority": "routine",
+                                           "visit": str(visit.public_id)})
+        assert response.status_code == 302
+        assert response.url == f"/visits/{visit.public_id}/edit/"
+        assert LabOrder.objects.get().visit == visit
+
+    def test_without_a_protocol_nothing_is_ticked(self, client, world, card):
+        client.force_login(world.doctor)
+        visit = open_visit(world.doctor, card.med_id)
+        response = client.post(f"/visits/{visit.public_id}/edit/", {
+            "complaints": "Yo‘tal", "primary_diagnosis": "R05", "order_tests": ""})
+        assert response.status_code == 302
+        assert "test=" not in response.url
+        assert " checked" not in client.get(response.url).content.decode().split(
+            'data-testid="tests"')[1].split("</fieldset>")[0]
+
+    def test_another_patients_visit_is_refused_and_nothing_is_ordered(self, client, world,
+                                                                       card):
+        other = CardFactory(attached_facility=world.polyclinic)
+        foreign_visit = open_visit(world.doctor, other.med_id)
+        client.force_login(world.doctor)
+        response = client.post(f"/patients/{card.med_id}/lab-orders/new/", {
+            "laboratory": world.laboratory.pk, "tests": ["HGB"], "priority": "routine",
+            "visit": str(foreign_visit.public_id)})
+        assert response.status_code == 400 and not LabOrder.objects.exists()
+        assert response.context["form"].errors["visit"]  # said on the page, per field
+        assert 'class="errorlist' in response.content.decode()
+
+    def test_a_mangled_visit_id_is_a_400_never_a_500(self, client, world, card):
+        client.force_login(world.doctor)
+        url = f"/patients/{card.med_id}/lab-orders/new/"
+        assert client.get(url + "?visit=a/b").status_code == 200
+        response = client.post(url + "?visit=a/b", {
+            "laboratory": world.laboratory.pk, "tests": ["HGB"], "priority": "routine",
+            "visit": "a/b"})
+        assert response.status_code == 400 and not LabOrder.objects.exists()
 
     def test_no_tests_chosen_answers_400(self, client, world, card):
         client.force_login(world.doctor)

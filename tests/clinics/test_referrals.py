@@ -200,6 +200,88 @@ class TestDeciding:
             selectors.incoming_referrals(UserFactory(role=Role.PATIENT))
 
 
+class TestCancelling:
+    def test_the_referrer_cancels_with_a_reason_and_the_scope_ends(self, doctor, card,
+                                                                  cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        with pytest.raises(ValidationError) as refused:
+            services.cancel_referral(actor=doctor, referral_id=referral.public_id, reason=" ")
+        assert "reason" in refused.value.message_dict
+        services.cancel_referral(actor=doctor, referral_id=referral.public_id,
+                                 reason="Blood pressure controlled")
+        referral.refresh_from_db()
+        assert (referral.status, referral.cancelled_by) == (ReferralStatus.CANCELLED, doctor)
+        assert selectors.incoming_referrals(cardiologist) == []
+        with pytest.raises(CardAccessDenied):
+            card_for(cardiologist, card.med_id)
+        assert AuditEvent.objects.filter(object_id=str(referral.public_id),
+                                         reason="Blood pressure controlled").exists()
+
+    def test_a_colleague_of_the_referring_facility_may_cancel(self, polyclinic, doctor, card,
+                                                             cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        services.cancel_referral(actor=staff_at(polyclinic, Role.NURSE),
+                                 referral_id=referral.public_id, reason="Moved away")
+        assert Referral.objects.get().status == ReferralStatus.CANCELLED
+
+    def test_the_receiver_and_strangers_get_404_and_the_refusal_is_audited(
+            self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        for outsider in (cardiologist, staff_at(FacilityFactory()),
+                         UserFactory(role=Role.PATIENT)):
+            with pytest.raises(Http404):
+                services.cancel_referral(actor=outsider, referral_id=referral.public_id,
+                                         reason="Not needed")
+        assert Referral.objects.get().status == ReferralStatus.SENT
+        assert AuditEvent.objects.filter(object_id=str(referral.public_id),
+                                         allowed=False).count() == 3
+
+    def test_only_an_open_referral_is_cancelled(self, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                 accept=False, reason="Seen last week")
+        with pytest.raises(ValidationError) as refused:
+            services.cancel_referral(actor=doctor, referral_id=referral.public_id,
+                                     reason="Not needed")
+        assert "status" in refused.value.message_dict
+
+    def test_the_database_wants_who_and_why_of_a_cancellation(self, doctor, card,
+                                                             cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.CANCELLED)
+
+    def test_the_card_page_lists_referrals_and_cancels(self, client, doctor, card,
+                                                       cardiologist,
+                                                       django_assert_max_num_queries):
+        for _ in range(12):
+            referral = refer_to(doctor, card, to_clinician=cardiologist)
+        client.force_login(doctor)
+        url = f"/patients/{card.med_id}/referrals/"
+        with django_assert_max_num_queries(12):
+            page = client.get(url).content.decode()
+        assert page.count('data-testid="cancel-referral"') == 12
+        response = client.post(f"{url}{referral.public_id}/cancel/", {"reason": "Duplicate"})
+        assert response.status_code == 302 and response.url == url
+        assert Referral.objects.filter(status=ReferralStatus.CANCELLED).count() == 1
+        client.force_login(cardiologist)  # the receiver reads the card, cannot cancel
+        assert 'data-testid="cancel-referral"' not in client.get(url).content.decode()
+
+    def test_api_cancel(self, api_client, doctor, card, cardiologist):
+        referral = refer_to(doctor, card, to_clinician=cardiologist)
+        url = f"/api/v1/referrals/{referral.public_id}/cancel/"
+        api_client.force_authenticate(cardiologist)
+        assert api_client.post(url, {"reason": "x"}, format="json").status_code == 404
+        api_client.force_authenticate(doctor)
+        bad = api_client.post(url, {}, format="json")
+        assert bad.status_code == 400 and "reason" in bad.json()["fields"]
+        done = api_client.post(url, {"reason": "Duplicate"}, format="json")
+        assert done.status_code == 200 and done.json()["status"] == "cancelled"
+        assert done.json()["cancel_reason"] == "Duplicate"
+        again = api_client.post(url, {"reason": "Duplicate"}, format="json")
+        assert again.status_code == 400 and "status" in again.json()["fields"]
+
+
 class TestPagesAndApi:
     def test_the_receiver_accepts_on_the_incoming_page(self, client, doctor, card,
                                                        cardiologist):

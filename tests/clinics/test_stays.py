@@ -233,3 +233,33 @@ class TestStayApi:
 
         api_client.force_authenticate(UserFactory(role=Role.PATIENT))
         assert api_client.get(f"{URL}{stay.public_id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_cards_stays_come_in_keyset_pages_at_a_flat_query_count(
+        client, api_client, doctor, beds, patient_card, django_assert_max_num_queries):
+    # Admission times are distinct and some equal, so ties are broken by the key too.
+    start = timezone.now() - timezone.timedelta(days=400)
+    for n in range(30):
+        stay = services.admit(doctor, patient_card, bed=str(beds[0].public_id),
+                              admitting_diagnosis="J18.9")
+        services.discharge(doctor, stay.public_id, summary="Recovered.",
+                           diagnoses=[{"code": "J18.9", "kind": "primary"}])
+        Stay.objects.filter(pk=stay.pk).update(
+            admitted_at=start + timezone.timedelta(days=n // 2 * 10))
+    api_client.force_authenticate(doctor)
+    seen, url = [], f"{URL}?card={patient_card.med_id}&limit=12"
+    while url:
+        with django_assert_max_num_queries(16):
+            body = api_client.get(url).json()
+        seen += [s["id"] for s in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == 30
+    admitted = [Stay.objects.get(public_id=pk).admitted_at for pk in seen]
+    assert admitted == sorted(admitted, reverse=True)
+
+    assert api_client.get(f"{URL}?card={patient_card.med_id}&cursor=bm9wZQ").status_code == 400
+    client.force_login(doctor)
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/patients/{patient_card.med_id}/stays/").content.decode()
+    assert page.count("J18.9") == selectors.PAGE_SIZE and 'data-testid="older"' in page

@@ -8,16 +8,24 @@ import pytest
 from django.utils import timezone
 
 from clinics.labs import services as lab_services
+from clinics.models import FacilityKind, Stay, StayDiagnosis
 from clinics.referrals import services as referral_services
 from clinics.referrals.models import Referral
+from clinics.stays.models import StayStatus
 from clinics.timeline.selectors import card_timeline
+from clinics.visits import services as visit_services
 from clinics.visits.models import VisitDiagnosis
+from clinics.visits.selectors import visits_of_card
 from dmed.models import AuditEvent
 from dmed.roles import Role
+from patients.services import merge_cards
+from prescriptions.models import Drug, Prescription
+from prescriptions.services import issue_prescription
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import lab_world, released_result
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
+from tests.prescriptions.conftest import add_chronic
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +44,8 @@ def card(world):
 @pytest.fixture
 def history(world, card):
     """12 released results and 12 referrals spread over 24 days, 3 visits with a
-    diagnosis each, and one unreleased result."""
+    diagnosis each, a hospital stay ended with a final diagnosis and one going on, two
+    prescriptions (one a repeat series of three issues), and one unreleased result."""
     for day in range(12):
         released_result(world, card, "GLU", Decimal("5.0") + day, days_ago=2 * day + 1)
     for day in range(12):
@@ -51,6 +60,25 @@ def history(world, card):
         visit = VisitFactory(card=card, **doctor,
                              opened_at=timezone.now() - timedelta(days=3 * day, hours=3))
         VisitDiagnosis.objects.create(visit=visit, code_id="E11.9", kind="primary")
+    hospital = FacilityFactory(kind=FacilityKind.HOSPITAL)
+    ended = Stay.objects.create(card=card, facility=hospital, admitted_by=world.doctor,
+                                admitting_diagnosis_id="J18.9", status=StayStatus.DISCHARGED,
+                                admitted_at=timezone.now() - timedelta(days=30),
+                                discharged_at=timezone.now() - timedelta(days=25),
+                                discharged_by=world.doctor, discharge_summary="Recovered.")
+    StayDiagnosis.objects.create(stay=ended, code_id="J18.9", kind="primary")
+    Stay.objects.create(card=card, facility=hospital, admitted_by=world.doctor,
+                        admitting_diagnosis_id="I10",
+                        admitted_at=timezone.now() - timedelta(hours=1))
+    add_chronic(card, "E11.9")
+    for repeats in (1, 3):
+        items = [{"drug": Drug.objects.filter(inn="Metformin").first().pk, "quantity": 60,
+                  "dosage": "500 mg"}]
+        prescription = issue_prescription(actor=world.doctor, patient=card.med_id,
+                                          diagnosis="E11.9", items=items, repeats=repeats,
+                                          interval_days=30 if repeats > 1 else 0)
+        Prescription.objects.filter(series_code=prescription.series_code).update(
+            issued_at=timezone.now() - timedelta(days=10 + repeats))
     order = lab_services.place_lab_order(actor=world.doctor, med_id=card.med_id,
                                          laboratory=world.laboratory, tests=["HGB"])
     lab_services.enter_result(actor=world.technician, order_id=order.public_id,
@@ -71,17 +99,27 @@ def all_pages(user, med_id, **filters):
 class TestTimeline:
     def test_pages_walk_every_entry_once_newest_first(self, world, card):
         entries = all_pages(world.doctor, card.med_id)
-        assert len(entries) == 30
-        assert len({(e.key, e.pk) for e in entries}) == 30
+        assert len(entries) == 35
+        assert len({(e.key, e.pk) for e in entries}) == 35
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
-        assert [e.group for e in entries[:4]] == ["visit", "diagnosis", "lab_result",
+        assert [e.group for e in entries[:5]] == ["stay", "visit", "diagnosis", "lab_result",
                                                   "referral"]
-        assert entries[1].title.startswith("E11.9")
+        assert entries[2].title.startswith("E11.9")
+        stays = [e for e in entries if e.group == "stay"]
+        assert [e.url for e in stays] == [f"/stays/{s.public_id}/" for s in
+                                          Stay.objects.order_by("-admitted_at")]
+        assert "J18.9" in [e.title[:5] for e in entries if e.key == "diagnosis_of_stay"]
+        prescriptions = [e for e in entries if e.group == "prescription"]
+        assert len(prescriptions) == 2 and all("Metformin" in e.title for e in prescriptions)
+        assert "3 issues" in prescriptions[1].detail and "issues" not in prescriptions[0].detail
         assert not any("99" in e.title for e in entries)  # unreleased stays in the lab
 
     def test_filters_by_kind_and_date(self, world, card):
         results = all_pages(world.doctor, card.med_id, groups=["lab_result"])
         assert len(results) == 12 and {e.group for e in results} == {"lab_result"}
+        diagnoses = all_pages(world.doctor, card.med_id, groups=["diagnosis"])
+        assert sorted(e.key for e in diagnoses) == ["diagnosis_of_stay"] + [
+            "diagnosis_of_visit"] * 3
         since = timezone.localdate() - timedelta(days=6)
         recent = all_pages(world.doctor, card.med_id, since=since, groups=["lab_result",
                                                                           "referral"])
@@ -117,3 +155,24 @@ class TestTimeline:
         client.force_login(world.doctor)
         response = client.get(f"/patients/{card.med_id}/timeline/?cursor=nonsense")
         assert response.status_code == 400
+
+
+def test_records_signed_on_merged_cards_stay_in_the_persons_history(world, card):
+    """A closed visit and a discharge are never rewritten, so they stay on the temporary
+    card they were signed for; the timeline and lists follow merges, chains included."""
+    temporary = CardFactory(attached_facility=world.polyclinic, status="temporary")
+    visit = VisitFactory(card=temporary, clinician=world.doctor)
+    visit_services.record_visit(world.doctor, visit.public_id,
+                                diagnoses=[{"code": "S06.0", "kind": "primary"}])
+    visit_services.close_visit(world.doctor, visit.public_id)
+    second = CardFactory(attached_facility=world.polyclinic)
+    admin = UserFactory(role=Role.ADMINISTRATOR)
+    merge_cards(actor=admin, source_med_id=temporary.med_id, target_med_id=second.med_id)
+    merge_cards(actor=admin, source_med_id=second.med_id, target_med_id=card.med_id)
+
+    temporary.refresh_from_db()
+    assert temporary.merged_into == card  # the earlier merge now points at the survivor
+    entries = all_pages(world.doctor, card.med_id, groups=["visit", "diagnosis"])
+    assert [e.pk for e in entries if e.key == "visit"] == [visit.pk]
+    assert [e.title[:5] for e in entries if e.key == "diagnosis_of_visit"] == ["S06.0"]
+    assert [v.pk for v in visits_of_card(world.doctor, card.med_id).results] == [visit.pk]

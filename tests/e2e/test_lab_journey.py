@@ -1,22 +1,39 @@
-"""The doctor orders a test from the card, the laboratory enters and releases the result,
+"""The whole clinical loop in a browser: the doctor records a visit from a protocol and
+orders its suggested tests from the visit, the laboratory enters and releases the result,
 and the patient sees it with its flag, its history chart and a PDF."""
 
 from patients.models import PatientCard
 from tests.e2e.helpers import sign_in, sign_out
 
 
-def test_order_enter_release_and_the_patient_sees_the_flag(page, live_server, demo_world,
-                                                          screenshot):
+def test_visit_protocol_order_release_and_the_patient_sees_the_flag(page, live_server,
+                                                                    demo_world, screenshot):
     base = live_server.url
     med_id = PatientCard.objects.get(user__username="patient").med_id
 
     sign_in(page, base, "doctor")
     page.goto(f"{base}/patients/{med_id}/")
-    page.click("[data-testid=clinical-links] [data-testid=order-tests]")
-    page.check("[data-testid=tests] input[value=HGB]")
-    screenshot("doctor-orders")
+    page.click("[data-testid=start-visit]")
+    page.wait_for_selector("[data-testid=visit-form]")
+    page.keyboard.type("Holsizlik, bosh aylanishi")
+    page.fill("#id_primary_diagnosis", "")
+    page.type("#id_primary_diagnosis", "D50", delay=30)
+    page.wait_for_selector("#id_primary_diagnosis-suggestions li[data-code=D50]")
+    page.press("#id_primary_diagnosis", "Enter")
+    page.wait_for_selector("[data-testid=protocol]")
+    assert "Gemoglobin" in page.inner_text("[data-testid=protocol]")
+    page.click("[data-testid=save-and-order]")
+
+    page.wait_for_selector("[data-testid=place-order]")
+    ticked = page.locator("[data-testid=tests] input:checked")
+    assert sorted(ticked.evaluate_all("boxes => boxes.map(b => b.value)")) == [
+        "FERR", "HGB", "PLT"]
+    screenshot("doctor-orders-from-the-visit")
     page.click("[data-testid=place-order]")
-    page.wait_for_selector("text=Laboratoriya natijalari")
+    page.wait_for_selector("[data-testid=visit-form]")  # back to writing the visit
+    assert page.input_value("#id_primary_diagnosis") == "D50"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-testid=visit-status]")
     sign_out(page)
 
     sign_in(page, base, "lab")

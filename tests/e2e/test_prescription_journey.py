@@ -13,7 +13,11 @@ def test_prescribe_dispense_half_then_the_rest_then_refused(page, live_server, d
     sign_in(page, base, "doctor")
     page.goto(f"{base}/patients/{card.med_id}/")
     page.click("[data-testid=write-prescription]")
-    page.fill("#id_diagnosis", "J02.9")
+    # The visit form's ICD-10 autocomplete: type, the suggestion comes, Enter picks it.
+    page.type("#id_diagnosis", "J02.9", delay=30)
+    page.wait_for_selector("#id_diagnosis-suggestions li[data-code='J02.9']")
+    page.press("#id_diagnosis", "Enter")
+    assert page.inner_text("[data-testid=title-diagnosis]")  # the code's title, named
     page.fill("#id_items-0-drug", "Flemoxin")
     page.fill("#id_items-0-quantity", "20")
     page.fill("#id_items-0-dosage", "1 kapsula")

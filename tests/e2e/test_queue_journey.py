@@ -1,5 +1,6 @@
 """A patient books their family doctor for today, checks in on arrival, the waiting-room
-board shows the call, and the doctor completes the visit from the keyboard."""
+board shows the call, and the doctor completes the ticket from the keyboard, which opens
+the visit."""
 
 from datetime import time
 
@@ -65,8 +66,10 @@ def test_patient_books_checks_in_is_called_on_the_board_and_seen(
     page.wait_for_selector("[data-testid=called-notice]", timeout=15_000)
     screenshot("patient-ticket-called")
 
-    desk.keyboard.press("c")
-    desk.wait_for_selector("[data-testid=serving]", state="detached", timeout=10_000)
+    desk.keyboard.press("c")  # completing at the doctor's room opens the visit
+    desk.wait_for_url("**/visits/*/edit/", timeout=10_000)
+    assert desk.evaluate("document.activeElement.name") == "complaints"
+    desk.screenshot(path=str(ARTIFACTS / "queue-journey-visit-opened.png"), full_page=True)
     page.wait_for_selector("[data-testid=ticket][data-status=completed]", timeout=15_000)
     screenshot("patient-ticket-completed")
     screen.context.close()

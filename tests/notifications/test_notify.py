@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import services
@@ -14,6 +16,7 @@ from notifications.models import Message, MessageStatus, Preference
 from outbox import services as outbox_services
 from outbox.models import Delivery, DeliveryStatus
 from tests.notifications.conftest import issue
+from tests.outbox.conftest import real_queries
 
 TASHKENT = ZoneInfo("Asia/Tashkent")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("awake")]
@@ -209,3 +212,22 @@ def test_in_production_an_unconfigured_sms_is_skipped(patient, settings):
 
     assert outbox_services.handle_delivery(delivery.pk) == "retry"
     assert Message.objects.get().provider_answer == "sms: not configured"
+
+
+def test_a_message_costs_seven_queries_outbox_included(sms_gateway):
+    from dmed.roles import Role
+    from tests.factories import UserFactory
+    from tests.patients.factories import CardFactory
+
+    deliveries = []
+    for n in range(10):
+        user = UserFactory(role=Role.PATIENT, language=["uz", "ru"][n % 2])
+        CardFactory(user=user, phone=f"+99890{n:07d}")
+        deliveries.append(issue(user, code=f"RX{n}")[1].pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        outcomes = outbox_services.handle_deliveries(deliveries)
+    assert set(outcomes.values()) == {"done"} and len(sms_gateway.received) == 10
+    # The claim, the delivery row with its event, the recipient with channels and phone,
+    # their message for the event, the rate limit's count, the message, the final status.
+    assert len(real_queries(captured)) <= 7 * len(deliveries)

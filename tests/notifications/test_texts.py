@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from notifications.texts import TEMPLATES, render
+from notifications.texts import PATIENT, RECEIVER, TEMPLATES, render, template_for
 from outbox import kinds
 
 PAYLOADS = {
@@ -16,7 +16,12 @@ PAYLOADS = {
     kinds.PRESCRIPTION_EXPIRING: {"code": "RX7Q2K", "drug": "Amoksitsillin",
                                   "valid_until": "2026-12-31"},
     kinds.LAB_RESULT_RELEASED: {"test": "HbA1c", "facility": "Chilonzor lab"},
-    kinds.REFERRAL_RECEIVED: {"to_facility": "RSNPMC", "specialty": "kardiologiya"},
+    kinds.REFERRAL_RECEIVED: {"to_facility": "RSNPMC", "valid_until": "2026-12-31"},
+    f"{kinds.REFERRAL_RECEIVED}:receiver": {"from_facility": "12-poliklinika",
+                                            "valid_until": "2026-12-31", "urgency": "routine"},
+    f"{kinds.REFERRAL_RECEIVED}:receiver:emergency": {"from_facility": "12-poliklinika",
+                                                      "valid_until": "2026-12-02",
+                                                      "urgency": "emergency"},
     kinds.APPOINTMENT_BOOKED: {"doctor": "Aliyeva N.", "facility": "12-poliklinika",
                                "starts_at": "2026-12-01T04:30:00+00:00"},
     kinds.APPOINTMENT_CANCELLED: {"facility": "12-poliklinika",
@@ -39,15 +44,17 @@ def test_every_template_has_a_sample():
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
 def test_each_event_reads_in_each_language(key):
     kind = key.split(":")[0]
-    texts = {lang: render(kind, PAYLOADS[key], lang) for lang in ["uz", "uz-cyrl", "ru", "en"]}
+    audience = RECEIVER if f"{kind}:{RECEIVER}" in key else PATIENT
+    texts = {lang: render(kind, PAYLOADS[key], lang, audience)
+             for lang in ["uz", "uz-cyrl", "ru", "en"]}
 
     assert len(set(texts.values())) == 4, texts  # four different texts
     for text in texts.values():
         assert "%(" not in text and text.startswith(("DMED:", "ДМЕД:"))
     assert not CYRILLIC.search(texts["uz"]) and not CYRILLIC.search(texts["en"])
     assert CYRILLIC.search(texts["uz-cyrl"]) and CYRILLIC.search(texts["ru"])
-    for value in PAYLOADS[key].values():
-        if isinstance(value, str) and not value[:4].isdigit():
+    for field, value in PAYLOADS[key].items():
+        if isinstance(value, str) and not value[:4].isdigit() and field != "urgency":
             assert value in texts["en"] or value in texts["ru"]
 
 
@@ -65,3 +72,11 @@ def test_a_name_given_per_language_is_read_in_the_readers():
              for lang in ["uz", "uz-cyrl", "ru", "en"]}
     assert "Gemoglobin" in texts["uz"] and "Гемоглобин" in texts["ru"]
     assert "Haemoglobin" in texts["en"] and "Гемоглобин" in texts["uz-cyrl"]
+
+
+def test_an_emergency_referral_wakes_its_receivers_and_the_others_wait():
+    emergency = {"urgency": "emergency", "from_facility": "P12", "valid_until": "2026-12-02"}
+    assert template_for(kinds.REFERRAL_RECEIVED, emergency, RECEIVER).urgent
+    assert not template_for(kinds.REFERRAL_RECEIVED, {**emergency, "urgency": "urgent"},
+                            RECEIVER).urgent
+    assert not template_for(kinds.REFERRAL_RECEIVED, emergency, PATIENT).urgent

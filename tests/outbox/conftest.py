@@ -22,6 +22,14 @@ class RecordingConsumer:
         self.handled.append((event.pk, target))
 
 
+def real_queries(captured) -> list[str]:
+    """The statements a worker sends outside tests, from CaptureQueriesContext: the test's
+    own transaction turns each atomic block into SAVEPOINT/RELEASE, which a worker runs as
+    BEGIN/COMMIT around its queries."""
+    return [q["sql"] for q in captured
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))]
+
+
 @pytest.fixture
 def recording_consumer():
     handle = RecordingConsumer()

@@ -1,12 +1,16 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from outbox import services
+from outbox import registry, services
 from outbox.events import emit
-from outbox.kinds import LAB_RESULT_RELEASED, PRESCRIPTION_ISSUED
+from outbox.kinds import LAB_RESULT_RELEASED, PRESCRIPTION_CANCELLED, PRESCRIPTION_ISSUED
 from outbox.models import DeadLetter, Delivery, DeliveryStatus, Event
+from outbox.registry import Failed
+from tests.outbox.conftest import real_queries
 
 
 @pytest.mark.django_db
@@ -123,3 +127,71 @@ def test_an_event_for_a_consumer_that_no_longer_exists_is_a_dead_letter(recordin
     services.fan_out()
     Delivery.objects.update(consumer="retired-consumer")
     assert services.handle_delivery(Delivery.objects.get().pk) == "dead"
+
+
+@pytest.mark.django_db
+def test_a_batch_handles_each_delivery_on_its_own(recording_consumer):
+    for n in range(3):
+        emit(PRESCRIPTION_ISSUED, {"recipients": [str(n)]})
+    services.fan_out()
+    first, second, third = Delivery.objects.order_by("target")
+    recording_consumer.failures = 1  # the first one handled fails
+
+    outcomes = services.handle_deliveries([first.pk, second.pk, third.pk])
+    assert outcomes == {first.pk: "retry", second.pk: "done", third.pk: "done"}
+    assert recording_consumer.handled == [(second.event_id, "1"), (third.event_id, "2")]
+    assert list(Delivery.objects.order_by("target").values_list("attempts", flat=True)) == [
+        1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_the_outbox_spends_three_queries_on_a_delivery(recording_consumer):
+    for n in range(20):
+        emit(PRESCRIPTION_ISSUED, {"recipients": [str(n)]})
+    services.fan_out()
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as captured:
+        assert set(services.handle_deliveries(ids).values()) == {"done"}
+    # Per delivery: the claim (one autocommitted UPDATE), the row lock with its event, the
+    # final status. The consumer's own queries come on top (none for this one).
+    assert len(real_queries(captured)) == 3 * len(ids)
+
+
+class WritingConsumer:
+    """Writes an event (any row would do), then fails as told."""
+
+    def __init__(self):
+        self.error = None
+
+    def __call__(self, event, target):
+        emit(LAB_RESULT_RELEASED, {"written_by": event.pk})
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.fixture
+def writing_consumer():
+    handle = WritingConsumer()
+    registry.consumer("test-writer", kinds=[PRESCRIPTION_CANCELLED])(handle)
+    yield handle
+    registry.unregister("test-writer")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("error", "kept"), [
+    (ConnectionError("provider answered 500"), False),  # undone with the attempt
+    (Failed("every channel failed"), True),  # the consumer's record of the attempt stays
+    (None, True),
+])
+def test_a_consumers_writes_commit_with_its_outcome(writing_consumer, error, kept):
+    writing_consumer.error = error
+    event = emit(PRESCRIPTION_CANCELLED, {})
+    services.fan_out()
+    delivery = Delivery.objects.get(event=event)
+
+    assert services.handle_delivery(delivery.pk) == ("done" if error is None else "retry")
+    written = Event.objects.filter(kind=LAB_RESULT_RELEASED, payload__written_by=event.pk)
+    assert written.exists() is kept
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1

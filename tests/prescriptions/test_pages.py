@@ -178,3 +178,58 @@ def test_a_receipt_of_another_pharmacy_is_not_found(client, card, write, at_phar
     client.force_login(staff_at(FacilityFactory(kind="pharmacy"), Role.PHARMACIST))
     assert client.get(reverse("prescriptions:receipt",
                               args=[dispensing.public_id])).status_code == 404
+
+
+def test_my_prescriptions_show_pharmacies_of_the_district_with_stock_in_one_query(
+        client, card, write, at_pharmacy, patient_check):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clinics.models import District, FacilityKind
+    from pharmacy_sync.services import report_stock
+    from prescriptions.services import dispense
+
+    district = District.objects.get(code="1726294")
+    card.district = district
+    card.user = UserFactory(role=Role.PATIENT)
+    card.save(update_fields=["district", "user"])
+    amoxicillin, ibuprofen = drug("Amoxicillin"), drug("Ibuprofen")
+    for n in range(6):
+        shop = FacilityFactory(kind=FacilityKind.PHARMACY, name=f"Dorixona {n}",
+                               district=district)
+        report_stock(pharmacy=shop, items=[(amoxicillin.pk, 10 + n), (ibuprofen.pk, n)])
+    far = FacilityFactory(kind=FacilityKind.PHARMACY, name="Uzoq dorixona",
+                          district=District.objects.exclude(code="1726294").first())
+    report_stock(pharmacy=far, items=[(amoxicillin.pk, 500)])
+    given = write(("Amoxicillin", 20))
+    dispense(by=at_pharmacy, code=given.code, patient_check=patient_check,
+             items=[{"item": 1, "quantity": 20}])
+    client.force_login(card.user)
+
+    def page_and_queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("prescriptions:mine"), **EN).content.decode()
+        return page, len(captured)
+
+    write(("Amoxicillin", 20), ("Ibuprofen", 10))
+    page, few = page_and_queries()
+    for _ in range(8):
+        write(("Amoxicillin", 20), ("Ibuprofen", 10))
+    page, many = page_and_queries()
+
+    assert many == few  # one stock query for the whole page, however many medicines
+    assert page.count("In stock nearby: Dorixona 5 (15), Dorixona 4 (14), Dorixona 3 (13)"
+                      ) == 9
+    assert page.count("In stock nearby: Dorixona 5 (5), Dorixona 4 (4), Dorixona 3 (3)") == 9
+    assert "Uzoq dorixona" not in page
+    assert page.count('data-testid="stock-') == 18  # not for the medicine already given
+    assert reverse("pharmacy_sync:in-stock", args=[amoxicillin.pk]) in page
+
+
+def test_the_code_field_shows_a_valid_example_code(client, pharmacist):
+    from prescriptions.codes import is_valid_code, normalise_code
+
+    client.force_login(pharmacist)
+    page = client.get(reverse("prescriptions:pharmacy")).content.decode()
+    example = re.search(r'name="code"[^>]*placeholder="([^"]+)"', page).group(1)
+    assert is_valid_code(normalise_code(example)) and "-" in example

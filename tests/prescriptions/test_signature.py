@@ -27,7 +27,7 @@ def reload(prescription):
     lambda p: PrescriptionItem.objects.filter(prescription=p).update(dosage="3 tablets"),
     lambda p: Prescription.objects.filter(pk=p.pk).update(
         valid_until=p.valid_until + timedelta(days=300)),
-    lambda p: Prescription.objects.filter(pk=p.pk).update(diagnosis_code="F11"),
+    lambda p: Prescription.objects.filter(pk=p.pk).update(diagnosis_id="F11"),
     lambda p: Prescription.objects.filter(pk=p.pk).update(
         patient=CardFactory(registered_at=p.facility)),
 ], ids=["quantity", "drug", "dose", "validity", "diagnosis", "patient"])

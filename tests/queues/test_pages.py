@@ -34,8 +34,49 @@ def test_desk_page_lists_the_line_with_flat_queries(client, registrar, doctor, r
     assert 'hx-get="/queue/desk/' in page and "htmx-2.0.11.min.js" in page
     with django_assert_max_num_queries(14):
         assert client.get(f"/queue/desk/{room.public_id}/line/").status_code == 200
+    # The refresh shows what the page showed: the page's read is the one recorded.
     assert AuditEvent.objects.filter(actor=doctor, action="list",
-                                     object_type="queue.ticket").count() == 2
+                                     object_type="queue.ticket").count() == 1
+
+
+def desk_reads(user, point):
+    return list(AuditEvent.objects.filter(actor=user, action="list", object_type="queue.ticket",
+                                          object_id=str(point.public_id)).order_by("pk"))
+
+
+def test_the_desk_refresh_audits_only_when_the_tickets_shown_change(
+        client, registrar, doctor, room, card, polyclinic):
+    services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    client.force_login(doctor)
+    client.get(f"/queue/desk/{room.public_id}/")
+    for _ in range(5):
+        assert client.get(f"/queue/desk/{room.public_id}/line/").status_code == 200
+    [first] = desk_reads(doctor, room)
+    assert first.reason == f"1 waiting, 0 called: A-001 {card.med_id}"
+
+    newcomer = CardFactory(attached_facility=polyclinic)
+    services.issue_ticket(actor=registrar, service_point=room, med_id=newcomer.med_id)
+    for _ in range(3):
+        client.get(f"/queue/desk/{room.public_id}/line/")
+    reads = desk_reads(doctor, room)
+    assert len(reads) == 2
+    assert reads[1].reason == (f"2 waiting, 0 called: A-001 {card.med_id}, "
+                               f"A-002 {newcomer.med_id}")
+
+    # Calling shows nobody new (call_next audits the call itself); finishing one does change
+    # what is shown.
+    ticket = services.call_next(actor=doctor, service_point=room)
+    client.get(f"/queue/desk/{room.public_id}/line/")
+    assert len(desk_reads(doctor, room)) == 2
+    services.complete(actor=doctor, ticket_id=ticket.public_id)
+    client.get(f"/queue/desk/{room.public_id}/line/")
+    assert desk_reads(doctor, room)[-1].reason == f"1 waiting, 0 called: A-002 {newcomer.med_id}"
+
+    # Another member of staff looking at the same desk is recorded in their own name.
+    nurse = staff_at(polyclinic, Role.NURSE)
+    client.force_login(nurse)
+    client.get(f"/queue/desk/{room.public_id}/line/")
+    assert len(desk_reads(nurse, room)) == 1
 
 
 def test_desk_is_refused_to_staff_of_another_facility(client, room):

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
+from dmed.models import AuditEvent
 from dmed.roles import Role
 from patients.access import CardAccessDenied, card_for, visible_cards
 from queues import services, tasks
@@ -127,3 +128,66 @@ def test_a_merged_card_takes_its_tickets_and_appointments_along(room, registrar,
     ticket.refresh_from_db()
     appointment.refresh_from_db()
     assert ticket.card == identified and appointment.card == identified
+
+
+def _merge_temporary_into_identified(registrar, polyclinic):
+    from patients.models import CardStatus
+    from patients.services import merge_cards
+
+    temporary = CardFactory(attached_facility=None, registered_at=polyclinic,
+                            status=CardStatus.TEMPORARY)
+    identified = CardFactory(attached_facility=polyclinic)
+
+    def merge():
+        merge_cards(actor=registrar, source_med_id=temporary.med_id,
+                    target_med_id=identified.med_id)
+
+    return temporary, identified, merge
+
+
+def test_a_merge_keeps_one_place_in_a_line_both_cards_waited_in(room, desk_point, registrar,
+                                                                polyclinic, doctor):
+    temporary, identified, merge = _merge_temporary_into_identified(registrar, polyclinic)
+    earlier = _ticket(room, temporary)  # the merged-away card came first: its place stays
+    later = _ticket(room, identified)
+    elsewhere = _ticket(desk_point, temporary)
+    merge()
+    for ticket in (earlier, later, elsewhere):
+        ticket.refresh_from_db()
+    assert (earlier.card, earlier.status) == (identified, TicketStatus.WAITING)
+    assert (later.card, later.status) == (identified, TicketStatus.MERGED)
+    assert later.finished_at is not None
+    assert (elsewhere.card, elsewhere.status) == (identified, TicketStatus.WAITING)
+    event = AuditEvent.objects.get(object_type="queue.ticket", object_id=str(later.public_id))
+    assert event.actor == registrar and event.patient_med_id == identified.med_id
+    assert event.reason == (f"card {temporary.med_id} merged into {identified.med_id}, "
+                            f"{earlier.display_number} stays")
+    # The line holds the person once, and calls them once.
+    assert services.call_next(actor=doctor, service_point=room) == earlier
+    assert services.call_next(actor=doctor, service_point=room) is None
+
+
+def test_a_merge_keeps_the_ticket_being_served_and_the_checked_in_booking(
+        room, registrar, polyclinic):
+    temporary, identified, merge = _merge_temporary_into_identified(registrar, polyclinic)
+    waiting = _ticket(room, temporary)
+    Ticket.objects.filter(pk=waiting.pk).update(priority=0)  # even an emergency waits
+    serving = _ticket(room, identified, status=TicketStatus.CALLED)
+    soon = timezone.now() + timedelta(hours=1)
+    booked = _appointment(room, temporary, registrar, soon)
+    checked_in = _appointment(room, identified, registrar, soon + timedelta(minutes=15),
+                              status=AppointmentStatus.CHECKED_IN)
+    if booked.day != checked_in.day:
+        pytest.skip("the two bookings fall on either side of midnight")
+    elsewhere_later = _appointment(room, temporary, registrar, soon + timedelta(days=1))
+    merge()
+    for row in (waiting, serving, booked, checked_in, elsewhere_later):
+        row.refresh_from_db()
+    assert serving.status == TicketStatus.CALLED and waiting.status == TicketStatus.MERGED
+    assert booked.status == AppointmentStatus.CANCELLED  # its slot is free again
+    assert checked_in.status == AppointmentStatus.CHECKED_IN
+    assert elsewhere_later.status == AppointmentStatus.BOOKED
+    assert {row.card for row in (waiting, serving, booked, checked_in, elsewhere_later)} == {
+        identified}
+    assert AuditEvent.objects.filter(object_type="queue.appointment",
+                                     object_id=str(booked.public_id), actor=registrar).exists()

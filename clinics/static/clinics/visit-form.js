@@ -83,6 +83,8 @@ function setUpForm(form) {
       if (term.length < 2) { close(); return; }
       getJson(icd10Url + "?limit=8&search=" + encodeURIComponent(term)).then(function (body) {
         if (term !== lastTerm(input)) return;  // typed on meanwhile
+        // Left the field before the answer came: a list opened now would cover the next one.
+        if (document.activeElement !== input) return;
         items = body.results;
         list.innerHTML = "";
         items.forEach(function (entry, i) {

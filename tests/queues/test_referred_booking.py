@@ -1,0 +1,126 @@
+"""A patient books online the service an active referral sends them to, and only that."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from clinics.models import FacilityKind
+from clinics.referrals import services as referral_services
+from clinics.referrals.models import Referral, ReferralTarget
+from dmed.roles import Role
+from queues import selectors, services
+from queues.models import Appointment, ServicePointKind
+from tests.factories import DepartmentFactory, FacilityFactory, staff_at
+from tests.queues.factories import ServicePointFactory, weekly_hours
+
+
+@pytest.fixture
+def hospital(db):
+    return FacilityFactory(kind=FacilityKind.HOSPITAL, name="Shahar shifoxonasi")
+
+
+@pytest.fixture
+def cardiologist(hospital):
+    return staff_at(hospital, Role.CLINICIAN)
+
+
+@pytest.fixture
+def cardiology_room(hospital, cardiologist):
+    point = ServicePointFactory(facility=hospital, kind=ServicePointKind.DOCTOR_ROOM,
+                                practitioner=cardiologist, name="Kardiolog", ticket_prefix="K")
+    weekly_hours(point)
+    return point
+
+
+@pytest.fixture
+def laboratory(db):
+    return FacilityFactory(kind=FacilityKind.LABORATORY, name="Diagnostika laboratoriyasi")
+
+
+@pytest.fixture
+def lab_point(laboratory):
+    point = ServicePointFactory(facility=laboratory, kind=ServicePointKind.LABORATORY,
+                                name="Qon olish", ticket_prefix="L")
+    weekly_hours(point)
+    return point
+
+
+def refer(doctor, card, **target):
+    return referral_services.refer(actor=doctor, med_id=card.med_id, reason="Hypertension",
+                                   diagnosis_code="I10", **target)
+
+
+def book(patient_user, card, point):
+    starts_at = selectors.slots(point, timezone.localdate() + timedelta(days=1))[40].starts_at
+    return services.book_appointment(actor=patient_user, service_point=point,
+                                     med_id=card.med_id, starts_at=starts_at)
+
+
+def test_a_referral_to_a_specialist_books_their_room_and_nothing_else_there(
+        doctor, card, patient_user, cardiologist, cardiology_room, hospital, room):
+    with pytest.raises(PermissionDenied):
+        book(patient_user, card, cardiology_room)
+    colleague_room = ServicePointFactory(facility=hospital, kind=ServicePointKind.DOCTOR_ROOM,
+                                         practitioner=staff_at(hospital), ticket_prefix="N")
+    weekly_hours(colleague_room)
+    refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+
+    assert book(patient_user, card, cardiology_room).card == card
+    with pytest.raises(PermissionDenied):
+        book(patient_user, card, colleague_room)
+    assert {p.ticket_prefix for p in selectors.bookable_points(patient_user, card)} == {
+        room.ticket_prefix, "K"}  # the family doctor's room stays bookable
+
+
+def test_a_referral_to_a_laboratory_books_its_laboratory_points(doctor, card, patient_user,
+                                                                laboratory, lab_point):
+    registry = ServicePointFactory(facility=laboratory, ticket_prefix="R")  # not a lab point
+    refer(doctor, card, target=ReferralTarget.LABORATORY, to_facility=laboratory)
+    assert lab_point in selectors.bookable_points(patient_user, card)
+    assert registry not in selectors.bookable_points(patient_user, card)
+    assert book(patient_user, card, lab_point).service_point == lab_point
+
+
+def test_a_department_referral_is_an_admission_and_books_no_queue(
+        doctor, card, patient_user, hospital, cardiologist, cardiology_room):
+    refer(doctor, card, target=ReferralTarget.DEPARTMENT,
+          to_department=DepartmentFactory(facility=hospital))
+    assert cardiology_room not in selectors.bookable_points(patient_user, card)
+
+
+@pytest.mark.parametrize("ending", ["declined", "cancelled", "expired"])
+def test_a_referral_that_ended_books_nothing(doctor, card, patient_user, cardiologist,
+                                             cardiology_room, ending):
+    referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+    if ending == "declined":
+        referral_services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                          accept=False, reason="Seen last week")
+    elif ending == "cancelled":
+        referral_services.cancel_referral(actor=doctor, referral_id=referral.public_id,
+                                          reason="Treated at home")
+    else:
+        Referral.objects.filter(pk=referral.pk).update(
+            valid_until=timezone.localdate() - timedelta(days=1))
+    with pytest.raises(PermissionDenied):
+        book(patient_user, card, cardiology_room)
+    assert not Appointment.objects.exists()
+
+
+def test_an_accepted_referral_still_books(doctor, card, patient_user, cardiologist,
+                                          cardiology_room):
+    referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+    referral_services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                      accept=True)
+    assert book(patient_user, card, cardiology_room).card == card
+
+
+def test_the_booking_page_offers_the_referred_room_with_its_facility(
+        client, doctor, card, patient_user, cardiologist, cardiology_room,
+        django_assert_max_num_queries):
+    refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+    client.force_login(patient_user)
+    with django_assert_max_num_queries(12):
+        page = client.get("/me/queue/book/").content.decode()
+    assert "Shahar shifoxonasi: K · Kardiolog" in page
