@@ -1,7 +1,8 @@
 """Notifications consume the outbox: one delivery per event and recipient."""
 
+from clinics.referrals.receivers import receivers_of
 from notifications import services
-from notifications.selectors import recipients_of, referral_receivers
+from notifications.selectors import recipients_of
 from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER
 from outbox.kinds import REFERRAL_RECEIVED
 from outbox.registry import consumer
@@ -12,7 +13,7 @@ def _targets(event) -> list[str]:
     referral is addressed to (their message is another)."""
     targets = [str(pk) for pk in recipients_of(event.payload)]
     if event.kind == REFERRAL_RECEIVED:
-        targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event.payload)]
+        targets += [f"{pk}:{RECEIVER}" for pk in receivers_of(event.payload.get("referral"))]
     return targets
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q
 
-from clinics.referrals.models import Referral
-from clinics.referrals.services import is_receiver
 from dmed.models import User
-from dmed.roles import Role
 from notifications.models import FALLBACK_ORDER, Message, Preference
 
 
@@ -18,27 +15,6 @@ def recipients_of(payload: dict) -> list[int]:
         return []
     return list(User.objects.filter(patient_card__med_id=med_id, is_active=True)
                 .values_list("pk", flat=True))
-
-
-def referral_receivers(payload: dict) -> list[int]:
-    """The staff a referral is addressed to, by clinics' own rule (is_receiver): the
-    specialist, the clinicians and nurses acting in the department, or the laboratory's
-    technicians. The staff with a record there are the candidates; the rule decides, two
-    queries each, for the few people of one department or laboratory."""
-    referral = Referral.objects.filter(public_id=payload.get("referral")).first()
-    if referral is None:
-        return []
-    if referral.to_clinician_id:
-        place = Q(pk=referral.to_clinician_id)
-    elif referral.to_department_id:
-        place = Q(staff_records__department_id=referral.to_department_id)
-    else:
-        place = Q(staff_records__facility_id=referral.to_facility_id,
-                  staff_records__role=Role.LAB_TECHNICIAN)
-    # The patient has their own message, even when they work there.
-    candidates = (User.objects.filter(place, is_active=True)
-                  .exclude(patient_card=referral.card_id).distinct())
-    return [user.pk for user in candidates if is_receiver(user, referral)]
 
 
 def message_recipient(user_id: int) -> User:

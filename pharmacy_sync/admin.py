@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dmed.readonly_admin import ReadOnlyAdmin
 from pharmacy_sync import services
-from pharmacy_sync.models import Discrepancy, StockChange, StockReport, WebhookSubscription
+from pharmacy_sync.models import (
+    Discrepancy,
+    Reconciliation,
+    StockChange,
+    StockReport,
+    WebhookSubscription,
+)
 
 
 class WebhookForm(forms.ModelForm):
@@ -74,3 +80,10 @@ class DiscrepancyAdmin(ReadOnlyAdmin):
     @admin.display(description=_("reported minus dispensed"))
     def difference(self, discrepancy):
         return discrepancy.difference
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(ReadOnlyAdmin):
+    list_display = ["day", "compared", "found", "ran_at"]
+    date_hierarchy = "day"
+    ordering = ["-day"]

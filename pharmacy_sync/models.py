@@ -134,3 +134,24 @@ class Discrepancy(models.Model):
     @property
     def difference(self) -> int:
         return self.reported_decrease - self.dispensed
+
+
+class Reconciliation(models.Model):
+    """That a day was reconciled, and what it covered: a night that found nothing is told
+    apart from a night the task did not run."""
+
+    day = models.DateField(_("day"), unique=True)
+    compared = models.PositiveIntegerField(_("pharmacy and drug pairs compared"))
+    found = models.PositiveIntegerField(_("discrepancies found"))
+    ran_at = models.DateTimeField(_("ran"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        constraints = [
+            models.CheckConstraint(condition=Q(found__lte=models.F("compared")),
+                                   name="reconciliation_found_among_compared"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -28,6 +28,7 @@ from pharmacy_sync.models import (
     Discrepancy,
     DiscrepancyKind,
     FeedEntry,
+    Reconciliation,
     StockChange,
     StockReport,
     WebhookSubscription,
@@ -179,7 +180,8 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 def reconcile(*, day: date) -> list[Discrepancy]:
     """Compare, for one day (Tashkent time), what left each pharmacy's shelves by its own
     stock reports with what the portal recorded it dispensed, per drug; record where they
-    disagree, replacing what an earlier run found for that day.
+    disagree, replacing what an earlier run found for that day, and that the day was
+    reconciled (Reconciliation).
 
     "Reported" is the sum of the day's stock decreases between consecutive reports
     (StockChange): pharmacies report stock, not sales. A pair is compared when the
@@ -221,5 +223,7 @@ def reconcile(*, day: date) -> list[Discrepancy]:
                                  dispensed=given, reported_decrease=decreased))
     Discrepancy.objects.filter(day=day).delete()
     Discrepancy.objects.bulk_create(found, batch_size=1000)
+    Reconciliation.objects.update_or_create(day=day, defaults={
+        "compared": len(decreases), "found": len(found), "ran_at": timezone.now()})
     StockChange.objects.filter(day__lt=day - timedelta(days=STOCK_CHANGE_DAYS)).delete()
     return found

@@ -30,6 +30,33 @@ def receiver_condition(user: User) -> Q | None:
     return condition
 
 
+def is_receiver(user: User, referral: Referral) -> bool:
+    condition = receiver_condition(user)
+    return condition is not None and Referral.objects.filter(condition,
+                                                             pk=referral.pk).exists()
+
+
+def receivers_of(referral_public_id) -> list[int]:
+    """The accounts a referral is addressed to: the specialist, the clinicians and nurses
+    acting in the department, or the laboratory's technicians. The staff with a record
+    there are the candidates and is_receiver decides, two queries each, for the few people
+    of one department or laboratory. The patient is left out even when they work there:
+    they hear of their referral as the patient."""
+    referral = Referral.objects.filter(public_id=referral_public_id).first()
+    if referral is None:
+        return []
+    if referral.to_clinician_id:
+        place = Q(pk=referral.to_clinician_id)
+    elif referral.to_department_id:
+        place = Q(staff_records__department_id=referral.to_department_id)
+    else:
+        place = Q(staff_records__facility_id=referral.to_facility_id,
+                  staff_records__role=Role.LAB_TECHNICIAN)
+    candidates = (User.objects.filter(place, is_active=True)
+                  .exclude(patient_card=referral.card_id).distinct())
+    return [user.pk for user in candidates if is_receiver(user, referral)]
+
+
 def cards_referred_here(user: User, record):
     """A care relation of patients.access: the cards with an active referral (sent or
     accepted, unexpired) to this clinician or nurse or their department. The receiver needs

@@ -25,7 +25,7 @@ from clinics.referrals.models import (
     ReferralTarget,
     Urgency,
 )
-from clinics.referrals.receivers import receiver_condition
+from clinics.referrals.receivers import is_receiver
 from clinics.selectors import acting_staff_record, active_staff_records
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
@@ -103,12 +103,6 @@ def refer(*, actor: User, med_id: str, target: str, reason: str, diagnosis_code:
             "valid_until": referral.valid_until, "from_facility": referral.from_facility.name,
             "to_facility": receiving.name}, dedupe_key=f"referral:{referral.public_id}:received")
     return referral
-
-
-def is_receiver(user: User, referral: Referral) -> bool:
-    condition = receiver_condition(user)
-    return condition is not None and Referral.objects.filter(condition,
-                                                             pk=referral.pk).exists()
 
 
 def decide_referral(*, actor: User, referral_id, accept: bool, reason: str = "") -> Referral:

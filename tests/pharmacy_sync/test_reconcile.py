@@ -10,7 +10,13 @@ from django.utils import timezone
 from clinics.models import FacilityKind
 from dmed.roles import Role
 from pharmacy_sync import services
-from pharmacy_sync.models import Discrepancy, DiscrepancyKind, StockChange, StockReport
+from pharmacy_sync.models import (
+    Discrepancy,
+    DiscrepancyKind,
+    Reconciliation,
+    StockChange,
+    StockReport,
+)
 from pharmacy_sync.tasks import reconcile_yesterday
 from prescriptions.models import Dispensing
 from prescriptions.services import dispense, pharmacist_actor
@@ -84,8 +90,25 @@ def test_a_second_run_for_a_day_replaces_its_findings(day_of_work, pharmacy):
 
 
 def test_another_day_is_reconciled_on_its_own(day_of_work):
-    assert services.reconcile(day=timezone.localdate() - timedelta(days=1)) == []
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert services.reconcile(day=yesterday) == []
     assert not Discrepancy.objects.exists()
+    # A night that found nothing is on record, apart from a night that never ran.
+    assert list(Reconciliation.objects.values_list("day", "compared", "found")) == [
+        (yesterday, 0, 0)]
+
+
+def test_each_run_records_what_it_compared_and_found_once_per_day(day_of_work, pharmacy):
+    today = timezone.localdate()
+    services.reconcile(day=today)
+    # Amoxicillin, amlodipine, ibuprofen and metformin at the reporting pharmacy; the
+    # pharmacy that never reported is not compared.
+    assert list(Reconciliation.objects.values_list("day", "compared", "found")) == [
+        (today, 4, 3)]
+    services.report_stock(pharmacy=pharmacy, items=[(day_of_work["metformin"].pk, 20)])
+    services.reconcile(day=today)
+    assert list(Reconciliation.objects.values_list("day", "compared", "found")) == [
+        (today, 4, 2)]
 
 
 def test_the_nightly_task_reconciles_yesterday(day_of_work, settings):
@@ -121,3 +144,6 @@ def test_the_admin_lists_discrepancies(client, make_user, day_of_work,
     assert client.get("/admin/pharmacy_sync/discrepancy/", {
         "kind__exact": "dispensed_without_decrease"}).content.decode().count("Metformin") >= 1
     assert client.get("/admin/pharmacy_sync/stockchange/").status_code == 200
+    page = client.get("/admin/pharmacy_sync/reconciliation/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "discrepancies found" in page.content.decode().lower()
