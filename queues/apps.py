@@ -10,4 +10,4 @@ class QueuesConfig(AppConfig):
     verbose_name = _("Queues")
 
     def ready(self):
-        from queues import signals  # noqa: F401 — connects the card merge receiver
+        from queues import signals  # noqa: F401 — connects the card merge and referral receivers

@@ -203,6 +203,10 @@ class Appointment(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField(_("booked at"), default=timezone.now)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    # A booking outside the patient's own family doctor rests on a referral; it is
+    # withdrawn when the referral is declined or cancelled.
+    referral = models.ForeignKey("clinics.Referral", verbose_name=_("referral"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("appointment")

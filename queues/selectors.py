@@ -351,6 +351,20 @@ def bookable_points(user: User, card) -> list[ServicePoint]:
     return list(service_points().filter(reduce(operator.or_, places)))
 
 
+def referral_to(card, service_point: ServicePoint):
+    """The active referral that sends the patient to this service point, if any; none is
+    looked for at their own family doctor's room."""
+    if (service_point.kind == ServicePointKind.DOCTOR_ROOM
+            and service_point.practitioner_id == card.family_doctor_id):
+        return None
+    for referral in active_referrals_of(card):
+        place = _receiving_points(referral)
+        if place is not None and ServicePoint.objects.filter(place,
+                                                             pk=service_point.pk).exists():
+            return referral
+    return None
+
+
 def parse_day(value: str | None) -> date:
     if not value:
         return timezone.localdate()

@@ -129,7 +129,8 @@ def book_appointment(*, actor: User, service_point: ServicePoint, med_id: str,
     with transaction.atomic():
         appointment = Appointment(service_point=service_point, card=access.card,
                                   starts_at=starts_at, ends_at=ends_at,
-                                  day=timezone.localtime(starts_at).date(), booked_by=actor)
+                                  day=timezone.localtime(starts_at).date(), booked_by=actor,
+                                  referral=selectors.referral_to(access.card, service_point))
         _save_slot(appointment)
         _audit(actor, AuditAction.CREATE, APPOINTMENT_OBJECT, appointment, access.card)
         _emit_appointment(kinds.APPOINTMENT_BOOKED, appointment)
@@ -157,6 +158,23 @@ def cancel_appointment(*, actor: User, appointment_id) -> Appointment:
            reason="cancelled")
     _emit_appointment(kinds.APPOINTMENT_CANCELLED, appointment)
     return appointment
+
+
+def withdraw_referred_appointments(*, referral, actor: User) -> list[Appointment]:
+    """Appointments still waiting on a referral that is declined or cancelled go with it,
+    in the same transaction, and each patient hears of it as of any cancellation. An
+    appointment already checked in is a patient in the building: it stays."""
+    appointments = list(Appointment.objects.select_for_update(of=("self",))
+                        .filter(referral=referral, status=AppointmentStatus.BOOKED)
+                        .select_related("card", "service_point__facility",
+                                        "service_point__practitioner"))
+    for appointment in appointments:
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.save(update_fields=["status", "changed_at"])
+        _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
+               reason="cancelled with its referral")
+        _emit_appointment(kinds.APPOINTMENT_CANCELLED, appointment)
+    return appointments
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from clinics.referrals.models import (
     Urgency,
 )
 from clinics.referrals.receivers import is_receiver
+from clinics.referrals.signals import referral_withdrawn
 from clinics.selectors import acting_staff_record, active_staff_records
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
@@ -130,6 +131,8 @@ def decide_referral(*, actor: User, referral_id, accept: bool, reason: str = "")
                                object_type=REFERRAL_OBJECT, object_id=referral.public_id,
                                patient_med_id=referral.card.med_id,
                                reason=_("accepted") if accept else reason[:200])
+            if not accept:
+                referral_withdrawn.send(Referral, referral=referral, actor=actor)
     except Http404:
         record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
                            object_id=referral_id, allowed=False)
@@ -169,6 +172,7 @@ def cancel_referral(*, actor: User, referral_id, reason: str) -> Referral:
             record_audit_event(actor=actor, action=AuditAction.UPDATE,
                                object_type=REFERRAL_OBJECT, object_id=referral.public_id,
                                patient_med_id=referral.card.med_id, reason=reason[:200])
+            referral_withdrawn.send(Referral, referral=referral, actor=actor)
     except Http404:
         record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
                            object_id=referral_id, allowed=False)

@@ -9,9 +9,11 @@ from django.utils import timezone
 from clinics.models import FacilityKind
 from clinics.referrals import services as referral_services
 from clinics.referrals.models import Referral, ReferralTarget
+from dmed.models import AuditEvent
 from dmed.roles import Role
+from outbox.models import Event
 from queues import selectors, services
-from queues.models import Appointment, ServicePointKind
+from queues.models import Appointment, AppointmentStatus, ServicePointKind
 from tests.factories import DepartmentFactory, FacilityFactory, staff_at
 from tests.queues.factories import ServicePointFactory, weekly_hours
 
@@ -58,6 +60,15 @@ def book(patient_user, card, point):
                                      med_id=card.med_id, starts_at=starts_at)
 
 
+def end_referral(referral, how, *, doctor, cardiologist):
+    if how == "declined":
+        referral_services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                          accept=False, reason="Seen last week")
+    else:
+        referral_services.cancel_referral(actor=doctor, referral_id=referral.public_id,
+                                          reason="Treated at home")
+
+
 def test_a_referral_to_a_specialist_books_their_room_and_nothing_else_there(
         doctor, card, patient_user, cardiologist, cardiology_room, hospital, room):
     with pytest.raises(PermissionDenied):
@@ -94,18 +105,50 @@ def test_a_department_referral_is_an_admission_and_books_no_queue(
 def test_a_referral_that_ended_books_nothing(doctor, card, patient_user, cardiologist,
                                              cardiology_room, ending):
     referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
-    if ending == "declined":
-        referral_services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
-                                          accept=False, reason="Seen last week")
-    elif ending == "cancelled":
-        referral_services.cancel_referral(actor=doctor, referral_id=referral.public_id,
-                                          reason="Treated at home")
-    else:
+    if ending == "expired":
         Referral.objects.filter(pk=referral.pk).update(
             valid_until=timezone.localdate() - timedelta(days=1))
+    else:
+        end_referral(referral, ending, doctor=doctor, cardiologist=cardiologist)
     with pytest.raises(PermissionDenied):
         book(patient_user, card, cardiology_room)
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["declined", "cancelled"])
+def test_appointments_booked_on_a_referral_are_withdrawn_with_it(
+        doctor, card, patient_user, cardiologist, cardiology_room, room, how):
+    referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+    referred = book(patient_user, card, cardiology_room)
+    own_doctor = book(patient_user, card, room)
+    assert (referred.referral, own_doctor.referral) == (referral, None)
+
+    end_referral(referral, how, doctor=doctor, cardiologist=cardiologist)
+
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert statuses == {referred.pk: AppointmentStatus.CANCELLED,
+                        own_doctor.pk: AppointmentStatus.BOOKED}
+    actor = cardiologist if how == "declined" else doctor
+    assert AuditEvent.objects.filter(actor=actor, object_id=str(referred.public_id),
+                                     reason="cancelled with its referral").count() == 1
+    # The patient hears of it as of any cancelled appointment.
+    assert list(Event.objects.filter(kind="appointment.cancelled")
+                .values_list("payload__appointment", flat=True)) == [str(referred.public_id)]
+
+
+def test_a_checked_in_patient_stays_in_line_when_the_referral_is_cancelled(
+        doctor, card, patient_user, cardiologist, cardiology_room):
+    referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist)
+    referral_services.decide_referral(actor=cardiologist, referral_id=referral.public_id,
+                                      accept=True)
+    appointment = book(patient_user, card, cardiology_room)
+    # Checked in: the patient is in the building (check-in itself is tested elsewhere; its
+    # one-hour window would tie this test to the clock).
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CHECKED_IN)
+    end_referral(referral, "cancelled", doctor=doctor, cardiologist=cardiologist)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CHECKED_IN
+    assert not Event.objects.filter(kind="appointment.cancelled").exists()
 
 
 def test_an_accepted_referral_still_books(doctor, card, patient_user, cardiologist,
