@@ -121,3 +121,37 @@ class CancelView(APIView):
         return run_service(request, accepts=ReferralCancelSerializer,
                            call=partial(services.cancel_referral, referral_id=referral_id),
                            answer=ReferralSerializer, created=False)
+
+
+class SpecialistSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="user.full_name")
+    specialty = serializers.CharField()
+    facility = serializers.CharField(source="facility.code")
+    facility_name = serializers.CharField(source="facility.name")
+    region = serializers.CharField(source="facility.region.name")
+    choice = serializers.SerializerMethodField(
+        help_text=_("The text the referral form offers and reads back."))
+
+    def get_choice(self, record) -> str:
+        return selectors.specialist_choice(record)
+
+
+class SpecialistSearchParams(serializers.Serializer):
+    search = serializers.CharField(max_length=100, required=False, default="",
+                                   allow_blank=True)
+
+
+class SpecialistListView(APIView):
+    """Specialists to refer to (send `username` as `to_clinician`), the asker's region
+    first; for clinicians and nurses at work."""
+
+    @extend_schema(operation_id="referral_specialists_list",
+                   parameters=[SpecialistSearchParams],
+                   responses=SpecialistSerializer(many=True))
+    def get(self, request):
+        params = SpecialistSearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        specialists = selectors.specialists_matching(request.user,
+                                                     params.validated_data["search"])
+        return Response({"results": SpecialistSerializer(specialists, many=True).data})

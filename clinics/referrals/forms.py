@@ -1,15 +1,9 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Department, Facility, FacilityKind, StaffRecord
+from clinics.models import Department, Facility, FacilityKind
 from clinics.referrals.models import ReferralTarget, Urgency
-from dmed.roles import Role
-
-
-class SpecialistChoice(forms.ModelChoiceField):
-    def label_from_instance(self, record):
-        return f"{record.user.full_name} — {record.specialty}, {record.facility.name}"
+from clinics.referrals.selectors import specialist_named
 
 
 class DepartmentChoice(forms.ModelChoiceField):
@@ -20,7 +14,12 @@ class DepartmentChoice(forms.ModelChoiceField):
 class ReferralForm(forms.Form):
     target = forms.ChoiceField(label=_("referred to"), choices=ReferralTarget.choices,
                                widget=forms.RadioSelect, initial=ReferralTarget.SPECIALIST)
-    specialist = SpecialistChoice(label=_("specialist"), required=False, queryset=None)
+    # A search, not a select: Tashkent alone has thousands of specialists.
+    specialist = forms.CharField(
+        label=_("specialist"), required=False, max_length=300,
+        help_text=_("Type a name, a specialty or a facility and pick a suggestion."),
+        widget=forms.TextInput(attrs={"list": "specialist-suggestions",
+                                      "autocomplete": "off"}))
     to_department = DepartmentChoice(label=_("department"), required=False, queryset=None)
     to_facility = forms.ModelChoiceField(label=_("laboratory"), required=False, queryset=None)
     diagnosis_code = forms.CharField(label=_("ICD-10 diagnosis"), max_length=16,
@@ -32,15 +31,6 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        # Specialists of the referrer's region who work now; the national list is too long
-        # for one select.
-        specialists = (StaffRecord.objects.filter(role=Role.CLINICIAN, active_from__lte=today)
-                       .exclude(specialty="").exclude(active_to__lt=today)
-                       .select_related("user", "facility").order_by("specialty", "user__last_name"))
-        if region is not None:
-            specialists = specialists.filter(facility__region=region)
-        self.fields["specialist"].queryset = specialists
         departments = Department.objects.filter(facility__kind=FacilityKind.HOSPITAL,
                                                 facility__is_active=True)
         if region is not None:
@@ -50,6 +40,15 @@ class ReferralForm(forms.Form):
         if region is not None:
             laboratories = laboratories.filter(region=region)
         self.fields["to_facility"].queryset = laboratories
+
+    def clean_specialist(self):
+        choice = self.cleaned_data["specialist"].strip()
+        if not choice:
+            return None
+        record = specialist_named(choice)
+        if record is None:
+            raise forms.ValidationError(_("Choose a specialist from the suggestions."))
+        return record
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -34,8 +34,11 @@ def new_referral(request, med_id):
         else:
             messages.success(request, _("Referral sent."))
             return redirect("patients:card", med_id=access.card.med_id)
-    return render(request, "clinics/referrals/new.html", {"card": access.card, "form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "clinics/referrals/new.html", {
+        "card": access.card, "form": form,
+        "specialists": [selectors.specialist_choice(record)
+                        for record in selectors.specialists_matching(request.user)]},
+        status=400 if form.errors else 200)
 
 
 @login_required

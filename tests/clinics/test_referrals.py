@@ -298,7 +298,8 @@ class TestPagesAndApi:
         url = f"/patients/{card.med_id}/referrals/new/"
         assert client.get(url).status_code == 200
         record = cardiologist.staff_records.get()
-        response = client.post(url, {"target": "specialist", "specialist": record.pk,
+        response = client.post(url, {"target": "specialist",
+                                     "specialist": selectors.specialist_choice(record),
                                      "diagnosis_code": "I10", "reason": "Resistant hypertension",
                                      "urgency": "routine"})
         assert response.status_code == 302
@@ -333,3 +334,80 @@ class TestPagesAndApi:
         assert response.status_code == 404 and response.json()["code"] == "not_found"
         listed = api_client.get(f"/api/v1/referrals/?med_id={card.med_id}")
         assert listed.status_code == 403 and listed.json()["code"] == "out_of_scope"
+
+
+class TestSpecialistSearch:
+    """The referral form's specialist field is a search over the whole country, the
+    referrer's region first (Tashkent alone has thousands of specialists)."""
+
+    URL = "/api/v1/referrals/specialists/"
+
+    @pytest.fixture
+    def specialists(self, hospital):
+        from clinics.models import Region
+
+        elsewhere = Region.objects.exclude(pk=hospital.region_id).order_by("code").first()
+        far_hospital = FacilityFactory(kind=FacilityKind.HOSPITAL, region=elsewhere,
+                                       district=elsewhere.districts.first(),
+                                       name="Viloyat ko‘p tarmoqli shifoxonasi")
+        made = {}
+        for key, facility, specialty, last_name in [
+                ("near", hospital, "Kardiolog", "Aliyev"),
+                ("far", far_hospital, "Kardiolog", "Abdullayev"),
+                ("other", hospital, "Nevrolog", "Karimova")]:
+            user = UserFactory(role=Role.CLINICIAN, last_name=last_name)
+            StaffRecordFactory(user=user, facility=facility, specialty=specialty)
+            made[key] = user
+        for _ in range(20):  # enough rows for a query per row to show
+            StaffRecordFactory(user=UserFactory(role=Role.CLINICIAN), facility=far_hospital,
+                               specialty="Terapevt")
+        return made
+
+    def test_every_word_must_match_and_the_region_comes_first(self, api_client, doctor,
+                                                              specialists,
+                                                              django_assert_max_num_queries):
+        api_client.force_authenticate(doctor)
+        with django_assert_max_num_queries(4):
+            found = api_client.get(self.URL, {"search": "kardio"}).json()["results"]
+        assert [s["username"] for s in found] == [specialists["near"].username,
+                                                  specialists["far"].username]
+        assert found[0]["choice"].endswith(f"#{specialists['near'].username}")
+        narrowed = api_client.get(self.URL, {"search": "kardiolog viloyat"}).json()["results"]
+        assert [s["username"] for s in narrowed] == [specialists["far"].username]
+        with django_assert_max_num_queries(4):
+            everyone = api_client.get(self.URL).json()["results"]
+        assert len(everyone) == selectors.SUGGESTIONS
+        assert doctor.username not in {s["username"] for s in everyone}
+
+    @pytest.mark.parametrize("role", [Role.PATIENT, Role.REGISTRAR, Role.PHARMACIST])
+    def test_only_those_who_refer_may_search(self, api_client, polyclinic, specialists, role):
+        api_client.force_authenticate(staff_at(polyclinic, role) if role != Role.PATIENT
+                                      else UserFactory(role=role))
+        assert api_client.get(self.URL, {"search": "kardio"}).status_code == 403
+        api_client.force_authenticate(None)
+        assert api_client.get(self.URL).status_code in (401, 403)
+
+    def test_the_form_offers_the_region_and_reads_a_choice_back(self, client, doctor, card,
+                                                                specialists):
+        client.force_login(doctor)
+        url = f"/patients/{card.med_id}/referrals/new/"
+        page = client.get(url).content.decode()
+        assert f"#{specialists['near'].username}" in page  # offered before any typing
+        record = specialists["far"].staff_records.get()
+        sent = client.post(url, {"target": "specialist",
+                                 "specialist": selectors.specialist_choice(record),
+                                 "diagnosis_code": "I10", "reason": "Second opinion",
+                                 "urgency": "routine"})
+        assert sent.status_code == 302
+        assert Referral.objects.get().to_clinician == specialists["far"]
+
+    def test_a_typed_name_that_is_no_choice_is_refused_on_the_field(self, client, doctor,
+                                                                    card, specialists):
+        client.force_login(doctor)
+        response = client.post(f"/patients/{card.med_id}/referrals/new/", {
+            "target": "specialist", "specialist": "Aliyev", "diagnosis_code": "I10",
+            "reason": "Second opinion", "urgency": "routine"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert response.context["form"].errors["specialist"] == [
+            "Choose a specialist from the suggestions."]
+        assert not Referral.objects.exists()

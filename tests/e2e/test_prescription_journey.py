@@ -18,7 +18,11 @@ def test_prescribe_dispense_half_then_the_rest_then_refused(page, live_server, d
     page.wait_for_selector("#id_diagnosis-suggestions li[data-code='J02.9']")
     page.press("#id_diagnosis", "Enter")
     assert page.inner_text("[data-testid=title-diagnosis]")  # the code's title, named
-    page.fill("#id_items-0-drug", "Flemoxin")
+    # The registry's suggestions come as the doctor types; picking one names the drug.
+    page.type("#id_items-0-drug", "Flemox", delay=40)
+    option = page.wait_for_selector("#drug-suggestions option[value*='#']", state="attached")
+    assert "Amoxicillin" in option.get_attribute("value")
+    page.fill("#id_items-0-drug", option.get_attribute("value"))
     page.fill("#id_items-0-quantity", "20")
     page.fill("#id_items-0-dosage", "1 kapsula")
     page.fill("#id_items-0-frequency", "kuniga 3 marta")
