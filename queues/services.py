@@ -152,12 +152,17 @@ def cancel_appointment(*, actor: User, appointment_id) -> Appointment:
     appointment = selectors.appointment_for(actor, appointment_id, lock=True,
                                             record_success=False)
     _check_changeable(actor, appointment)
+    _cancel(appointment, actor, reason="cancelled")
+    return appointment
+
+
+def _cancel(appointment: Appointment, actor: User, *, reason: str) -> None:
+    """Free the slot; the patient hears of it."""
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save(update_fields=["status", "changed_at"])
     _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
-           reason="cancelled")
+           reason=reason)
     _emit_appointment(kinds.APPOINTMENT_CANCELLED, appointment)
-    return appointment
 
 
 def withdraw_referred_appointments(*, referral, actor: User) -> list[Appointment]:
@@ -169,11 +174,7 @@ def withdraw_referred_appointments(*, referral, actor: User) -> list[Appointment
                         .select_related("card", "service_point__facility",
                                         "service_point__practitioner"))
     for appointment in appointments:
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.save(update_fields=["status", "changed_at"])
-        _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
-               reason="cancelled with its referral")
-        _emit_appointment(kinds.APPOINTMENT_CANCELLED, appointment)
+        _cancel(appointment, actor, reason="cancelled with its referral")
     return appointments
 
 
