@@ -15,7 +15,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.visits.models import DiagnosisKind
+from clinics.visits.models import CodedDiagnosis, DiagnosisKind
 
 
 class Ward(models.Model):
@@ -151,14 +151,11 @@ class BedOccupancy(models.Model):
         return f"{self.stay_id} @ {self.bed_id}"
 
 
-class StayDiagnosis(models.Model):
+class StayDiagnosis(CodedDiagnosis):
     """Final diagnoses of a stay, written at discharge: one primary, any secondary."""
 
     stay = models.ForeignKey(Stay, verbose_name=_("stay"), on_delete=models.CASCADE,
                              related_name="diagnoses")
-    code = models.ForeignKey("clinics.Icd10Code", verbose_name=_("ICD-10 code"),
-                             on_delete=models.PROTECT, related_name="+", db_column="code")
-    kind = models.CharField(_("kind"), max_length=10, choices=DiagnosisKind.choices)
 
     class Meta:
         verbose_name = _("final diagnosis")
@@ -171,9 +168,6 @@ class StayDiagnosis(models.Model):
             models.CheckConstraint(condition=Q(kind__in=DiagnosisKind.values),
                                    name="stay_diagnosis_kind_known"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.code_id} ({self.kind})"
 
 
 class StayNote(models.Model):

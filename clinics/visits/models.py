@@ -139,12 +139,24 @@ class DiagnosisKind(models.TextChoices):
     SECONDARY = "secondary", _("secondary")
 
 
-class VisitDiagnosis(models.Model):
-    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE,
-                              related_name="diagnoses")
+class CodedDiagnosis(models.Model):
+    """An ICD-10 code given as the primary or a secondary diagnosis of a record (a visit,
+    a stay); each record's table holds one primary and each code once."""
+
     code = models.ForeignKey("clinics.Icd10Code", verbose_name=_("ICD-10 code"),
                              on_delete=models.PROTECT, related_name="+", db_column="code")
     kind = models.CharField(_("kind"), max_length=10, choices=DiagnosisKind.choices)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.code_id} ({self.get_kind_display()})"
+
+
+class VisitDiagnosis(CodedDiagnosis):
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE,
+                              related_name="diagnoses")
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -158,9 +170,6 @@ class VisitDiagnosis(models.Model):
             models.CheckConstraint(condition=Q(kind__in=DiagnosisKind.values),
                                    name="visit_diagnosis_kind_known"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.code_id} ({self.get_kind_display()})"
 
 
 class VisitAddendum(models.Model):
