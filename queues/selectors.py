@@ -351,11 +351,16 @@ def bookable_points(user: User, card) -> list[ServicePoint]:
     return list(service_points().filter(reduce(operator.or_, places)))
 
 
+def is_family_doctors_room(card, service_point: ServicePoint) -> bool:
+    return (service_point.kind == ServicePointKind.DOCTOR_ROOM
+            and service_point.practitioner_id is not None
+            and service_point.practitioner_id == card.family_doctor_id)
+
+
 def referral_to(card, service_point: ServicePoint):
-    """The active referral that sends the patient to this service point, if any; none is
-    looked for at their own family doctor's room."""
-    if (service_point.kind == ServicePointKind.DOCTOR_ROOM
-            and service_point.practitioner_id == card.family_doctor_id):
+    """The active referral that sends the patient to this service point, the one valid
+    longest when there are several; none is looked for at their family doctor's room."""
+    if is_family_doctors_room(card, service_point):
         return None
     for referral in active_referrals_of(card):
         place = _receiving_points(referral)

@@ -104,6 +104,19 @@ def _check_may_book(actor: User, service_point: ServicePoint, card) -> None:
     require_staff_at(actor, service_point)
 
 
+def _referral_for_day(actor: User, referral, day):
+    """The referral a booking on `day` rests on. A patient booking online anything but
+    their family doctor needs it valid that day; staff may book past it, and then the
+    booking rests on no referral."""
+    if referral is None or referral.valid_until >= day:
+        return referral
+    if actor.role == Role.PATIENT:
+        raise ValidationError({"starts_at": [
+            _("Your referral is valid until %(date)s; choose a day by then.")
+            % {"date": referral.valid_until.strftime("%d.%m.%Y")}]})
+    return None
+
+
 def _save_slot(appointment: Appointment) -> None:
     try:
         with transaction.atomic():
@@ -126,11 +139,12 @@ def book_appointment(*, actor: User, service_point: ServicePoint, med_id: str,
                       object_type=APPOINTMENT_OBJECT, record_success=False)
     _check_may_book(actor, service_point, access.card)
     ends_at = _check_slot(service_point, starts_at, actor=actor)
+    day = timezone.localtime(starts_at).date()
+    referral = _referral_for_day(actor, selectors.referral_to(access.card, service_point), day)
     with transaction.atomic():
         appointment = Appointment(service_point=service_point, card=access.card,
-                                  starts_at=starts_at, ends_at=ends_at,
-                                  day=timezone.localtime(starts_at).date(), booked_by=actor,
-                                  referral=selectors.referral_to(access.card, service_point))
+                                  starts_at=starts_at, ends_at=ends_at, day=day,
+                                  booked_by=actor, referral=referral)
         _save_slot(appointment)
         _audit(actor, AuditAction.CREATE, APPOINTMENT_OBJECT, appointment, access.card)
         _emit_appointment(kinds.APPOINTMENT_BOOKED, appointment)
@@ -186,6 +200,9 @@ def move_appointment(*, actor: User, appointment_id, starts_at: datetime) -> App
     appointment.ends_at = _check_slot(appointment.service_point, starts_at, actor=actor)
     appointment.starts_at = starts_at
     appointment.day = timezone.localtime(starts_at).date()
+    if appointment.referral_id:
+        appointment.referral = _referral_for_day(actor, appointment.referral,
+                                                 appointment.day)
     _save_slot(appointment)
     _audit(actor, AuditAction.UPDATE, APPOINTMENT_OBJECT, appointment, appointment.card,
            reason="moved")

@@ -53,7 +53,8 @@ def active_referrals_of(card) -> list[Referral]:
     the receiver's service points). Not audited here: the caller has already checked the
     card for its user and audits its own read."""
     return list(Referral.objects.active().filter(card=card)
-                .only("target", "to_clinician_id", "to_department_id", "to_facility_id"))
+                .only("target", "to_clinician_id", "to_department_id", "to_facility_id",
+                      "valid_until").order_by("-valid_until", "pk"))
 
 
 def current_specialists():

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from clinics.models import FacilityKind
 from clinics.referrals import services as referral_services
-from clinics.referrals.models import Referral, ReferralTarget
+from clinics.referrals.models import Referral, ReferralTarget, Urgency
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from outbox.models import Event
@@ -54,9 +54,10 @@ def refer(doctor, card, **target):
                                    diagnosis_code="I10", **target)
 
 
-def book(patient_user, card, point):
-    starts_at = selectors.slots(point, timezone.localdate() + timedelta(days=1))[40].starts_at
-    return services.book_appointment(actor=patient_user, service_point=point,
+def book(actor, card, point, *, in_days=1):
+    starts_at = selectors.slots(point, timezone.localdate() + timedelta(days=in_days))[40]\
+        .starts_at
+    return services.book_appointment(actor=actor, service_point=point,
                                      med_id=card.med_id, starts_at=starts_at)
 
 
@@ -167,3 +168,32 @@ def test_the_booking_page_offers_the_referred_room_with_its_facility(
     with django_assert_max_num_queries(12):
         page = client.get("/me/queue/book/").content.decode()
     assert "Shahar shifoxonasi: K · Kardiolog" in page
+
+
+def test_a_booking_on_a_referral_falls_within_its_validity(
+        doctor, card, patient_user, cardiologist, cardiology_room, hospital):
+    # An emergency referral is for today and tomorrow.
+    referral = refer(doctor, card, target=ReferralTarget.SPECIALIST, to_clinician=cardiologist,
+                     urgency=Urgency.EMERGENCY)
+    valid_until = referral.valid_until.strftime("%d.%m.%Y")
+    with pytest.raises(ValidationError) as refused:
+        book(patient_user, card, cardiology_room, in_days=3)
+    assert refused.value.message_dict == {"starts_at": [
+        f"Your referral is valid until {valid_until}; choose a day by then."]}
+    appointment = book(patient_user, card, cardiology_room, in_days=1)
+    assert appointment.referral == referral
+
+    later = selectors.slots(cardiology_room, timezone.localdate() + timedelta(days=3))[40]
+    with pytest.raises(ValidationError, match="valid until"):
+        services.move_appointment(actor=patient_user, appointment_id=appointment.public_id,
+                                  starts_at=later.starts_at)
+    # The registry may book past it; that booking rests on no referral, so withdrawing the
+    # referral leaves it.
+    registrar = staff_at(hospital, Role.REGISTRAR)
+    moved = services.move_appointment(actor=registrar, appointment_id=appointment.public_id,
+                                      starts_at=later.starts_at)
+    assert moved.referral is None
+    referral_services.cancel_referral(actor=doctor, referral_id=referral.public_id,
+                                      reason="Seen at the emergency room")
+    moved.refresh_from_db()
+    assert moved.status == AppointmentStatus.BOOKED
