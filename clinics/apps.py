@@ -8,4 +8,5 @@ class ClinicsConfig(AppConfig):
 
     def ready(self):
         # Lab and referral records follow merged cards.
-        from clinics.labs import signals  # noqa: F401
+        from clinics import signals  # noqa: F401 — staff search text follows renames
+        from clinics.labs import signals as lab_signals  # noqa: F401

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -8,7 +9,7 @@ from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from dmed.roles import STAFF_ROLES, Role
-from dmed.translit import in_language
+from dmed.translit import in_language, search_key
 
 TAX_ID_PATTERN = r"^[0-9]{9}$"
 SHIF_CODE_PATTERN = r"^[A-Z]{3}[0-9]{6}$"
@@ -204,6 +205,10 @@ class StaffRecord(models.Model):
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
     active_from = models.DateField(_("active from"))
     active_to = models.DateField(_("active to"), null=True, blank=True)
+    # The person's name, the specialty and the facility's name folded by search_key, for
+    # the referral form's specialist search (trigram index); set on save, and by
+    # clinics.signals when the person or the facility is renamed.
+    search_text = models.CharField(max_length=600, editable=False, default="")
 
     class Meta:
         verbose_name = _("staff record")
@@ -229,10 +234,22 @@ class StaffRecord(models.Model):
                 ],
             ),
         ]
-        indexes = [models.Index(fields=["user", "active_from"], name="staff_user_active")]
+        indexes = [
+            models.Index(fields=["user", "active_from"], name="staff_user_active"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="staff_search_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}, {self.facility.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_for_search()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def folded_for_search(self) -> str:
+        return search_key(f"{self.user.full_name} {self.specialty} {self.facility.name}")
 
 
 # Topics with their own package register their models with this app here.

@@ -375,9 +375,31 @@ class TestSpecialistSearch:
         narrowed = api_client.get(self.URL, {"search": "kardiolog viloyat"}).json()["results"]
         assert [s["username"] for s in narrowed] == [specialists["far"].username]
         with django_assert_max_num_queries(4):
-            everyone = api_client.get(self.URL).json()["results"]
-        assert len(everyone) == selectors.SUGGESTIONS
-        assert doctor.username not in {s["username"] for s in everyone}
+            many = api_client.get(self.URL, {"search": "shifoxona"}).json()["results"]
+        assert len(many) == selectors.SUGGESTIONS  # of the 23 in both hospitals
+        # Nobody refers a patient to themselves.
+        api_client.force_authenticate(specialists["near"])
+        assert specialists["near"].username not in {
+            s["username"] for s in api_client.get(self.URL, {"search": "kardio"}).json()[
+                "results"]}
+
+    def test_a_search_in_cyrillic_or_after_a_rename_finds_the_specialist(
+            self, api_client, doctor, specialists, hospital):
+        api_client.force_authenticate(doctor)
+
+        def found(text):
+            return [s["username"] for s in
+                    api_client.get(self.URL, {"search": text}).json()["results"]]
+
+        assert found("Алиев кардио") == [specialists["near"].username]
+        assert found("al") == []  # under three letters narrows nothing: type more
+        near = specialists["near"]
+        near.last_name = "Rahimov"
+        near.save(update_fields=["last_name"])
+        assert found("rahimov") == [near.username] and found("aliyev") == []
+        hospital.name = "Respublika kardiologiya markazi"
+        hospital.save()
+        assert set(found("respublika")) == {near.username, specialists["other"].username}
 
     @pytest.mark.parametrize("role", [Role.PATIENT, Role.REGISTRAR, Role.PHARMACIST])
     def test_only_those_who_refer_may_search(self, api_client, polyclinic, specialists, role):
@@ -391,8 +413,7 @@ class TestSpecialistSearch:
                                                                 specialists):
         client.force_login(doctor)
         url = f"/patients/{card.med_id}/referrals/new/"
-        page = client.get(url).content.decode()
-        assert f"#{specialists['near'].username}" in page  # offered before any typing
+        assert "#" not in client.get(url).context["specialists"]  # none referred to yet
         record = specialists["far"].staff_records.get()
         sent = client.post(url, {"target": "specialist",
                                  "specialist": selectors.specialist_choice(record),
@@ -400,6 +421,8 @@ class TestSpecialistSearch:
                                  "urgency": "routine"})
         assert sent.status_code == 302
         assert Referral.objects.get().to_clinician == specialists["far"]
+        # Before any typing, the page offers whom the doctor referred to lately.
+        assert client.get(url).context["specialists"] == [selectors.specialist_choice(record)]
 
     def test_a_typed_name_that_is_no_choice_is_refused_on_the_field(self, client, doctor,
                                                                     card, specialists):
