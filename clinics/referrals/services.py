@@ -9,6 +9,7 @@ urgent one a week, a routine one a month (the national yo'llanma's usual month).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,37 +107,43 @@ def refer(*, actor: User, med_id: str, target: str, reason: str, diagnosis_code:
     return referral
 
 
+@contextmanager
+def _referral_to_change(actor: User, referral_id, *, may):
+    """The referral locked, in a transaction, for an actor `may(actor, referral)` allows.
+    To anyone else it does not exist, and the refusal is audited."""
+    try:
+        with transaction.atomic():
+            referral = (Referral.objects.select_for_update(of=("self",))
+                        .select_related("card").filter(public_id=referral_id).first())
+            if referral is None or not may(actor, referral):
+                raise Http404
+            yield referral
+    except Http404:
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
+                           object_id=referral_id, allowed=False)
+        raise
+
+
 def decide_referral(*, actor: User, referral_id, accept: bool, reason: str = "") -> Referral:
     """The receiving side accepts, or declines with a reason; only an active referral."""
     reason = reason.strip()
     if not accept and not reason:
         raise ValidationError({"reason": [_("Say why the referral is declined.")]})
-    try:
-        with transaction.atomic():
-            referral = (Referral.objects.select_for_update(of=("self",))
-                        .select_related("card").filter(public_id=referral_id).first())
-            # Someone else's referral does not exist for this user.
-            if referral is None or not is_receiver(actor, referral):
-                raise Http404
-            if not Referral.objects.active().filter(pk=referral.pk,
-                                                    status=ReferralStatus.SENT).exists():
-                raise ValidationError({"status": [_("Only a sent referral that has not "
-                                                    "expired can be decided.")]})
-            referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
-            referral.decided_by, referral.decided_at = actor, timezone.now()
-            referral.decline_reason = "" if accept else reason
-            referral.save(update_fields=["status", "decided_by", "decided_at",
-                                         "decline_reason"])
-            record_audit_event(actor=actor, action=AuditAction.UPDATE,
-                               object_type=REFERRAL_OBJECT, object_id=referral.public_id,
-                               patient_med_id=referral.card.med_id,
-                               reason=_("accepted") if accept else reason[:200])
-            if not accept:
-                referral_withdrawn.send(Referral, referral=referral, actor=actor)
-    except Http404:
-        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
-                           object_id=referral_id, allowed=False)
-        raise
+    with _referral_to_change(actor, referral_id, may=is_receiver) as referral:
+        if not Referral.objects.active().filter(pk=referral.pk,
+                                                status=ReferralStatus.SENT).exists():
+            raise ValidationError({"status": [_("Only a sent referral that has not "
+                                                "expired can be decided.")]})
+        referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
+        referral.decided_by, referral.decided_at = actor, timezone.now()
+        referral.decline_reason = "" if accept else reason
+        referral.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                           object_type=REFERRAL_OBJECT, object_id=referral.public_id,
+                           patient_med_id=referral.card.med_id,
+                           reason=_("accepted") if accept else reason[:200])
+        if not accept:
+            referral_withdrawn.send(Referral, referral=referral, actor=actor)
     return referral
 
 
@@ -155,26 +162,17 @@ def cancel_referral(*, actor: User, referral_id, reason: str) -> Referral:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the referral is cancelled.")]})
-    try:
-        with transaction.atomic():
-            referral = (Referral.objects.select_for_update(of=("self",))
-                        .select_related("card").filter(public_id=referral_id).first())
-            if referral is None or not can_cancel(actor, referral):
-                raise Http404
-            if referral.status not in OPEN_STATUSES:
-                raise ValidationError({"status": [_("Only a sent or accepted referral can be "
-                                                    "cancelled.")]})
-            referral.status = ReferralStatus.CANCELLED
-            referral.cancelled_by, referral.cancelled_at = actor, timezone.now()
-            referral.cancel_reason = reason
-            referral.save(update_fields=["status", "cancelled_by", "cancelled_at",
-                                         "cancel_reason"])
-            record_audit_event(actor=actor, action=AuditAction.UPDATE,
-                               object_type=REFERRAL_OBJECT, object_id=referral.public_id,
-                               patient_med_id=referral.card.med_id, reason=reason[:200])
-            referral_withdrawn.send(Referral, referral=referral, actor=actor)
-    except Http404:
-        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=REFERRAL_OBJECT,
-                           object_id=referral_id, allowed=False)
-        raise
+    with _referral_to_change(actor, referral_id, may=can_cancel) as referral:
+        if referral.status not in OPEN_STATUSES:
+            raise ValidationError({"status": [_("Only a sent or accepted referral can be "
+                                                "cancelled.")]})
+        referral.status = ReferralStatus.CANCELLED
+        referral.cancelled_by, referral.cancelled_at = actor, timezone.now()
+        referral.cancel_reason = reason
+        referral.save(update_fields=["status", "cancelled_by", "cancelled_at",
+                                     "cancel_reason"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                           object_type=REFERRAL_OBJECT, object_id=referral.public_id,
+                           patient_med_id=referral.card.med_id, reason=reason[:200])
+        referral_withdrawn.send(Referral, referral=referral, actor=actor)
     return referral
