@@ -6,8 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-# Finds or starts PostgreSQL and Redis and exports DATABASE_URL, REDIS_URL and dev secrets.
+# Finds or starts PostgreSQL and Redis and exports DATABASE_URL (the application's role),
+# DATABASE_OWNER_URL (the role that owns the tables), REDIS_URL and dev secrets.
 SERVICES = eval "$$($(PY) scripts/devservices.py)"
+# Migrations run as the owner; everything else as the application's role.
+AS_OWNER = DATABASE_URL="$$DATABASE_OWNER_URL"
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # The web server's port; honcho hands it to the first process of the Procfile.
 export PORT ?= 8000
@@ -25,7 +28,7 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	@$(SERVICES) && export DJANGO_DEBUG=1 && \
-	$(PY) manage.py migrate --noinput && \
+	$(AS_OWNER) $(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
 	$(PY) manage.py demo_logins && \
 	$(PY) manage.py demo_pharmacy_keys && \
@@ -37,4 +40,4 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	@$(SERVICES) && export DJANGO_DEBUG=1 && \
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null && \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(AS_OWNER) $(PY) -m pytest $(PYTEST_ARGS)

@@ -8,4 +8,9 @@ class DmedConfig(AppConfig):
     verbose_name = _("Accounts and audit")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from dmed import signals  # noqa: F401  (connects the login audit receivers)
+        from dmed.database_roles import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, sender=self)

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,15 @@ class AuditEvent(models.Model):
     break_glass = models.BooleanField(_("break-the-glass"), default=False)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    # The hash chain (migration 0004): a trigger sets these on insert, whatever the
+    # application sends; each row's hash covers its content and the previous row's hash in
+    # its chain (one chain per Tashkent day and stripe), so a changed or removed row breaks
+    # the chain that `manage.py verify_audit_chain` walks. The defaults are never stored.
+    chain_day = models.DateField(_("chain day"), db_default=Now(), editable=False)
+    chain_stripe = models.SmallIntegerField(_("chain stripe"), db_default=0, editable=False)
+    chain_seq = models.BigIntegerField(_("place in chain"), db_default=0, editable=False)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, db_default="",
+                                  editable=False)
 
     class Meta:
         verbose_name = _("audit event")
@@ -97,6 +107,34 @@ class AuditEvent(models.Model):
             # The table only grows in time order: BRIN keeps time-range scans cheap and tiny.
             BrinIndex(fields=["occurred_at"], name="audit_time_brin"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_day", "chain_stripe", "chain_seq"],
+                                    name="audit_chain_place"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of each audit chain, kept by the chain trigger only.
+
+    Serialises the inserts of one chain (its row is locked until the inserting transaction
+    ends) and remembers the chain's end, so removing the newest rows is evident too. The
+    application's database role may only read it.
+    """
+
+    day = models.DateField(_("day"))
+    stripe = models.SmallIntegerField(_("stripe"))
+    last_seq = models.BigIntegerField(_("last place"))
+    last_hash = models.CharField(_("last hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "stripe"], name="audit_chain_head_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} / {self.stripe}: {self.last_seq}"

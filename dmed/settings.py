@@ -87,6 +87,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/dmed"),
 }
+# The role the web and worker processes connect as; `migrate`, run as the tables' owner,
+# grants it its rights (dmed/database_roles.py). Empty: no grants (one role for everything,
+# which the README's production section says not to do).
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# Only for the test that connects as that role (local servers usually trust it).
+DATABASE_APP_PASSWORD = env.str("DATABASE_APP_PASSWORD", default="")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # One test database per checkout, so a CI clone and a developer's tree never share one.

