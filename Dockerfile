@@ -4,7 +4,8 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DJANGO_DEBUG=1 python manage.py collectstatic --noinput
+# Without debug, so the manifest production looks hashed names up in is written.
+RUN scripts/collectstatic.sh
 RUN useradd --system --home /app dmed && chown -R dmed /app/var
 USER dmed
 EXPOSE 8000

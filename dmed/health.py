@@ -1,4 +1,10 @@
-"""Liveness and readiness probes for the load balancer and the orchestrator."""
+"""Liveness and readiness probes for the load balancer and the orchestrator.
+
+Anyone may call them, so they say what is down, never why: the cause (host names, drivers'
+messages) goes to the log for operations.
+"""
+
+import logging
 
 from django.conf import settings
 from django.db import connection
@@ -7,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from kombu import Connection
 
 from outbox.selectors import outbox_lag
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -51,6 +59,6 @@ def readyz(request):
         "status": "unavailable" if down else "ok",
         "checks": {name: ("down" if error else "ok") for name, error in checks.items()},
     }
-    if down and settings.DEBUG:
-        body["errors"] = down
+    for name, error in down.items():
+        logger.warning("readyz: %s is down: %s", name, error)
     return JsonResponse(body, status=503 if down else 200)

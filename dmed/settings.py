@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -161,7 +162,7 @@ USE_TZ = True
 TIME_ZONE = "Asia/Tashkent"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -299,6 +300,14 @@ SPECTACULAR_SETTINGS = {
 PRESCRIBER_KEY_SECRET = env.str("PRESCRIBER_KEY_SECRET") if not DEBUG else env.str(
     "PRESCRIBER_KEY_SECRET", default="debug-only-prescriber-key-secret"
 )
+# Earlier secrets, newest first, while keys sealed under them are sealed again on use.
+PRESCRIBER_KEY_SECRET_FALLBACKS = env.list("PRESCRIBER_KEY_SECRET_FALLBACKS", default=[])
+if not DEBUG and any(len(secret) < 32 for secret in
+                     [PRESCRIBER_KEY_SECRET, *PRESCRIBER_KEY_SECRET_FALLBACKS]):
+    raise ImproperlyConfigured(
+        "PRESCRIBER_KEY_SECRET (and each of PRESCRIBER_KEY_SECRET_FALLBACKS) must be at least "
+        "32 characters: it is the only thing between a database copy and every prescriber's "
+        "signing key.")
 
 # Demo data (`manage.py seed_demo`): the password every demo user gets.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -41,6 +41,7 @@ from prescriptions.models import (
 )
 
 PRESCRIPTION_OBJECT = "prescriptions.prescription"
+PRESCRIBER_KEY_OBJECT = "prescriptions.prescriber_key"
 DRUG_RESULTS = 20
 # Newest first; a series' issues in their order. (series, issue) is unique: a total order.
 LIST_ORDER = ("-issued_at", "series_code", "issue_number")

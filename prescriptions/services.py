@@ -57,6 +57,7 @@ from prescriptions.models import (
     PrescriptionStatus,
 )
 from prescriptions.selectors import (
+    PRESCRIBER_KEY_OBJECT,
     PRESCRIPTION_OBJECT,
     canonical_content,
     check_dispensable,
@@ -118,8 +119,29 @@ def pharmacist_actor(user: User) -> PharmacyActor:
 # --- keys -------------------------------------------------------------------------
 
 
-def prescriber_key(prescriber: User) -> PrescriberKey:
-    """The prescriber's signing key, made on first use."""
+def prescriber_key(prescriber: User) -> tuple[PrescriberKey, bytes]:
+    """The prescriber's signing key, made on first use, and its private half.
+
+    A key sealed under an earlier server secret is sealed again under the current one. A
+    key that no server secret opens any more (the secret was lost or replaced without a
+    fallback) is retired, on the audit trail, and the prescriber gets a new key pair; the
+    retired public key stays published, so what it signed still verifies.
+    """
+    key = _active_key(prescriber)
+    try:
+        private, current = signing.unseal(bytes(key.encrypted_private_key), str(key.key_id))
+    except signing.KeyUnreadable:
+        _retire_unreadable(key)
+        key = _active_key(prescriber)
+        private, current = signing.unseal(bytes(key.encrypted_private_key), str(key.key_id))
+    if not current:
+        key.encrypted_private_key = signing.seal(private, str(key.key_id))
+        PrescriberKey.objects.filter(pk=key.pk).update(
+            encrypted_private_key=key.encrypted_private_key)
+    return key, private
+
+
+def _active_key(prescriber: User) -> PrescriberKey:
     key = PrescriberKey.objects.filter(prescriber=prescriber, revoked_at__isnull=True).first()
     if key is not None:
         return key
@@ -132,6 +154,19 @@ def prescriber_key(prescriber: User) -> PrescriberKey:
         # Two first prescriptions at once: the other request's key won.
         return PrescriberKey.objects.get(prescriber=prescriber, revoked_at__isnull=True)
     return key
+
+
+def _retire_unreadable(key: PrescriberKey) -> None:
+    with transaction.atomic():
+        # Two signatures at once: the first retires the key, the second finds it retired.
+        retired = PrescriberKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        if retired:
+            record_audit_event(
+                actor=key.prescriber, action=AuditAction.UPDATE,
+                object_type=PRESCRIBER_KEY_OBJECT, object_id=str(key.key_id),
+                reason="retired: no server secret decrypts its private key; a new key pair "
+                       "is made for the next signature")
 
 
 def create_pharmacy_api_key(*, pharmacy: Facility, name: str,
@@ -252,7 +287,7 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
     validity = (CONTROLLED_VALIDITY_DAYS if controlled
                 else CHRONIC_VALIDITY_DAYS if chronic else VALIDITY_DAYS)
     interval = interval_days if repeats > 1 else 0
-    key = prescriber_key(actor)
+    key, private_key = prescriber_key(actor)
     with transaction.atomic():
         issues = _insert_series(
             card=card, actor=actor, facility=record.facility, diagnosis=code, visit=from_visit,
@@ -263,8 +298,7 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
                 PrescriptionItem(prescription=issue, line=line, **item)
                 for line, item in enumerate(cleaned, start=1)])
         first = issues[0]
-        signature = signing.sign(bytes(key.encrypted_private_key), str(key.key_id),
-                                 signing.canonical(canonical_content(first)))
+        signature = signing.sign(private_key, signing.canonical(canonical_content(first)))
         Prescription.objects.filter(series_code=first.series_code).update(signature=signature)
         first.signature = signature
         emit(PRESCRIPTION_ISSUED, {

@@ -2,7 +2,9 @@
 
 Private keys never leave the server and are stored encrypted (AES-256-GCM) under a key
 derived from settings.PRESCRIBER_KEY_SECRET, with the key's public id as associated data,
-so a ciphertext copied onto another key's row does not decrypt. The signature covers a
+so a ciphertext copied onto another key's row does not decrypt. The secret can rotate: keys
+sealed under one of settings.PRESCRIBER_KEY_SECRET_FALLBACKS still open (and are sealed
+again under the current secret by the caller). The signature covers a
 canonical serialisation (sorted keys, no whitespace, UTF-8) of what the prescription
 says; a pharmacy rebuilds it from the QR or the API and checks it with the public key
 published at /api/v1/prescribers/keys/.
@@ -33,6 +35,10 @@ def _storage_key(secret: str) -> bytes:
                 info=b"dmed prescriber private keys v1").derive(secret.encode())
 
 
+class KeyUnreadable(Exception):
+    """No server secret, current or earlier, decrypts this private key."""
+
+
 def new_key_pair(key_id: str) -> tuple[bytes, bytes]:
     """(public key, encrypted private key) for a new prescriber key with this public id."""
     private = Ed25519PrivateKey.generate()
@@ -40,20 +46,31 @@ def new_key_pair(key_id: str) -> tuple[bytes, bytes]:
                                 serialization.NoEncryption())
     public = private.public_key().public_bytes(serialization.Encoding.Raw,
                                                serialization.PublicFormat.Raw)
+    return public, seal(raw, key_id)
+
+
+def seal(private_key: bytes, key_id: str) -> bytes:
+    """The private key encrypted under the current secret."""
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_storage_key(settings.PRESCRIBER_KEY_SECRET)).encrypt(
-        nonce, raw, key_id.encode())
-    return public, nonce + sealed
+    return nonce + AESGCM(_storage_key(settings.PRESCRIBER_KEY_SECRET)).encrypt(
+        nonce, private_key, key_id.encode())
 
 
-def sign(encrypted_private_key: bytes, key_id: str, payload: bytes) -> bytes:
+def unseal(encrypted_private_key: bytes, key_id: str) -> tuple[bytes, bool]:
+    """(private key, whether it was sealed under the current secret)."""
     nonce, sealed = encrypted_private_key[:NONCE_BYTES], encrypted_private_key[NONCE_BYTES:]
-    try:
-        raw = AESGCM(_storage_key(settings.PRESCRIBER_KEY_SECRET)).decrypt(
-            nonce, sealed, key_id.encode())
-    except InvalidTag as error:
-        raise RuntimeError("the prescriber key does not decrypt under this server key") from error
-    return Ed25519PrivateKey.from_private_bytes(raw).sign(payload)
+    secrets = [settings.PRESCRIBER_KEY_SECRET, *settings.PRESCRIBER_KEY_SECRET_FALLBACKS]
+    for number, secret in enumerate(secrets):
+        try:
+            private = AESGCM(_storage_key(secret)).decrypt(nonce, sealed, key_id.encode())
+        except (InvalidTag, ValueError):
+            continue
+        return private, number == 0
+    raise KeyUnreadable(key_id)
+
+
+def sign(private_key: bytes, payload: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(private_key).sign(payload)
 
 
 def verify(public_key: bytes, signature: bytes, payload: bytes) -> bool:

@@ -28,3 +28,14 @@ def test_readyz_reports_a_stopped_broker(client, settings, own_broker):
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["checks"] == {"database": "ok", "broker": "down", "outbox": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_tells_what_is_down_but_not_why(client, settings, caplog):
+    settings.CELERY_BROKER_URL = "redis://broker-secret-host.internal:1/0"
+    with caplog.at_level("WARNING", logger="dmed.health"):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "down"
+    assert b"broker-secret-host" not in response.content and "errors" not in response.json()
+    assert "broker-secret-host" in caplog.text

@@ -72,3 +72,10 @@ def test_services_come_from_the_environment():
     assert result.stdout.split() == [
         "db.internal", "5433", "dmed_prod", "redis://cache.internal:6380/2", "mail.internal", "587",
     ]
+
+
+def test_production_refuses_a_short_prescriber_key_secret():
+    for variable in ("PRESCRIBER_KEY_SECRET", "PRESCRIBER_KEY_SECRET_FALLBACKS"):
+        result = run_manage("check", env={**PRODUCTION, variable: "x"})
+        assert result.returncode != 0
+        assert "at least 32 characters" in result.stderr

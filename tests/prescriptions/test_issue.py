@@ -43,8 +43,40 @@ def test_the_private_key_is_stored_encrypted_and_one_key_serves_a_prescriber(wri
     stored = bytes(key.encrypted_private_key)
     assert len(bytes(key.public_key)) == 32 and len(stored) > 32
     settings.PRESCRIBER_KEY_SECRET = "another-server-key"
-    with pytest.raises(RuntimeError):
-        signing.sign(stored, str(key.key_id), b"content")
+    with pytest.raises(signing.KeyUnreadable):
+        signing.unseal(stored, str(key.key_id))
+
+
+def test_a_rotated_server_secret_still_opens_keys_and_seals_them_again(write, doctor, settings):
+    first = write(("Amoxicillin", 20))
+    key = PrescriberKey.objects.get(prescriber=doctor)
+    settings.PRESCRIBER_KEY_SECRET_FALLBACKS = [settings.PRESCRIBER_KEY_SECRET]
+    settings.PRESCRIBER_KEY_SECRET = "the-next-server-secret-of-32-characters-or-more"
+    second = write(("Ibuprofen", 10))
+    assert second.signing_key == key and signature_is_valid(second)
+    key.refresh_from_db()
+    settings.PRESCRIBER_KEY_SECRET_FALLBACKS = []
+    _private, under_current = signing.unseal(bytes(key.encrypted_private_key), str(key.key_id))
+    assert under_current and signature_is_valid(first)
+
+
+def test_a_key_no_secret_opens_is_retired_and_the_prescriber_gets_a_new_one(write, doctor,
+                                                                           settings, api_client):
+    first = write(("Amoxicillin", 20))
+    old_key = PrescriberKey.objects.get(prescriber=doctor)
+    settings.PRESCRIBER_KEY_SECRET = "a-new-server-secret-with-no-fallback-at-all"
+    second = write(("Ibuprofen", 10))
+    old_key.refresh_from_db()
+    assert old_key.revoked_at is not None and second.signing_key != old_key
+    assert signature_is_valid(second) and signature_is_valid(first)
+    retired = AuditEvent.objects.get(object_type="prescriptions.prescriber_key")
+    assert (retired.actor, retired.object_id) == (doctor, str(old_key.key_id))
+    assert "retired" in retired.reason
+    # The retired public key stays published, so pharmacies still verify what it signed.
+    api_client.force_authenticate(doctor)
+    published = api_client.get("/api/v1/prescribers/keys/").json()
+    rows = published["results"] if isinstance(published, dict) else published
+    assert {str(old_key.key_id), str(second.signing_key.key_id)} <= {r["key_id"] for r in rows}
 
 
 def test_a_chronic_diagnosis_on_the_card_gets_the_longer_validity(write, card):
