@@ -9,11 +9,13 @@ app must not import it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dmed.models import AuditAction, AuditEvent, User
@@ -47,6 +49,19 @@ def current_origin() -> RequestOrigin:
     return _origin.get() or NO_ORIGIN
 
 
+def _event(*, actor: User | None, **fields) -> AuditEvent:
+    origin = current_origin()
+    authenticated = actor is not None and actor.is_authenticated
+    return AuditEvent(
+        actor=actor if authenticated else None,
+        actor_role=actor.role if authenticated else "",
+        facility_code=_facility_resolver()(actor) if authenticated else "",
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        **fields,
+    )
+
+
 def record_audit_event(
     *,
     actor: User | None,
@@ -63,19 +78,34 @@ def record_audit_event(
     Call it inside the same transaction as the read or write it describes: if the
     row cannot be written, the whole operation fails with it.
     """
-    origin = current_origin()
-    authenticated = actor is not None and actor.is_authenticated
-    return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_role=actor.role if authenticated else "",
-        facility_code=_facility_resolver()(actor) if authenticated else "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        patient_med_id=patient_med_id,
-        reason=reason,
-        allowed=allowed,
-        break_glass=break_glass,
-        ip_address=origin.ip_address,
-        user_agent=origin.user_agent,
-    )
+    event = _event(actor=actor, action=action, object_type=object_type,
+                   object_id=str(object_id), patient_med_id=patient_med_id, reason=reason,
+                   allowed=allowed, break_glass=break_glass)
+    event.save(force_insert=True)
+    return event
+
+
+def record_list_event(
+    *,
+    actor: User | None,
+    object_type: str,
+    shown: Iterable[tuple[object, str]],
+    action: AuditAction | str = AuditAction.LIST,
+    list_id: str = "",
+    reason: str = "",
+) -> None:
+    """Record one read of a list of patients' records, in one statement.
+
+    `shown` gives (object id, MED-ID) of each row shown: every row gets its own event, so
+    each patient's access log says their record appeared in the list (a search, a worklist),
+    not only that a list was read. A list that showed nothing leaves one event saying so,
+    under `list_id`.
+    """
+    read_at = timezone.now()  # one read, one moment: the events of a list share it
+    events = [_event(actor=actor, action=action, object_type=object_type, occurred_at=read_at,
+                     object_id=str(object_id), patient_med_id=med_id or "", reason=reason)
+              for object_id, med_id in shown]
+    if not events:
+        events = [_event(actor=actor, action=action, object_type=object_type,
+                         occurred_at=read_at, object_id=list_id, reason=reason)]
+    AuditEvent.objects.bulk_create(events)

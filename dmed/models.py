@@ -41,6 +41,7 @@ class User(AbstractUser):
 class AuditAction(models.TextChoices):
     VIEW = "view", _("viewed")
     LIST = "list", _("listed")
+    SEARCH = "search", _("found in a search")
     CREATE = "create", _("created")
     UPDATE = "update", _("changed")
     PRINT = "print", _("printed")

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
-from dmed.audit import record_audit_event
+from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction
 from patients.access import CARD_OBJECT
 from patients.models import (
@@ -94,9 +94,13 @@ class PatientCardAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        record_audit_event(actor=request.user, action=AuditAction.LIST, object_type=CARD_OBJECT,
-                           reason=request.GET.get("q", "")[:200])
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        shown = changelist.result_list if changelist is not None else []
+        record_list_event(actor=request.user, action=AuditAction.SEARCH,
+                          object_type=CARD_OBJECT, shown=[(c.med_id, c.med_id) for c in shown],
+                          reason=request.GET.get("q", "")[:200])
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         card = self.get_object(request, object_id)

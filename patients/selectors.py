@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Facility
-from dmed.audit import record_audit_event
+from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
 from dmed.translit import search_key
@@ -23,6 +23,7 @@ from patients.models import PatientCard
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+ACCESS_LOG_OBJECT = "patients.access_log"
 PINFL_RE = re.compile(r"^\d{14}$")
 DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -136,8 +137,8 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
         if not page and not cursor and mode == PREFIX:
             mode = SIMILAR
             page, more = _page(cards.filter(name.similar()), limit)
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=CARD_OBJECT,
-                       object_id=str(len(page)), reason=query[:200])
+    record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
+                      shown=[(card.med_id, card.med_id) for card in page], reason=query[:200])
     return Page(results=page, next_cursor=_encode_cursor(mode, page[-1]) if more else None)
 
 
@@ -161,13 +162,16 @@ def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,
 def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
     """Who opened this card: for its patient, their representatives, and administrators."""
     if user.role not in (Role.PATIENT, Role.ADMINISTRATOR):
+        record_audit_event(actor=user, action=AuditAction.VIEW, object_type=ACCESS_LOG_OBJECT,
+                           object_id=med_id[:64], allowed=False,
+                           reason="only the patient and administrators read the access log")
         raise PermissionDenied(_("Only the patient and administrators read who opened a card."))
-    access = card_for(user, med_id, action=AuditAction.VIEW, object_type="patients.access_log")
+    access = card_for(user, med_id, action=AuditAction.VIEW, object_type=ACCESS_LOG_OBJECT)
     med_ids = [access.card.med_id, *PatientCard.objects.filter(
         merged_into=access.card).values_list("med_id", flat=True)]
     events = list(
         AuditEvent.objects.filter(patient_med_id__in=med_ids, allowed=True)
-        .exclude(object_type="patients.access_log")
+        .exclude(object_type=ACCESS_LOG_OBJECT)
         .exclude(actor_id=access.card.user_id)
         .select_related("actor").order_by("-occurred_at")[:200]
     )

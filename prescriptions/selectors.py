@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from clinics.visits.models import DiagnosisKind
 from clinics.visits.selectors import load_visit, visit_for
-from dmed.audit import record_audit_event
+from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
@@ -311,8 +311,8 @@ def my_prescriptions(user: User, *, cursor: str | None = None, limit: int = PAGE
     condition = regular_scope(user).as_q()
     page = keyset_page(with_details(Prescription.objects.filter(patient__in=_cards(condition))),
                        order=LIST_ORDER, cursor=cursor, limit=limit)
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT,
-                       object_id="mine")
+    record_list_event(actor=user, object_type=PRESCRIPTION_OBJECT, list_id="mine",
+                      shown=[(p.code, p.patient.med_id) for p in page.results])
     return page
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.referrals.models import ReferralTarget
 from clinics.referrals.selectors import active_referrals_of
 from clinics.selectors import acting_staff_record
-from dmed.audit import record_audit_event
+from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from patients.access import FACILITY_ROLES, card_for
@@ -151,11 +151,11 @@ def _record_desk_read(user: User, service_point: ServicePoint, waiting: list[Tic
     fingerprint = hashlib.sha256(",".join(str(t.pk) for t in shown).encode()).hexdigest()
     if seen.get(key) == fingerprint:
         return
-    names = ", ".join(f"{t.display_number} {t.card.med_id if t.card_id else '-'}"
-                      for t in shown)
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=TICKET_OBJECT,
-                       object_id=str(service_point.public_id),
-                       reason=f"{len(waiting)} waiting, {len(called)} called: {names}")
+    record_list_event(actor=user, object_type=TICKET_OBJECT,
+                      list_id=str(service_point.public_id),
+                      shown=[(t.public_id, t.card.med_id if t.card_id else "") for t in shown],
+                      reason=f"{service_point.public_id}: {len(waiting)} waiting, "
+                             f"{len(called)} called")
     seen[key] = fingerprint
 
 

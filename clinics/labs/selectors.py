@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
 from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
 from clinics.selectors import acting_staff_record
-from dmed.audit import record_audit_event
+from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
 from dmed.roles import Role
@@ -51,8 +51,8 @@ def worklist(user: User, *, cursor: str | None = None,
     laboratory = _technicians_laboratory(user)
     orders = _with_items(LabOrder.objects.filter(laboratory=laboratory, completed_at=None))
     page = keyset_page(orders, order=("ordered_at", "pk"), cursor=cursor, limit=limit)
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=ORDER_OBJECT,
-                       object_id=laboratory.code, reason=str(len(page.results)))
+    record_list_event(actor=user, object_type=ORDER_OBJECT, list_id=laboratory.code,
+                      shown=[(order.public_id, order.card.med_id) for order in page.results])
     return page
 
 

@@ -11,8 +11,8 @@ from clinics.referrals.models import Referral, ReferralTarget
 from clinics.referrals.receivers import receiver_condition
 from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.selectors import acting_staff_record
-from dmed.audit import record_audit_event
-from dmed.models import AuditAction, User
+from dmed.audit import record_list_event
+from dmed.models import User
 from dmed.roles import Role
 from dmed.translit import search_key
 from patients.access import CARING_ROLES, card_for
@@ -36,8 +36,8 @@ def incoming_referrals(user: User) -> list[Referral]:
                                  "have incoming referrals."))
     referrals = list(_related(Referral.objects.active().filter(condition))
                      .order_by("status", "valid_until", "created_at")[:INCOMING_LIMIT])
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=REFERRAL_OBJECT,
-                       object_id=str(len(referrals)))
+    record_list_event(actor=user, object_type=REFERRAL_OBJECT, list_id="incoming",
+                      shown=[(r.public_id, r.card.med_id) for r in referrals])
     return referrals
 
 

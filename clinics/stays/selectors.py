@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Department
 from clinics.selectors import acting_staff_record
 from clinics.stays.models import Bed, BedOccupancy, Stay, StayDiagnosis, StayNote, StayStatus
-from dmed.audit import record_audit_event
+from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
@@ -124,9 +124,9 @@ def ward_board(user: User, department_code: str) -> tuple[Department, list[Bed]]
     beds = list(Bed.objects.filter(ward__department=department, is_active=True)
                 .select_related("ward").order_by("ward__code", "code")
                 .prefetch_related(Prefetch("occupancies", current, to_attr="current")))
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=WARD_OBJECT,
-                       object_id=department.code,
-                       reason=str(sum(1 for bed in beds if bed.current)))
+    record_list_event(actor=user, object_type=WARD_OBJECT, list_id=department.code,
+                      shown=[(bed.current[0].stay.public_id, bed.current[0].stay.card.med_id)
+                             for bed in beds if bed.current])
     return department, beds
 
 

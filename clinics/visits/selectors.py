@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.selectors import acting_staff_record
 from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitStatus
-from dmed.audit import record_audit_event
+from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
@@ -80,8 +80,9 @@ def facility_visits(user: User, *, status: str = "", cursor: str | None = None,
     if status:
         visits = visits.filter(status=status)
     page = _page(visits, cursor=cursor, limit=limit)
-    record_audit_event(actor=user, action=AuditAction.LIST, object_type=VISIT_OBJECT,
-                       object_id=str(len(page.results)), reason=status)
+    record_list_event(actor=user, object_type=VISIT_OBJECT, list_id=record.facility.code,
+                      shown=[(visit.public_id, visit.card.med_id) for visit in page.results],
+                      reason=status)
     return page
 
 

@@ -54,8 +54,10 @@ class TestWorklist:
         assert page.status_code == 200
         assert str(mine.public_id) in page.content.decode()
         assert str(elsewhere.public_id) not in page.content.decode()
-        assert AuditEvent.objects.filter(actor=world.technician, action=AuditAction.LIST,
-                                         object_id=world.laboratory.code).exists()
+        # One event per order shown, in its patient's name.
+        listed = AuditEvent.objects.filter(actor=world.technician, action=AuditAction.LIST)
+        assert listed.filter(object_id=str(mine.public_id), patient_med_id=card.med_id).exists()
+        assert not listed.filter(object_id=str(elsewhere.public_id)).exists()
 
     def test_the_worklist_query_count_does_not_grow_with_its_rows(
             self, client, world, django_assert_max_num_queries):

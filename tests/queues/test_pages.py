@@ -35,13 +35,19 @@ def test_desk_page_lists_the_line_with_flat_queries(client, registrar, doctor, r
     with django_assert_max_num_queries(14):
         assert client.get(f"/queue/desk/{room.public_id}/line/").status_code == 200
     # The refresh shows what the page showed: the page's read is the one recorded.
-    assert AuditEvent.objects.filter(actor=doctor, action="list",
-                                     object_type="queue.ticket").count() == 1
+    assert len(desk_reads(doctor, room)) == 1
 
 
 def desk_reads(user, point):
-    return list(AuditEvent.objects.filter(actor=user, action="list", object_type="queue.ticket",
-                                          object_id=str(point.public_id)).order_by("pk"))
+    """Each read of the desk's line: its summary and the (ticket, MED-ID) pairs it showed,
+    one audit event per patient shown, the events of one read sharing their moment."""
+    events = AuditEvent.objects.filter(actor=user, action="list", object_type="queue.ticket",
+                                       reason__startswith=f"{point.public_id}:")
+    reads = {}
+    for event in events.order_by("pk"):
+        summary, shown = reads.setdefault(event.occurred_at, (event.reason, []))
+        shown.append(event.patient_med_id)
+    return [(summary.split(": ", 1)[1], shown) for summary, shown in reads.values()]
 
 
 def test_the_desk_refresh_audits_only_when_the_tickets_shown_change(
@@ -51,8 +57,7 @@ def test_the_desk_refresh_audits_only_when_the_tickets_shown_change(
     client.get(f"/queue/desk/{room.public_id}/")
     for _ in range(5):
         assert client.get(f"/queue/desk/{room.public_id}/line/").status_code == 200
-    [first] = desk_reads(doctor, room)
-    assert first.reason == f"1 waiting, 0 called: A-001 {card.med_id}"
+    assert desk_reads(doctor, room) == [("1 waiting, 0 called", [card.med_id])]
 
     newcomer = CardFactory(attached_facility=polyclinic)
     services.issue_ticket(actor=registrar, service_point=room, med_id=newcomer.med_id)
@@ -60,8 +65,7 @@ def test_the_desk_refresh_audits_only_when_the_tickets_shown_change(
         client.get(f"/queue/desk/{room.public_id}/line/")
     reads = desk_reads(doctor, room)
     assert len(reads) == 2
-    assert reads[1].reason == (f"2 waiting, 0 called: A-001 {card.med_id}, "
-                               f"A-002 {newcomer.med_id}")
+    assert reads[1] == ("2 waiting, 0 called", [card.med_id, newcomer.med_id])
 
     # Calling shows nobody new (call_next audits the call itself); finishing one does change
     # what is shown.
@@ -70,7 +74,7 @@ def test_the_desk_refresh_audits_only_when_the_tickets_shown_change(
     assert len(desk_reads(doctor, room)) == 2
     services.complete(actor=doctor, ticket_id=ticket.public_id)
     client.get(f"/queue/desk/{room.public_id}/line/")
-    assert desk_reads(doctor, room)[-1].reason == f"1 waiting, 0 called: A-002 {newcomer.med_id}"
+    assert desk_reads(doctor, room)[-1] == ("1 waiting, 0 called", [newcomer.med_id])
 
     # Another member of staff looking at the same desk is recorded in their own name.
     nurse = staff_at(polyclinic, Role.NURSE)
