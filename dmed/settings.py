@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -138,6 +137,11 @@ AXES_VERBOSE = False
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# API tokens (dmed.api.tokens) end the same way: unused for the idle limit, or the absolute
+# limit after sign-in; also on logout and when the password changes.
+API_TOKEN_IDLE_SECONDS = env.int("API_TOKEN_IDLE_SECONDS", default=SESSION_IDLE_SECONDS)
+API_TOKEN_ABSOLUTE_SECONDS = env.int("API_TOKEN_ABSOLUTE_SECONDS",
+                                     default=SESSION_ABSOLUTE_SECONDS)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -229,6 +233,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # API tokens past their idle or absolute limit are deleted (they are refused already).
+    "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
+                                "schedule": timedelta(hours=1)},
     # Yesterday's dispensings against pharmacies' stock reports, after the day's last
     # reports are in; a run repeated for a day replaces its findings.
     "pharmacy-reconcile": {"task": "pharmacy_sync.reconcile",
@@ -263,7 +270,7 @@ NOTIFY_FILE_DIR = env.str("NOTIFY_FILE_DIR", default=str(BASE_DIR / "var" / "mes
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a bad token then answers 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "dmed.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

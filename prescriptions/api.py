@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dmed.api.authentication import ApiTokenAuthentication
 from dmed.paging import PageParamsSerializer, next_url
 from dmed.roles import Role
 from prescriptions import selectors, services, signing
@@ -19,7 +20,7 @@ from prescriptions.authentication import PharmacyApiKeyAuthentication, PharmacyS
 from prescriptions.conflicts import PrescriptionConflict
 from prescriptions.services import MAX_ISSUES, PharmacyActor
 
-PHARMACY_AUTH = [PharmacyApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+PHARMACY_AUTH = [PharmacyApiKeyAuthentication, ApiTokenAuthentication, SessionAuthentication]
 
 
 class Conflict(exceptions.APIException):
