@@ -229,6 +229,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # midnight even if a run is missed; each run is idempotent.
     "expire-prescriptions": {"task": "prescriptions.tasks.expire_prescriptions",
                              "schedule": 60 * 60},
+    # Wrong patient checks older than their counting window are deleted.
+    "forget-old-patient-checks": {"task": "prescriptions.tasks.forget_old_patient_checks",
+                                  "schedule": timedelta(hours=1)},
     # Appointment reminders 24 h and 2 h ahead, from the appointment rows.
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
@@ -300,6 +303,14 @@ SPECTACULAR_SETTINGS = {
 PRESCRIBER_KEY_SECRET = env.str("PRESCRIBER_KEY_SECRET") if not DEBUG else env.str(
     "PRESCRIBER_KEY_SECRET", default="debug-only-prescriber-key-secret"
 )
+
+# The pharmacy's patient check (last four PINFL digits or the birth date) is refused for a
+# while after too many wrong ones (prescriptions.patient_checks): per prescription code from
+# anywhere, and per checker (a pharmacy system's key, a pharmacist) over any codes. A key
+# serves a whole pharmacy's counters, so its limit allows the honest typos of a busy day.
+PATIENT_CHECK_WINDOW_SECONDS = env.int("PATIENT_CHECK_WINDOW_SECONDS", default=60 * 60)
+PATIENT_CHECK_FAILURES_PER_CODE = env.int("PATIENT_CHECK_FAILURES_PER_CODE", default=5)
+PATIENT_CHECK_FAILURES_PER_CHECKER = env.int("PATIENT_CHECK_FAILURES_PER_CHECKER", default=30)
 
 # Demo data (`manage.py seed_demo`): the password every demo user gets.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
