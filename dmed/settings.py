@@ -124,9 +124,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Failed sign-ins within AXES_COOLOFF_TIME lock out (dmed.signin_limits): a username from
+# one address after AXES_FAILURE_LIMIT; a username from any addresses (guessing one
+# account from many) after AXES_USERNAME_FAILURE_LIMIT; an address over any usernames
+# (one password tried on many accounts) after AXES_ADDRESS_FAILURE_LIMIT, which is high
+# because a polyclinic's fifty doctors may share one NAT address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=10)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "dmed.signin_limits.SignInLimitsHandler"
+# The client's address as the audit trail sees it (behind DJANGO_TRUSTED_PROXY_COUNT
+# proxies, from X-Forwarded-For): else behind a proxy every sign-in would share the
+# proxy's address, and its limit would lock everybody out at once.
+AXES_CLIENT_IP_CALLABLE = "dmed.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dmed.views.locked_out"
 AXES_VERBOSE = False

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from clinics.selectors import acting_facility_code
 from dmed.api import tokens
 from dmed.models import ApiToken
+from dmed.signin_limits import forget_own_failures
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -46,6 +47,7 @@ class ObtainTokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("The username or password is not correct.")]}
             )
+        forget_own_failures(request._request, user.get_username())
         token, key = tokens.issue_token(user)
         return Response({"token": key, "expires_at": token.expires_at})
 
