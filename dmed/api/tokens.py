@@ -3,6 +3,14 @@
 Every write to ApiToken is here (issue, use, revoke, clean up), so the authentication
 class, the sign-in and logout endpoints, the admin and the periodic clean-up share one
 rule of when a token is alive.
+
+Signing out of the browser (/logout/) does not end the user's tokens, on purpose: the
+browser never holds a token (pages use the session), tokens are held by integrations
+(a laboratory's or a pharmacy's system signed in as a member of staff), and a person
+ending their browser session expects that session to end, not the lab analyser's feed.
+What ends everything is a password change, which a person who fears a leak makes; an
+integration ends its own token with POST /api/v1/auth/logout/; an administrator revokes
+any token in the admin.
 """
 
 from __future__ import annotations
