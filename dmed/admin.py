@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from dmed.models import AuditEvent, User
+from dmed.api import tokens
+from dmed.models import ApiToken, AuditEvent, User
 from dmed.readonly_admin import ReadOnlyAdmin
 
 
@@ -31,3 +33,31 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     # Counting tens of millions of rows for the paginator would stall the page.
     show_full_result_count = False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are made by signing in, never here; an administrator can only end them."""
+
+    list_display = ("prefix", "user", "created_at", "last_used_at", "expires", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "prefix")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+
+    @admin.display(description=_("expires"))
+    def expires(self, token):
+        return tokens.expires_at(token)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("dmed.change_apitoken")
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        ended = sum(tokens.revoke_token(token, by=request.user,
+                                        reason="revoked by an administrator")
+                    for token in queryset)
+        self.message_user(request, ngettext("%(count)d token revoked.",
+                                            "%(count)d tokens revoked.", ended)
+                          % {"count": ended}, messages.SUCCESS)

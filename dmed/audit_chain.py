@@ -59,6 +59,7 @@ class ChainBreak:
     stripe: int
     place: int | None
     event_id: int | None
+    kind: str  # "gap": a row removed; "hash": a row changed; "end": the chain's end removed
     problem: str
 
     def describe(self) -> str:
@@ -84,12 +85,12 @@ def verify_audit_chains(*, day: date | None = None) -> ChainReport:
          end_day, end_stripe, head_place, tail_place) = cursor.fetchone()
     first_break = None
     if problem:
-        first_break = ChainBreak(row_day, row_stripe, place, event_id, {
+        first_break = ChainBreak(row_day, row_stripe, place, event_id, problem, {
             "gap": _("a row is missing before this one"),
             "hash": _("the row or the one before it was changed"),
         }[problem])
     elif end_day:
-        first_break = ChainBreak(end_day, end_stripe, tail_place, None, _(
+        first_break = ChainBreak(end_day, end_stripe, tail_place, None, "end", _(
             "the chain ends at place %(tail)s but its head says %(head)s"
         ) % {"tail": tail_place or 0, "head": head_place or 0})
     return ChainReport(events=events, chains=chains, first_break=first_break)

@@ -139,3 +139,33 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} / {self.stripe}: {self.last_seq}"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`), issued at each sign-in to the API.
+
+    Only the SHA-256 of the key is kept: a leaked table signs nobody in. A token ends when
+    it is idle too long or too old (settings.API_TOKEN_IDLE_SECONDS / _ABSOLUTE_SECONDS),
+    when it is revoked (logout, the admin), and when the user's password changes: it
+    keeps the user's session auth hash of its issue, as Django's sessions do, and is
+    refused once that no longer matches.
+    """
+
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    # The key's first characters, to tell tokens apart in the admin and in audit rows.
+    prefix = models.CharField(_("key prefix"), max_length=8, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, related_name="api_tokens")
+    auth_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at the latest"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["expires_at"], name="apitoken_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

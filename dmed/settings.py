@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -132,9 +131,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Failed sign-ins within AXES_COOLOFF_TIME lock out (dmed.signin_limits): a username from
+# one address after AXES_FAILURE_LIMIT; a username from any addresses (guessing one
+# account from many) after AXES_USERNAME_FAILURE_LIMIT; an address over any usernames
+# (one password tried on many accounts) after AXES_ADDRESS_FAILURE_LIMIT, which is high
+# because a polyclinic's fifty doctors may share one NAT address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=10)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "dmed.signin_limits.SignInLimitsHandler"
+# The client's address as the audit trail sees it (behind DJANGO_TRUSTED_PROXY_COUNT
+# proxies, from X-Forwarded-For): else behind a proxy every sign-in would share the
+# proxy's address, and its limit would lock everybody out at once.
+AXES_CLIENT_IP_CALLABLE = "dmed.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dmed.views.locked_out"
 AXES_VERBOSE = False
@@ -145,6 +156,11 @@ AXES_VERBOSE = False
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# API tokens (dmed.api.tokens) end the same way: unused for the idle limit, or the absolute
+# limit after sign-in; also on logout and when the password changes.
+API_TOKEN_IDLE_SECONDS = env.int("API_TOKEN_IDLE_SECONDS", default=SESSION_IDLE_SECONDS)
+API_TOKEN_ABSOLUTE_SECONDS = env.int("API_TOKEN_ABSOLUTE_SECONDS",
+                                     default=SESSION_ABSOLUTE_SECONDS)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -232,10 +248,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # midnight even if a run is missed; each run is idempotent.
     "expire-prescriptions": {"task": "prescriptions.tasks.expire_prescriptions",
                              "schedule": 60 * 60},
+    # Wrong patient checks older than their counting window are deleted.
+    "forget-old-patient-checks": {"task": "prescriptions.tasks.forget_old_patient_checks",
+                                  "schedule": timedelta(hours=1)},
     # Appointment reminders 24 h and 2 h ahead, from the appointment rows.
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # API tokens past their idle or absolute limit are deleted (they are refused already).
+    "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
+                                "schedule": timedelta(hours=1)},
     # Yesterday's dispensings against pharmacies' stock reports, after the day's last
     # reports are in; a run repeated for a day replaces its findings.
     "pharmacy-reconcile": {"task": "pharmacy_sync.reconcile",
@@ -270,7 +292,7 @@ NOTIFY_FILE_DIR = env.str("NOTIFY_FILE_DIR", default=str(BASE_DIR / "var" / "mes
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a bad token then answers 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "dmed.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -308,6 +330,14 @@ if not DEBUG and any(len(secret) < 32 for secret in
         "PRESCRIBER_KEY_SECRET (and each of PRESCRIBER_KEY_SECRET_FALLBACKS) must be at least "
         "32 characters: it is the only thing between a database copy and every prescriber's "
         "signing key.")
+
+# The pharmacy's patient check (last four PINFL digits or the birth date) is refused for a
+# while after too many wrong ones (prescriptions.patient_checks): per prescription code from
+# anywhere, and per checker (a pharmacy system's key, a pharmacist) over any codes. A key
+# serves a whole pharmacy's counters, so its limit allows the honest typos of a busy day.
+PATIENT_CHECK_WINDOW_SECONDS = env.int("PATIENT_CHECK_WINDOW_SECONDS", default=60 * 60)
+PATIENT_CHECK_FAILURES_PER_CODE = env.int("PATIENT_CHECK_FAILURES_PER_CODE", default=5)
+PATIENT_CHECK_FAILURES_PER_CHECKER = env.int("PATIENT_CHECK_FAILURES_PER_CHECKER", default=30)
 
 # Demo data (`manage.py seed_demo`): the password every demo user gets.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -152,7 +152,8 @@ def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,
                         exclude_pk: int | None = None) -> list[PatientCard]:
     """Cards with the same folded name and birth date: shown before a new card is saved."""
     key = search_key(f"{last_name} {first_name}")
-    cards = (PatientCard.objects.filter(birth_date=birth_date, search_name__startswith=key)
+    cards = (PatientCard.objects.select_related("attached_facility")
+             .filter(birth_date=birth_date, search_name__startswith=key)
              .exclude(status="merged").order_by("pk"))
     if exclude_pk:
         cards = cards.exclude(pk=exclude_pk)

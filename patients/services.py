@@ -16,7 +16,7 @@ from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import CARD_OBJECT, CARING_ROLES, FACILITY_ROLES, card_for
+from patients.access import CARD_OBJECT, CARING_ROLES, FACILITY_ROLES, card_for, visible_cards
 from patients.identifiers import (
     new_med_id,
     normalise_document_number,
@@ -45,17 +45,48 @@ IDENTITY_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "sex"
                    "emergency_contact_name", "emergency_contact_phone")
 
 
-class PossibleDuplicate(ValidationError):
-    """Cards with the same name and birth date exist; the caller must confirm first."""
+def card_hint(card: PatientCard) -> str:
+    """What someone who may not open a card learns of it: initials, birth year and its
+    polyclinic. Never the MED-ID (which opens the card at a counter) nor the full name."""
+    initials = " ".join(f"{name[:1]}." for name in (card.last_name, card.first_name) if name)
+    year = card.birth_date.year if card.birth_date else "?"
+    if card.attached_facility_id:
+        return _("%(initials)s, born %(year)s, attached to %(polyclinic)s") % {
+            "initials": initials, "year": year, "polyclinic": card.attached_facility.name}
+    return _("%(initials)s, born %(year)s, not attached to a polyclinic") % {
+        "initials": initials, "year": year}
 
-    def __init__(self, candidates: list[PatientCard]):
-        super().__init__(
-            {"non_field_errors": [_("Cards with the same name and birth date exist: %(ids)s. "
-                                    "Check them, then confirm this is a different person.")
-                                  % {"ids": ", ".join(c.med_id for c in candidates)}]},
-            code="possible_duplicate",
-        )
-        self.candidates = candidates
+
+def _openable(actor: User, cards: list[PatientCard]) -> set[int]:
+    """Which of these cards the actor may open (one query): only those are named."""
+    return set(visible_cards(actor).filter(pk__in=[card.pk for card in cards])
+               .values_list("pk", flat=True))
+
+
+class PossibleDuplicate(ValidationError):
+    """Cards with the same name and birth date exist; the caller must confirm first.
+
+    Cards the registrar may open are named by MED-ID (they can open and check them);
+    any other is described by `card_hint` only, with what to do instead of registering.
+    """
+
+    def __init__(self, openable: list[PatientCard], elsewhere: list[PatientCard]):
+        messages = []
+        if openable:
+            messages.append(_("Cards with the same name and birth date exist: %(ids)s. Check "
+                              "them, then confirm this is a different person.")
+                            % {"ids": ", ".join(c.med_id for c in openable)})
+        for card in elsewhere:
+            # No attachment request exists in the portal yet (issue 15 plans one): say
+            # what the person and the registrar do meanwhile.
+            messages.append(_(
+                "A card for this person probably exists already: %(hint)s. Do not register "
+                "a second card: to be served here, the person applies for attachment to "
+                "this polyclinic, and that polyclinic or this one's registry moves the card. "
+                "Confirm only if this is a different person.") % {"hint": card_hint(card)})
+        super().__init__({"non_field_errors": messages}, code="possible_duplicate")
+        self.candidates = openable
+        self.hints = [card_hint(card) for card in elsewhere]
 
 
 def _require_facility_staff(actor: User):
@@ -65,7 +96,7 @@ def _require_facility_staff(actor: User):
     return record
 
 
-def _clean_identity(fields: dict, *, card: PatientCard | None = None) -> dict:
+def _clean_identity(fields: dict, *, actor: User, card: PatientCard | None = None) -> dict:
     """Normalise and check identity fields; every problem is reported per field."""
     errors: dict[str, list] = {}
     cleaned = dict(fields)
@@ -87,11 +118,16 @@ def _clean_identity(fields: dict, *, card: PatientCard | None = None) -> dict:
             for field, messages in error.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
         else:
-            holder = PatientCard.objects.filter(pinfl=pinfl).exclude(
+            holder = PatientCard.objects.select_related("attached_facility").filter(
+                pinfl=pinfl).exclude(
                 pk=card.pk if card else None).first()
-            if holder:
+            if holder and _openable(actor, [holder]):
                 errors.setdefault("pinfl", []).append(
                     _("This PINFL is already on card %(med_id)s.") % {"med_id": holder.med_id})
+            elif holder:
+                errors.setdefault("pinfl", []).append(
+                    _("This PINFL is already on another card: %(hint)s.")
+                    % {"hint": card_hint(holder)})
     district, region = cleaned.get("district"), cleaned.get("region")
     if district and region and district.region_id != region.pk:
         errors.setdefault("district", []).append(_("This district is not in the chosen region."))
@@ -129,19 +165,24 @@ def register_card(*, actor: User, last_name: str, first_name: str, birth_date: d
     record = _require_facility_staff(actor)
     fields = _clean_identity({"last_name": last_name.strip(), "first_name": first_name.strip(),
                               "middle_name": middle_name.strip(), "birth_date": birth_date,
-                              "sex": sex, **identity})
+                              "sex": sex, **identity}, actor=actor)
     cleaned_documents = _clean_documents(documents or [])
     if not confirm_not_duplicate:
         candidates = possible_duplicates(last_name=last_name, first_name=first_name,
                                          birth_date=birth_date)
         if candidates:
-            # Candidates are shown whatever the registrar's scope: that read is audited,
-            # outside the registration's transaction, which does not happen.
+            # A card the registrar may open is named; any other only hinted at (card_hint).
+            # Either read is audited, outside the registration's transaction, which does
+            # not happen.
+            openable = _openable(actor, candidates)
             for candidate in candidates:
                 record_audit_event(actor=actor, action=AuditAction.LIST,
                                    object_type="patients.duplicate_candidate",
-                                   object_id=candidate.med_id, patient_med_id=candidate.med_id)
-            raise PossibleDuplicate(candidates)
+                                   object_id=candidate.med_id, patient_med_id=candidate.med_id,
+                                   reason="" if candidate.pk in openable
+                                   else "outside scope: initials, birth year, polyclinic")
+            raise PossibleDuplicate([c for c in candidates if c.pk in openable],
+                                    [c for c in candidates if c.pk not in openable])
     if attached_facility is None and record.facility.kind == FacilityKind.POLYCLINIC:
         attached_facility = record.facility
     with transaction.atomic():
@@ -222,7 +263,7 @@ def update_card(*, actor: User, med_id: str, **changes) -> PatientCard:
         if unknown:
             raise ValidationError({field: [_("This field cannot be changed.")]
                                    for field in sorted(unknown)})
-        fields = _clean_identity(changes, card=card)
+        fields = _clean_identity(changes, actor=actor, card=card)
         for field, value in fields.items():
             setattr(card, field, value)
         card.search_name = search_key(card.full_name)

@@ -40,12 +40,14 @@ def search(request):
 def register(request):
     _staff_only(request.user)
     form = RegisterCardForm(request.POST or None)
-    candidates = []
+    candidates, hints = [], []
     if request.method == "POST" and form.is_valid():
         try:
             card = services.register_card(actor=request.user, **form.service_arguments())
         except services.PossibleDuplicate as duplicate:
-            candidates = duplicate.candidates
+            # Cards this registrar may open are listed with links; others are described
+            # (without MED-ID) in the form's message.
+            candidates, hints = duplicate.candidates, duplicate.hints
             _attach_errors(form, duplicate)
         except ValidationError as error:
             _attach_errors(form, error)
@@ -53,7 +55,8 @@ def register(request):
             messages.success(request, _("Card %(med_id)s registered.")
                              % {"med_id": format_med_id(card.med_id)})
             return redirect("patients:card", med_id=card.med_id)
-    return render(request, "patients/register.html", {"form": form, "candidates": candidates})
+    return render(request, "patients/register.html", {
+        "form": form, "candidates": candidates, "duplicate_found": bool(candidates or hints)})
 
 
 @login_required

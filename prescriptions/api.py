@@ -8,18 +8,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dmed.api.authentication import ApiTokenAuthentication
 from dmed.paging import PageParamsSerializer, next_url
 from dmed.roles import Role
 from prescriptions import selectors, services, signing
 from prescriptions.authentication import PharmacyApiKeyAuthentication, PharmacySystem
 from prescriptions.conflicts import PrescriptionConflict
+from prescriptions.patient_checks import PatientCheckLocked
 from prescriptions.services import MAX_ISSUES, PharmacyActor
 
-PHARMACY_AUTH = [PharmacyApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+PHARMACY_AUTH = [PharmacyApiKeyAuthentication, ApiTokenAuthentication, SessionAuthentication]
 
 
 class Conflict(exceptions.APIException):
@@ -30,6 +32,20 @@ class Conflict(exceptions.APIException):
 
 def conflict(error: PrescriptionConflict) -> Conflict:
     return Conflict(detail=error.message, code=error.code)
+
+
+class PatientCheckThrottled(exceptions.Throttled):
+    default_code = "patient_check_locked"
+
+    def __init__(self, locked: PatientCheckLocked):
+        # The wait goes into Retry-After; the sentence already says how long.
+        super().__init__(wait=locked.retry_after, code=self.default_code)
+        self.detail = exceptions.ErrorDetail(locked.message, self.default_code)
+
+
+LOCKED_RESPONSE = OpenApiResponse(description=_(
+    "Too many wrong patient checks of this code or by this key or pharmacist; "
+    "Retry-After says when to try again"))
 
 
 # --- answers ----------------------------------------------------------------------------
@@ -347,11 +363,15 @@ class PharmacyPrescriptionView(APIView):
         responses={200: PrescriptionSerializer,
                    404: OpenApiResponse(description=_("Unknown code or failed patient check "
                                                       "(the same answer)")),
-                   409: OpenApiResponse(description=_("Not dispensable; `code` says why"))})
+                   409: OpenApiResponse(description=_("Not dispensable; `code` says why")),
+                   429: LOCKED_RESPONSE})
     def get(self, request, code):
         by = pharmacy_actor(request)
-        prescription = selectors.prescription_for_pharmacy(
-            by=by, code=code, patient_check=request.query_params.get("patient_check", ""))
+        try:
+            prescription = selectors.prescription_for_pharmacy(
+                by=by, code=code, patient_check=request.query_params.get("patient_check", ""))
+        except PatientCheckLocked as locked:
+            raise PatientCheckThrottled(locked) from locked
         try:
             selectors.check_dispensable(prescription)
         except PrescriptionConflict as error:
@@ -369,7 +389,8 @@ class DispenseView(APIView):
                                                    "nothing dispensed twice."))],
         responses={201: DispensingSerializer, 404: OpenApiResponse(),
                    409: OpenApiResponse(description=_("Over the quantity left, or not "
-                                                      "dispensable"))})
+                                                      "dispensable")),
+                   429: LOCKED_RESPONSE})
     def post(self, request, code):
         by = pharmacy_actor(request)
         body = DispenseSerializer(data=request.data)
@@ -382,6 +403,8 @@ class DispenseView(APIView):
                 identity_document=body.validated_data.get("identity_document", ""))
         except PrescriptionConflict as error:
             raise conflict(error) from error
+        except PatientCheckLocked as locked:
+            raise PatientCheckThrottled(locked) from locked
         response = Response(dispensing_data(dispensing), status=status.HTTP_201_CREATED)
         if not created:
             response["Idempotent-Replayed"] = "true"
@@ -394,7 +417,8 @@ class RefuseView(APIView):
     authentication_classes = PHARMACY_AUTH
 
     @extend_schema(request=RefuseSerializer, responses={200: ItemSerializer,
-                                                        409: OpenApiResponse()})
+                                                        409: OpenApiResponse(),
+                                                        429: LOCKED_RESPONSE})
     def post(self, request, code):
         by = pharmacy_actor(request)
         body = RefuseSerializer(data=request.data)
@@ -405,4 +429,6 @@ class RefuseView(APIView):
                                         reason=body.validated_data["reason"])
         except PrescriptionConflict as error:
             raise conflict(error) from error
+        except PatientCheckLocked as locked:
+            raise PatientCheckThrottled(locked) from locked
         return Response(item_data(item))

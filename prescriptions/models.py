@@ -384,3 +384,31 @@ class DispensingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} × {self.quantity}"
+
+
+class FailedPatientCheck(models.Model):
+    """One wrong patient check at a pharmacy (prescriptions.patient_checks counts them).
+
+    Guessing the last four PINFL digits takes at most 10,000 tries, so wrong checks are
+    counted per prescription code and per checker (a pharmacy system's key or a
+    pharmacist) over the last hour, and further checks are refused above a limit. Rows
+    older than the window mean nothing and are deleted hourly.
+    """
+
+    code = models.CharField(_("prescription code"), max_length=16)
+    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+                                 on_delete=models.CASCADE, related_name="+")
+    # "api-key:<prefix>" or "user:<id>": who typed it, whichever kind of actor that is.
+    checker = models.CharField(_("checked by"), max_length=40)
+    failed_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed patient check")
+        verbose_name_plural = _("failed patient checks")
+        indexes = [
+            models.Index(fields=["code", "-failed_at"], name="failed_check_code_time"),
+            models.Index(fields=["checker", "-failed_at"], name="failed_check_checker_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.checker} {self.failed_at:%Y-%m-%d %H:%M}"

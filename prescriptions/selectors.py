@@ -6,6 +6,7 @@ content, signature verification, the patient check and whether an issue is dispe
 from __future__ import annotations
 
 import hmac
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -39,6 +40,7 @@ from prescriptions.models import (
     PrescriptionItem,
     PrescriptionStatus,
 )
+from prescriptions.patient_checks import PatientCheckLocked, record_failure, refuse_when_locked
 
 PRESCRIPTION_OBJECT = "prescriptions.prescription"
 PRESCRIBER_KEY_OBJECT = "prescriptions.prescriber_key"
@@ -175,14 +177,16 @@ def patient_check_matches(card, patient_check: str) -> bool:
 def find_for_pharmacy(*, by, code: str, patient_check: str, action: str,
                       for_update: bool = False) -> Prescription | None:
     """A prescription by its code, with its items, if the patient check passes; else None,
-    the refusal audited. An unknown code and a failed check are refused alike, so codes
-    cannot be probed.
+    the refusal audited and counted. An unknown code and a failed check are refused alike,
+    so codes cannot be probed; after too many wrong checks of the code or by this checker,
+    PatientCheckLocked (prescriptions.patient_checks): call it inside `lockout_audited`.
 
     With `for_update`, one SELECT … FOR UPDATE locks the prescription row, which every
     change to it or its items takes first; call it inside the transaction, which commits
-    the refusal's audit event when nothing else was written.
+    the refusal's audit event and its count when nothing else was written.
     """
     code = normalise_code(code)
+    refuse_when_locked(by=by, code=code)
     prescription = None
     if is_valid_code(code):
         prescriptions = for_pharmacy(Prescription.objects.filter(code=code))
@@ -195,16 +199,30 @@ def find_for_pharmacy(*, by, code: str, patient_check: str, action: str,
                  patient_med_id=prescription.patient.med_id if prescription else "",
                  allowed=False, reason="unknown code" if prescription is None
                  else "patient check failed")
+        record_failure(by=by, code=code)
         return None
     return prescription
+
+
+@contextmanager
+def lockout_audited(*, by, code: str, action: str):
+    """Around find_for_pharmacy and the transaction it runs in: a refusal for too many
+    wrong checks is audited once that transaction has rolled back, so it is kept."""
+    try:
+        yield
+    except PatientCheckLocked as locked:
+        by.audit(action=action, object_type=PRESCRIPTION_OBJECT,
+                 object_id=normalise_code(code)[:64], allowed=False, reason=locked.reason)
+        raise
 
 
 def prescription_for_pharmacy(*, by, code: str, patient_check: str,
                               action: str = AuditAction.VIEW) -> Prescription:
     """A prescription by its code for a pharmacy, after the patient check, or Http404;
     audited either way."""
-    prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
-                                     action=action)
+    with lockout_audited(by=by, code=code, action=action):
+        prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
+                                         action=action)
     if prescription is None:
         raise Http404
     by.audit(action=action, object_type=PRESCRIPTION_OBJECT, object_id=prescription.code,

@@ -62,6 +62,7 @@ from prescriptions.selectors import (
     canonical_content,
     check_dispensable,
     find_for_pharmacy,
+    lockout_audited,
     visit_of_card,
 )
 
@@ -487,7 +488,8 @@ def dispense(*, by: PharmacyActor, code: str, patient_check: str, items: list[di
     digest = _request_digest(code, items, identity_document) if idempotency_key else ""
     prescription = outcome = None
     try:
-        with transaction.atomic():
+        with (lockout_audited(by=by, code=code, action=AuditAction.UPDATE),
+              transaction.atomic()):
             prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
                                              action=AuditAction.UPDATE, for_update=True)
             if prescription is not None:
@@ -601,7 +603,7 @@ def refuse_item(*, by: PharmacyActor, code: str, patient_check: str, line: int,
     if not reason:
         raise ValidationError({"reason": [_("Say why it was not dispensed.")]})
     item = None
-    with transaction.atomic():
+    with lockout_audited(by=by, code=code, action=AuditAction.UPDATE), transaction.atomic():
         prescription = find_for_pharmacy(by=by, code=code, patient_check=patient_check,
                                          action=AuditAction.UPDATE, for_update=True)
         if prescription is not None:

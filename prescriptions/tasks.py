@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from prescriptions import services
+from prescriptions import patient_checks, services
 
 
 @shared_task(name="prescriptions.tasks.expire_prescriptions")
@@ -9,3 +9,9 @@ def expire_prescriptions() -> int:
     it hourly; idempotent: each event has its dedupe key)."""
     services.warn_expiring()
     return services.expire_prescriptions()
+
+
+@shared_task(name="prescriptions.tasks.forget_old_patient_checks")
+def forget_old_patient_checks() -> int:
+    """Wrong patient checks older than the counting window no longer count (beat, hourly)."""
+    return patient_checks.forget_old_failures()

@@ -29,6 +29,7 @@ from prescriptions.forms import (
     PrescriptionForm,
     RefuseForm,
 )
+from prescriptions.patient_checks import PatientCheckLocked
 
 CHECKED = "rx_checked"  # session: code → the patient check the pharmacist passed
 
@@ -187,6 +188,7 @@ def pharmacy_lookup(request):
     by = _pharmacy(request)
     form = PharmacyLookupForm(request.POST or None,
                               initial={"code": request.GET.get("code", "")})
+    status = 200
     if request.method == "POST" and form.is_valid():
         code = normalise_code(form.cleaned_data["code"])
         try:
@@ -195,11 +197,20 @@ def pharmacy_lookup(request):
         except Http404:
             form.add_error(None, _("No prescription with this code for this patient. Check "
                                    "the code and the patient's details."))
+        except PatientCheckLocked as locked:
+            form.add_error(None, locked.message)
+            status = 429
         else:
             request.session[CHECKED] = {code: form.cleaned_data["patient_check"]}
             return redirect("prescriptions:pharmacy-prescription", code=code)
-    return render(request, "prescriptions/pharmacy_lookup.html", {"form": form,
-                                                                  "pharmacy": by.pharmacy})
+    return render(request, "prescriptions/pharmacy_lookup.html",
+                  {"form": form, "pharmacy": by.pharmacy}, status=status)
+
+
+def _back_to_lookup(request, code, locked: PatientCheckLocked):
+    """The code is locked for checks (too many wrong ones): the prescription is not shown."""
+    messages.error(request, locked.message)
+    return redirect(f"{reverse('prescriptions:pharmacy')}?code={code}")
 
 
 def _checked(request, code):
@@ -218,7 +229,11 @@ def pharmacy_prescription(request, code):
     except Http404:
         # The patient check is asked again (e.g. the session ended): start from the code.
         return redirect(f"{reverse('prescriptions:pharmacy')}?code={code}")
-    prescription = selectors.prescription_for_pharmacy(by=by, code=code, patient_check=check)
+    try:
+        prescription = selectors.prescription_for_pharmacy(by=by, code=code,
+                                                           patient_check=check)
+    except PatientCheckLocked as locked:
+        return _back_to_lookup(request, code, locked)
     items = list(prescription.items.all())
     refusal = None
     try:
@@ -259,6 +274,8 @@ def pharmacy_dispense(request, code):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
+    except PatientCheckLocked as locked:
+        return _back_to_lookup(request, code, locked)
     else:
         return redirect("prescriptions:receipt", public_id=dispensing.public_id)
     return redirect("prescriptions:pharmacy-prescription", code=code)
@@ -277,6 +294,8 @@ def pharmacy_refuse(request, code):
                                  reason=form.cleaned_data["reason"])
         except (PrescriptionConflict, ValidationError) as error:
             messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        except PatientCheckLocked as locked:
+            return _back_to_lookup(request, code, locked)
         else:
             messages.success(request, _("Recorded: not dispensed here."))
     else:

@@ -1,13 +1,15 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinics.selectors import acting_facility_code
+from dmed.api import tokens
+from dmed.models import ApiToken
+from dmed.signin_limits import forget_own_failures
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -17,14 +19,23 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+    """Exchange a username and password for a new API token (`Authorization: Token …`).
+
+    Each sign-in gets its own token; it ends after API_TOKEN_IDLE_SECONDS unused or
+    API_TOKEN_ABSOLUTE_SECONDS in all, on POST /api/v1/auth/logout/ and when the password
+    changes.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("TokenResponse", {
+            "token": serializers.CharField(),
+            "expires_at": serializers.DateTimeField(help_text=_(
+                "The latest the token lasts; unused for the idle limit, it ends sooner.")),
+        })},
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -36,8 +47,21 @@ class ObtainTokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("The username or password is not correct.")]}
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        forget_own_failures(request._request, user.get_username())
+        token, key = tokens.issue_token(user)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class LogoutView(APIView):
+    """End the token this request presents (or, in a browser, the session)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            tokens.revoke_token(request.auth, by=request.user, reason="logout")
+        else:
+            logout(request._request)
+        return Response(status=204)
 
 
 class CurrentUserSerializer(serializers.Serializer):

@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from dmed.models import AuditAction, AuditEvent
+from dmed.models import ApiToken, AuditAction, AuditEvent
 from dmed.roles import Role
 from tests.factories import PASSWORD
 
@@ -17,7 +16,7 @@ def test_token_login_returns_a_token_that_authenticates(api_client, make_user):
                                format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=user).key == token
+    assert ApiToken.objects.get(user=user).prefix == token[:8]
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = api_client.get(ME_URL)
@@ -36,7 +35,7 @@ def test_wrong_password_is_refused_in_the_common_error_format(api_client, make_u
     body = response.json()
     assert body["code"] == "invalid"
     assert body["fields"]["non_field_errors"] == ["The username or password is not correct."]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     failed = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
     assert (failed.object_id, failed.allowed) == ("shifokor", False)
 
@@ -57,7 +56,7 @@ def test_inactive_user_gets_no_token(api_client, make_user):
     response = api_client.post(TOKEN_URL, {"username": "ketgan", "password": PASSWORD},
                                format="json")
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -70,7 +69,7 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(api_cli
                                format="json")
     assert response.status_code == 429
     assert response.json()["code"] == "locked_out"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db

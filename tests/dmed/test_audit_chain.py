@@ -58,7 +58,7 @@ def test_a_changed_row_is_found_as_the_first_break(make_user):
              [events[2].pk])
     found = verify_audit_chains().first_break
     assert (found.event_id, found.place) == (events[2].pk, events[2].chain_seq)
-    assert "changed" in found.describe()
+    assert found.kind == "hash" and str(events[2].pk) in found.describe()
 
 
 @pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_a_removed_row_is_found(make_user):
     events = record_events(make_user(Role.CLINICIAN), 4)
     as_owner("DELETE FROM dmed_auditevent WHERE id = %s", [events[1].pk])
     found = verify_audit_chains().first_break
-    assert found.event_id == events[2].pk and "missing" in found.describe()
+    assert (found.event_id, found.kind) == (events[2].pk, "gap")
 
 
 @pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_rows_removed_from_the_end_of_a_chain_are_found_by_its_head(make_user):
     events = record_events(make_user(Role.CLINICIAN), 3)
     as_owner("DELETE FROM dmed_auditevent WHERE id = %s", [events[-1].pk])
     found = verify_audit_chains().first_break
-    assert found.event_id is None
+    assert (found.event_id, found.kind) == (None, "end")
     assert (found.day, found.stripe, found.place) == (
         events[0].chain_day, events[0].chain_stripe, events[1].chain_seq)
 
@@ -85,7 +85,7 @@ def test_the_command_reports_intact_chains_and_fails_on_a_break(make_user, capsy
     call_command("verify_audit_chain", day=events[0].chain_day.isoformat())
     assert "intact: 2 events in 1 chains" in capsys.readouterr().out
     as_owner("UPDATE dmed_auditevent SET allowed = false WHERE id = %s", [events[0].pk])
-    with pytest.raises(CommandError, match=f"audit event {events[0].pk}"):
+    with pytest.raises(CommandError, match=f" {events[0].pk}\\)"):
         call_command("verify_audit_chain")
 
 

@@ -12,14 +12,15 @@ from prescriptions.services import create_pharmacy_api_key
 pytestmark = pytest.mark.django_db
 TEN = ("Amoxicillin", "Ibuprofen", "Loratadine", "Cetirizine", "Omeprazole", "Amlodipine",
        "Metformin", "Enalapril", "Atorvastatin", "Bisoprolol")
-# The key; the prescription locked with its patient, prescriber, facility and key; its
+# The key; the patient-check lockout (wrong checks of the code and by the key, one query);
+# the prescription locked with its patient, prescriber, facility and key; its
 # items; the Idempotency-Key lookup; one UPDATE for every line; the prescription's
 # status; the dispensing; its lines; the outbox event; the audit row; the answer's lines;
 # and the savepoint and its release that stand for BEGIN and COMMIT inside a test.
-DISPENSE_QUERIES = 13
-# A retry: the key, the lock, the items, the Idempotency-Key lookup, the audit row of the
-# replay, the answer's lines, and the savepoint and its release.
-RETRY_QUERIES = 8
+DISPENSE_QUERIES = 14
+# A retry: the key, the lockout, the lock, the items, the Idempotency-Key lookup, the
+# audit row of the replay, the answer's lines, and the savepoint and its release.
+RETRY_QUERIES = 9
 
 
 @pytest.fixture
@@ -43,11 +44,12 @@ def signature_checks(monkeypatch):
     return calls
 
 
-def test_verify_reads_in_four_queries_and_checks_the_signature_once(
+def test_verify_reads_in_five_queries_and_checks_the_signature_once(
         as_pharmacy, write, patient_check, signature_checks, django_assert_num_queries):
     prescription = write(*[(inn, 10) for inn in TEN])
-    # The key, the prescription with what it names, its items, the audit row.
-    with django_assert_num_queries(4):
+    # The key, the patient-check lockout, the prescription with what it names, its items,
+    # the audit row.
+    with django_assert_num_queries(5):
         answer = as_pharmacy.get(reverse("api-pharmacy-prescription", args=[prescription.code]),
                                  {"patient_check": patient_check})
     assert answer.status_code == 200 and len(answer.json()["items"]) == 10
