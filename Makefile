@@ -41,3 +41,11 @@ test: $(STAMP) lint
 	@$(SERVICES) && export DJANGO_DEBUG=1 && \
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null && \
 	$(AS_OWNER) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Nightly: the schemathesis run over the API for every role, with many more examples than
+# the test suite's (FUZZ_EXAMPLES per operation; the suite's default is 1).
+FUZZ_EXAMPLES ?= 50
+.PHONY: fuzz
+fuzz: $(STAMP)
+	@$(SERVICES) && export DJANGO_DEBUG=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) && \
+	$(AS_OWNER) $(PY) -m pytest tests/dmed/test_api_fuzz.py $(PYTEST_ARGS)

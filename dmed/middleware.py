@@ -3,7 +3,10 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from dmed.audit import reset_request_origin, set_request_origin
@@ -75,3 +78,95 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_request_origin(token)
+
+
+def _error_answer(request, status: int, detail: str, code: str, fields: dict | None = None):
+    """An error answered by a middleware, before any view: the API's error format under
+    /api/, a short page otherwise (rendered without the request, whose session and user
+    may not be loaded yet)."""
+    from dmed.api.errors import error_body
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(detail, code, fields), status=status)
+    return HttpResponse(format_html(
+        '<!doctype html><html><head><meta charset="utf-8"><title>{} · DMED</title></head>'
+        "<body><main><h1>{}</h1><p>{}</p></main></body></html>", status, status, detail),
+        status=status)
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE before reading it.
+
+    Django checks that limit only when request.body or request.POST is read; DRF's parsers
+    read the stream themselves, so without this an anonymous 50 MB JSON body to the token
+    endpoint is read and parsed in full. The size is judged on Content-Length; a body sent
+    without one (chunked) is never read at all, since Django reads no further than the
+    Content-Length it was given (none: zero bytes). Staff uploads to the admin (the drug
+    registry's CSV import) may be up to ADMIN_UPLOAD_MAX_SIZE: their files stream to disk.
+    Placed first, so nothing before it touches the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = self.limit_for(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # as Django reads it: no body
+        if limit is not None and length > limit:
+            with translation.override(translation.get_language_from_request(request)):
+                return _error_answer(
+                    request, 413,
+                    _("The request is too large: at most %(size)s bytes are accepted.")
+                    % {"size": limit}, "too_large")
+        return self.get_response(request)
+
+    @staticmethod
+    def limit_for(request) -> int | None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if (request.path.startswith(f"/{ADMIN_PREFIX}")
+                and request.content_type == "multipart/form-data"):
+            limit = settings.ADMIN_UPLOAD_MAX_SIZE
+        return limit
+
+
+# The admin site's URL prefix (dmed/urls.py).
+ADMIN_PREFIX = "admin/"
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulCharacterMiddleware:
+    """Answer 400, naming the field, to a NUL character in the path, the query string or a
+    form body, for pages and API alike.
+
+    PostgreSQL refuses NUL in any text, so such a value reaching a query is a 500. JSON
+    bodies are checked by the API's parser (dmed.api.parsers); this covers what Django
+    decodes itself. After the authentication middleware, so the page has its layout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from dmed.api.parsers import NUL, nul_message
+
+        fields: dict[str, list[str]] = {}
+        if NUL in request.path:
+            fields["path"] = [nul_message()]
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            sources.append(request.POST)
+        for source in sources:
+            for name, values in source.lists():
+                if NUL in name or any(NUL in value for value in values):
+                    fields.setdefault(name.replace(NUL, "\\u0000"), [nul_message()])
+        if not fields:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return _error_answer(request, 400, _("Some fields are not valid."), "invalid",
+                                 fields)
+        detail = _("These fields contain a character that is not allowed: %(fields)s.") % {
+            "fields": ", ".join(fields)}
+        return render(request, "400.html", {"detail": detail}, status=400)

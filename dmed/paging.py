@@ -16,13 +16,23 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+
+
+class InvalidCursor(ValidationError, BadRequest):
+    """A cursor that no page of this list gave out: typed, cut short or tampered with.
+
+    A ValidationError, so the API answers it like any bad field ({"cursor": [...]}), and a
+    BadRequest, so a page that does not catch it answers 400 rather than 500."""
+
+    def __init__(self):
+        super().__init__({"cursor": [_("This page link is not valid.")]}, code="invalid")
 
 
 @dataclass
@@ -51,10 +61,14 @@ def _decode(cursor: str, fields) -> list:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(fields):
             raise ValueError(cursor)
-        return [field.to_python(value) for (field, _descending), value in zip(fields, values,
-                                                                            strict=True)]
+        decoded = [field.to_python(value) for (field, _descending), value in zip(fields, values,
+                                                                               strict=True)]
+        # The field's own bounds too: an id past the column's range is no row's.
+        for (field, _descending), value in zip(fields, decoded, strict=True):
+            field.run_validators(value)
+        return decoded
     except (ValueError, TypeError, ValidationError) as error:
-        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
+        raise InvalidCursor from error
 
 
 def _after(fields, values) -> Q:

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body over the size limit is answered 413 before anything reads it.
+    "dmed.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,12 +60,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dmed.middleware.SessionLifetimeMiddleware",
+    # NUL in a path, query or form: 400 naming the field, in the user's language and layout.
+    "dmed.middleware.NulCharacterMiddleware",
     "dmed.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag set by the authentication backend.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest request body (dmed.middleware.RequestSizeLimitMiddleware answers 413 above
+# it): the largest form or JSON of the portal is a few kilobytes. The one upload, the drug
+# registry's CSV in the admin, streams to disk and may be larger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+ADMIN_UPLOAD_MAX_SIZE = 32 * 1024 * 1024
 
 ROOT_URLCONF = "dmed.urls"
 WSGI_APPLICATION = "dmed.wsgi.application"
@@ -296,8 +306,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON too deep or holding NUL is a 400 here, for every endpoint (dmed.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "dmed.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents the API's common error answers (dmed.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "dmed.api.schema.DmedAutoSchema",
     "EXCEPTION_HANDLER": "dmed.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinics.models import District, Facility, Region
+from dmed.api.schema import NEXT_URL, results_page
 from dmed.models import User
 from patients import selectors, services
 from patients.access import card_for
@@ -102,7 +103,7 @@ class CardListView(APIView):
             OpenApiParameter("birth_date", str), OpenApiParameter("sex", str),
             OpenApiParameter("cursor", str), OpenApiParameter("limit", int),
         ],
-        responses=CardListSerializer(many=True),
+        responses=results_page("CardPage", CardListSerializer, next_page=NEXT_URL),
     )
     def get(self, request):
         params = SearchSerializer(data=request.query_params)
@@ -160,7 +161,7 @@ class AccessLogEntrySerializer(serializers.Serializer):
 
 
 class CardAccessLogView(APIView):
-    @extend_schema(responses=AccessLogEntrySerializer(many=True))
+    @extend_schema(responses=results_page("AccessLog", AccessLogEntrySerializer))
     def get(self, request, med_id):
         events = selectors.card_access_log(request.user, med_id)
         return Response({"results": AccessLogEntrySerializer(events, many=True).data})

@@ -44,6 +44,9 @@ IDENTITY_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "sex"
                    "phone", "region", "district", "street", "blood_group",
                    "emergency_contact_name", "emergency_contact_phone")
 
+# An identified (not temporary, not merged) card has these (PatientCard's constraint).
+IDENTIFIED_CARD_FIELDS = ("last_name", "birth_date", "sex")
+
 
 def card_hint(card: PatientCard) -> str:
     """What someone who may not open a card learns of it: initials, birth year and its
@@ -131,6 +134,12 @@ def _clean_identity(fields: dict, *, actor: User, card: PatientCard | None = Non
     district, region = cleaned.get("district"), cleaned.get("region")
     if district and region and district.region_id != region.pk:
         errors.setdefault("district", []).append(_("This district is not in the chosen region."))
+    if card is None or card.status not in (CardStatus.TEMPORARY, CardStatus.MERGED):
+        # What the database's card_identified_has_identity constraint holds, said per field.
+        for field in IDENTIFIED_CARD_FIELDS:
+            if cleaned.get(field, getattr(card, field) if card else None) in ("", None):
+                errors.setdefault(field, []).append(
+                    _("An identified card needs this field; it cannot be empty."))
     birth_date = cleaned.get("birth_date")
     if birth_date and birth_date > timezone.localdate():
         errors.setdefault("birth_date", []).append(_("The birth date is in the future."))

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dmed.api.authentication import ApiTokenAuthentication
+from dmed.api.schema import results_page
 from dmed.paging import PageParamsSerializer, next_url
 from dmed.roles import Role
 from prescriptions import selectors, services, signing
@@ -250,7 +251,7 @@ class RefuseSerializer(serializers.Serializer):
 class DrugListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("search", str, description=_(
         "INN or trade name in either script, or an ATC code prefix"))],
-        responses=DrugSerializer(many=True))
+        responses=results_page("DrugList", DrugSerializer))
     def get(self, request):
         drugs = selectors.search_drugs(request.query_params.get("search", "")[:100])
         return Response({"results": [drug_data(drug) for drug in drugs]})

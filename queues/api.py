@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dmed.api.schema import results_page
 from patients.api import run_service
 from queues import selectors, services
 from queues.filters import ServicePointFilter
@@ -171,7 +172,7 @@ class Empty(serializers.Serializer):
 class ServicePointListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("facility", str, description=_("Facility code")),
                                OpenApiParameter("kind", str)],
-                   responses=ServicePointSerializer(many=True))
+                   responses=results_page("ServicePointList", ServicePointSerializer))
     def get(self, request):
         points = ServicePointFilter(request.query_params, queryset=selectors.service_points())
         if not points.is_valid():
@@ -208,7 +209,7 @@ class BoardView(APIView):
 class SlotListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("service_point", str, required=True),
                                OpenApiParameter("date", str, required=True)],
-                   responses=SlotSerializer(many=True))
+                   responses=results_page("SlotList", SlotSerializer))
     def get(self, request):
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -163,7 +163,10 @@ def _booking(request, *, points, for_staff: bool, card=None):
 def _parse_moment(value: str):
     from django.utils.dateparse import parse_datetime
 
-    moment = parse_datetime(value or "")
+    try:
+        moment = parse_datetime(value or "")
+    except ValueError:  # well formed but no such moment: 2026-13-40T25:00
+        moment = None
     if moment is None:
         raise ValidationError({"starts_at": [_("Choose a slot.")]})
     return moment

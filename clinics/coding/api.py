@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinics.coding.selectors import SEARCH_LIMIT, protocols_for, search_icd10
+from dmed.api.schema import results_page
 
 
 class Icd10Serializer(serializers.Serializer):
@@ -27,7 +28,7 @@ class Icd10SearchView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("search", str, description=_("A code prefix (E11, e11.9) or words "
                                                       "of the title in any language")),
-        OpenApiParameter("limit", int)], responses=Icd10Serializer(many=True))
+        OpenApiParameter("limit", int)], responses=results_page("Icd10List", Icd10Serializer))
     def get(self, request):
         params = Icd10ParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -56,7 +57,7 @@ class ProtocolParamsSerializer(serializers.Serializer):
 class ProtocolListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("code", str, required=True,
                                                 description=_("ICD-10 code of a diagnosis"))],
-                   responses=ProtocolSerializer(many=True))
+                   responses=results_page("ProtocolList", ProtocolSerializer))
     def get(self, request):
         params = ProtocolParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

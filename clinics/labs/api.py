@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from clinics.labs import selectors, services
 from clinics.labs.models import LabTest, OrderPriority
 from clinics.models import Facility
+from dmed.api.schema import NEXT_CURSOR, results_page
 from dmed.roles import Role
 from patients.api import run_service
 
@@ -34,7 +35,7 @@ class ResultSerializer(serializers.Serializer):
     reference_high = serializers.DecimalField(max_digits=10, decimal_places=4)
     flag = serializers.CharField()
     sampled_at = serializers.DateTimeField()
-    released_at = serializers.DateTimeField()
+    released_at = serializers.DateTimeField(allow_null=True)
     correction_reason = serializers.CharField()
     comment = serializers.CharField()
 
@@ -66,8 +67,8 @@ class OrderSerializer(serializers.Serializer):
     priority = serializers.CharField()
     clinical_note = serializers.CharField()
     ordered_at = serializers.DateTimeField()
-    visit = serializers.UUIDField(source="visit.public_id", default=None)
-    completed_at = serializers.DateTimeField()
+    visit = serializers.UUIDField(source="visit.public_id", default=None, allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
     items = serializers.SerializerMethodField()
 
     def get_items(self, order) -> list:
@@ -94,7 +95,7 @@ class LabOrderListView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("med_id", str, description=_("A card's orders (clinicians, patients)")),
         OpenApiParameter("cursor", str, description=_("Next worklist page (laboratories)"))],
-        responses=OrderSerializer(many=True))
+        responses=results_page("LabOrderPage", OrderSerializer, next_page=NEXT_CURSOR))
     def get(self, request):
         """A laboratory's open orders (its worklist), or one card's orders."""
         if request.user.role == Role.LAB_TECHNICIAN:
@@ -135,7 +136,7 @@ class PostResultSerializer(serializers.Serializer):
 
 class LabResultListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("med_id", str, required=True)],
-                   responses=ResultSerializer(many=True))
+                   responses=results_page("LabResultList", ResultSerializer))
     def get(self, request):
         """A card's released results, for whoever may open the card."""
         med_id = request.query_params.get("med_id")

@@ -119,11 +119,15 @@ def _locked_item(actor: User, order_id, test_code: str) -> LabOrderItem:
     return item
 
 
-def _locked_result(actor: User, result_id) -> LabResult:
+def _locked_result(actor: User, result_id, order_id=None) -> LabResult:
+    """The laboratory's result; with `order_id`, only a result of that order (a page of
+    one order posts the id: another order's is refused, never followed)."""
     laboratory = _laboratory_of(actor)
-    result = (LabResult.objects.select_for_update(of=("self",))
-              .select_related("item__order", "card", "test")
-              .filter(public_id=result_id, item__order__laboratory=laboratory).first())
+    results = LabResult.objects.filter(public_id=result_id, item__order__laboratory=laboratory)
+    if order_id is not None:
+        results = results.filter(item__order__public_id=order_id)
+    result = (results.select_for_update(of=("self",))
+              .select_related("item__order", "card", "test").first())
     if result is None:
         raise Http404
     return result
@@ -180,14 +184,16 @@ def _enter_result(actor, order_id, test_code, value, sampled_at, comment) -> Lab
 
 
 def correct_result(*, actor: User, result_id, value: Decimal, reason: str,
-                   sampled_at: datetime | None = None, comment: str = "") -> LabResult:
+                   sampled_at: datetime | None = None, comment: str = "",
+                   order_id=None) -> LabResult:
     """A released version stays as it was; the correction is the next version."""
     with _refusal_audited(actor, RESULT_OBJECT, result_id):
-        return _correct_result(actor, result_id, value, reason, sampled_at, comment)
+        return _correct_result(actor, result_id, value, reason, sampled_at, comment, order_id)
 
 
-def _correct_result(actor, result_id, value, reason, sampled_at, comment) -> LabResult:
-    previous = _locked_result(actor, result_id)
+def _correct_result(actor, result_id, value, reason, sampled_at, comment,
+                    order_id) -> LabResult:
+    previous = _locked_result(actor, result_id, order_id)
     reason = reason.strip()
     if not previous.is_released:
         raise ValidationError({"value": [_("This version is not released yet: change it "
@@ -210,14 +216,14 @@ def needs_second_person(result: LabResult) -> bool:
     return result.flag in CRITICAL_FLAGS or result.corrects_id is not None
 
 
-def release_result(*, actor: User, result_id) -> LabResult:
+def release_result(*, actor: User, result_id, order_id=None) -> LabResult:
     """Verify and release a version: from now on the patient and clinicians see it."""
     with _refusal_audited(actor, RESULT_OBJECT, result_id):
-        return _release_result(actor, result_id)
+        return _release_result(actor, result_id, order_id)
 
 
-def _release_result(actor: User, result_id) -> LabResult:
-    result = _locked_result(actor, result_id)
+def _release_result(actor: User, result_id, order_id) -> LabResult:
+    result = _locked_result(actor, result_id, order_id)
     if result.is_released:
         raise ValidationError({"result": [_("This result is already released.")]})
     if needs_second_person(result) and result.entered_by_id == actor.pk:

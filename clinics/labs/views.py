@@ -53,6 +53,13 @@ def _rows(order, posted_form=None, posted_code=None):
     return rows
 
 
+def _posted_result_id(request) -> uuid.UUID:
+    result_id = _as_uuid(request.POST.get("result_id"))
+    if result_id is None:
+        raise ValidationError({"result_id": [_("Choose a result of this order.")]})
+    return result_id
+
+
 @login_required
 def laboratory_order(request, order_id):
     posted_form, posted_code, status = None, None, 200
@@ -60,7 +67,8 @@ def laboratory_order(request, order_id):
         action, code = request.POST.get("action"), request.POST.get("test_code", "")
         try:
             if action == "release":
-                services.release_result(actor=request.user, result_id=request.POST["result_id"])
+                services.release_result(actor=request.user, order_id=order_id,
+                                        result_id=_posted_result_id(request))
                 messages.success(request, _("Result released."))
                 return redirect("labs:order", order_id=order_id)
             form_class = CorrectionForm if action == "correct" else ResultForm
@@ -68,8 +76,8 @@ def laboratory_order(request, order_id):
             if posted_form.is_valid():
                 data = posted_form.cleaned_data
                 if action == "correct":
-                    services.correct_result(actor=request.user,
-                                            result_id=request.POST["result_id"],
+                    services.correct_result(actor=request.user, order_id=order_id,
+                                            result_id=_posted_result_id(request),
                                             value=data["value"], reason=data["reason"],
                                             comment=data["comment"])
                 else:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from clinics.models import Department, Facility
 from clinics.referrals import selectors, services
 from clinics.referrals.models import ReferralTarget, Urgency
+from dmed.api.schema import results_page
 from dmed.models import User
 from patients.api import run_service
 
@@ -21,8 +22,10 @@ class ReferralSerializer(serializers.Serializer):
     med_id = serializers.CharField(source="card.med_id")
     patient = serializers.CharField(source="card.full_name")
     target = serializers.CharField()
-    to_clinician = serializers.CharField(source="to_clinician.username", default=None)
-    to_department = serializers.CharField(source="to_department.code", default=None)
+    to_clinician = serializers.CharField(source="to_clinician.username", default=None,
+                                         allow_null=True)
+    to_department = serializers.CharField(source="to_department.code", default=None,
+                                          allow_null=True)
     to_facility = serializers.CharField(source="to_facility.code")
     referred_by = serializers.CharField(source="referred_by.username")
     from_facility = serializers.CharField(source="from_facility.code")
@@ -32,10 +35,11 @@ class ReferralSerializer(serializers.Serializer):
     status = serializers.CharField()
     valid_until = serializers.DateField()
     created_at = serializers.DateTimeField()
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
-    decided_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username", default=None,
+                                       allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
     decline_reason = serializers.CharField()
-    cancelled_at = serializers.DateTimeField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
     cancel_reason = serializers.CharField()
 
 
@@ -72,7 +76,7 @@ class ReferralListView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("med_id", str, description=_("A card's referrals")),
         OpenApiParameter("incoming", bool, description=_("Active referrals to me"))],
-        responses=ReferralSerializer(many=True))
+        responses=results_page("ReferralList", ReferralSerializer))
     def get(self, request):
         med_id = request.query_params.get("med_id")
         if med_id:
@@ -148,7 +152,7 @@ class SpecialistListView(APIView):
 
     @extend_schema(operation_id="referral_specialists_list",
                    parameters=[SpecialistSearchParams],
-                   responses=SpecialistSerializer(many=True))
+                   responses=results_page("SpecialistList", SpecialistSerializer))
     def get(self, request):
         params = SpecialistSearchParams(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from clinics.stays import selectors, services
 from clinics.visits.api import DiagnosisSerializer
+from dmed.api.schema import NEXT_URL, results_page
 from dmed.paging import PageParamsSerializer, next_url
 from patients.api import run_service
 
@@ -80,7 +81,7 @@ class StayListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("card", str, required=True,
                                                 description=_("MED-ID")),
                                OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
-                   responses=StaySerializer(many=True))
+                   responses=results_page("StayPage", StaySerializer, next_page=NEXT_URL))
     def get(self, request):
         params = StayListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -6,16 +6,15 @@ import base64
 import heapq
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 
 from clinics.timeline.sources import SOURCES, Entry, TimelineSource
 from dmed.models import User
+from dmed.paging import InvalidCursor
 from patients.access import card_for
 
 PAGE_SIZE = 30
@@ -37,11 +36,12 @@ def _decode(cursor: str) -> tuple[datetime, str, int]:
     try:
         moment, key, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         when = parse_datetime(moment)
-        if when is None:
+        if when is None or timezone.is_naive(when):
             raise ValueError(moment)
+        when.astimezone(UTC)  # OverflowError near year 1 or 9999
         return when, str(key), int(pk)
-    except (ValueError, TypeError) as error:
-        raise ValidationError({"cursor": [_("This page link is not valid.")]}) from error
+    except (ValueError, TypeError, OverflowError) as error:
+        raise InvalidCursor from error
 
 
 def _after_cursor(source: TimelineSource, cursor) -> Q:
@@ -75,8 +75,22 @@ def _get(row, path: str):
     return row
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _day_start(day: date) -> datetime | None:
+    """Midnight of the day in local time; None for a day a timestamp cannot hold (near
+    year 1 or 9999), where a bound excludes nothing anyway."""
+    try:
+        moment = timezone.make_aware(datetime.combine(day, time.min))
+        moment.astimezone(UTC)  # how the database gets it: may overflow
+    except OverflowError:
+        return None
+    return moment
+
+
+def _day_after(day: date) -> datetime | None:
+    try:
+        return _day_start(day + timedelta(days=1))
+    except OverflowError:  # 9999-12-31: no day after it
+        return None
 
 
 def card_timeline(user: User, med_id: str, *, groups: list[str] | None = None,
@@ -87,7 +101,7 @@ def card_timeline(user: User, med_id: str, *, groups: list[str] | None = None,
     position = _decode(cursor) if cursor else None
     chosen = [s for s in SOURCES if not groups or s.group in groups]
     start = _day_start(since) if since else None
-    end = _day_start(until) + timezone.timedelta(days=1) if until else None
+    end = _day_after(until) if until else None
     streams = [_read(source, access.card, cursor=position, since=start, until=end,
                      limit=limit + 1) for source in chosen]
     merged = list(heapq.merge(*streams, key=lambda e: (e.when, e.key, e.pk), reverse=True))

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from clinics.visits import selectors, services
 from clinics.visits.models import DiagnosisKind, VisitStatus
+from dmed.api.schema import NEXT_URL, results_page
 from dmed.paging import PageParamsSerializer, next_url
 from patients.api import run_service
 
@@ -92,7 +93,8 @@ class VisitListView(APIView):
         OpenApiParameter("card", str, description=_("MED-ID: that patient's visits; "
                                                     "without it, your facility's")),
         OpenApiParameter("status", str), OpenApiParameter("cursor", str),
-        OpenApiParameter("limit", int)], responses=VisitSerializer(many=True))
+        OpenApiParameter("limit", int)],
+        responses=results_page("VisitPage", VisitSerializer, next_page=NEXT_URL))
     def get(self, request):
         params = ListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
