@@ -8,6 +8,7 @@ without a session, so the body is bounded, nothing is stored, and no input answe
 
 import json
 import logging
+import re
 
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +33,7 @@ LEGACY_FIELDS = {"document": "document-uri",
 REPORTING_API_FIELDS = {"document": "documentURL", "directive": "effectiveDirective",
                         "blocked": "blockedURL", "source": "sourceFile", "line": "lineNumber",
                         "column": "columnNumber", "sample": "sample"}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTENT_TYPES = {"application/csp-report", "application/reports+json", "application/json"}
 
 
@@ -57,7 +59,7 @@ def report(request):
         return HttpResponse(status=400)
     for violation in violations[:MAX_REPORTS_PER_POST]:
         logger.warning(
-            "CSP violation: %s blocked %s on %s (source %s:%s:%s, sample %s)",
+            "CSP violation: %s blocked %s on %s (source %s:%s:%s, sample \"%s\")",
             violation["directive"], violation["blocked"], violation["document"],
             violation["source"], violation["line"], violation["column"], violation["sample"],
         )
@@ -75,8 +77,8 @@ def _violations(body: bytes) -> list[dict] | None:
     if isinstance(data, list) and data:
         reports = [item.get("body") for item in data
                    if isinstance(item, dict) and item.get("type") == "csp-violation"]
-        if reports and all(isinstance(body, dict) for body in reports):
-            return [_fields(body, REPORTING_API_FIELDS) for body in reports]
+        if reports and all(isinstance(report, dict) for report in reports):
+            return [_fields(report, REPORTING_API_FIELDS) for report in reports]
     return None
 
 
@@ -85,6 +87,7 @@ def _fields(report: dict, names: dict) -> dict:
     for ours, theirs in names.items():
         value = next((report[name] for name in (theirs if isinstance(theirs, tuple) else (theirs,))
                       if report.get(name) not in (None, "")), "")
-        # repr() escapes newlines and control characters: one report, one log line.
-        fields[ours] = repr(str(value)[:MAX_VALUE_CHARS])
+        # Control characters (newlines) escaped: one report, one log line, nothing forged.
+        fields[ours] = CONTROL_CHARACTERS.sub(lambda c: f"\\x{ord(c.group()):02x}",
+                                              str(value)[:MAX_VALUE_CHARS])
     return fields
