@@ -56,25 +56,43 @@ def csp_violations():
     return []
 
 
-@pytest.fixture
-def page(browser, csp_violations):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="uz-UZ")
-    context.expose_function("dmedCspViolation", lambda violation: csp_violations.append(violation))
+def watch_csp(context, violations: list) -> None:
+    context.expose_function("dmedCspViolation", lambda violation: violations.append(violation))
     context.add_init_script(CSP_LISTENER)
 
     def on_console(message):
         # Chromium also logs each refusal; this catches one the event missed (a refusal
         # during a navigation, before the listener's binding answers).
         if message.type == "error" and "Content Security Policy" in message.text:
-            csp_violations.append(f"console: {message.text}")
+            violations.append(f"console: {message.text}")
 
     context.on("page", lambda new_page: new_page.on("console", on_console))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+
+
+@pytest.fixture
+def new_context(browser, csp_violations):
+    """Another browser context (a second screen, another user), watched like `page`'s; the
+    test fails at teardown if any page of any of them tripped the policy."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        watch_csp(context, csp_violations)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
     if csp_violations:
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
+
+
+@pytest.fixture
+def page(new_context):
+    page = new_context(viewport={"width": 390, "height": 844}, locale="uz-UZ").new_page()
+    page.set_default_timeout(10_000)
+    return page
 
 
 @pytest.fixture

@@ -49,3 +49,18 @@ def test_admin_pages_run_under_the_policy(page, live_server, demo_world, screens
     page.goto(f"{live_server.url}/admin/dmed/user/add/")
     page.wait_for_selector("#user_form")
     screenshot("admin-add")
+
+
+def test_handlers_moved_out_of_the_markup_still_work(page, live_server, demo_world):
+    med_id = PatientCard.objects.get(user__username="patient").med_id
+    sign_in(page, live_server.url, "doctor")
+    page.goto(f"{live_server.url}/patients/{med_id}/print/")
+    # Print (once onclick="window.print()"): the browser's dialog, counted instead.
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.click("button[data-print]")
+    assert page.evaluate("window.printed") == 1
+    # The language choice (once onchange="this.form.submit()") sends its form.
+    page.goto(f"{live_server.url}/")
+    with page.expect_navigation():
+        page.select_option("[data-testid=language]", "ru")
+    assert page.get_attribute("html", "lang") == "ru"
