@@ -11,8 +11,6 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from csp import constants as csp_constants
-from django.urls import reverse_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -183,19 +181,19 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything
 # else only from our own origin, never inline, so injected markup cannot run or restyle a
 # page. Behaviour lives in static/ files (data-* attributes say what to wire). Images may be
-# data: URIs (Swagger UI's icons). Browsers report violations to dmed.csp.report, which
+# data: URIs (Swagger UI's icons). Browsers report violations to the report-uri, which
 # logs them. With DEBUG on, django-csp leaves Django's technical 404/500 pages alone.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [csp_constants.SELF],
-        "script-src": [csp_constants.SELF],
-        "style-src": [csp_constants.SELF],
-        "img-src": [csp_constants.SELF, "data:"],
-        "object-src": [csp_constants.NONE],
-        "base-uri": [csp_constants.SELF],
-        "frame-ancestors": [csp_constants.NONE],
-        "form-action": [csp_constants.SELF],
-        "report-uri": reverse_lazy("csp-report"),
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "report-uri": "/csp-report/",  # dmed.csp.report (dmed/urls.py)
     },
 }
 # Client addresses for the audit trail come from X-Forwarded-For only behind a known proxy.

@@ -282,4 +282,4 @@ def test_only_post_is_accepted():
 
 
 def test_the_policy_reports_to_the_endpoint():
-    assert str(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"]) == "/csp-report/"
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] == reverse("csp-report")
