@@ -1,11 +1,17 @@
 """The Content-Security-Policy in the browser: the journeys' violation watch catches a
 refusal, and the pages from outside our templates (Swagger UI, the admin) run under it."""
 
+import logging
+
+import pytest
+
 from patients.models import PatientCard
 from tests.e2e.helpers import sign_in
 
 
-def test_a_refused_inline_style_is_caught(page, live_server, csp_violations):
+def test_a_refused_inline_style_is_caught_and_reported(page, live_server, csp_violations,
+                                                      caplog):
+    caplog.set_level(logging.WARNING, logger="dmed.csp")
     page.goto(f"{live_server.url}/login/")
     assert "style-src 'self'" in page.evaluate(
         "fetch(location.href).then(r => r.headers.get('content-security-policy'))")
@@ -15,6 +21,13 @@ def test_a_refused_inline_style_is_caught(page, live_server, csp_violations):
     page.wait_for_timeout(300)
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 0, 0)"
     assert any("style-src-attr" in violation for violation in csp_violations)
+    # The browser also posts it to the policy's report-uri, which logs it.
+    for _attempt in range(50):
+        if any("style-src-attr" in r.getMessage() for r in caplog.records if r.name == "dmed.csp"):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the violation report was not logged")
     csp_violations.clear()  # seen and expected: this test must not fail at teardown
 
 
