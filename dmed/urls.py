@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from dmed import health, views
+from dmed import csp, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,7 +34,10 @@ urlpatterns = [
     path("api/v1/", include("clinics.referrals.urls_api")),
     path("api/v1/", include("clinics.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", template_name="dmed/api_docs.html"), name="api-docs"),
+    path("csp-report/", csp.report, name="csp-report"),
 ]
 
 handler400 = "dmed.views.bad_request"

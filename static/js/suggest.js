@@ -1,8 +1,22 @@
 // Suggestions from a search endpoint, offered in an input's own <datalist> as the user
 // types: the browser's list stays keyboard-first and works on phones. A choice ends in
 // "#<key>", the part the server reads back; typing after a choice does not search again.
-// toOption(result) answers [value, label].
-window.suggestInto = function (input, url, toOption) {
+// A page asks for it in markup (the Content-Security-Policy allows no inline script):
+//   <datalist id="…" data-suggest-url="<search endpoint>" data-suggest-format="<kind>">
+// and every input with list="…" searches there; SUGGESTION_FORMATS turns one result of
+// that kind into [value, label].
+const SUGGESTION_FORMATS = {
+  // The drug registry (prescription writing).
+  drug: function (d) {
+    return [d.inn + " " + d.strength + ", " + d.dosage_form + " · " + d.atc_code + " #" + d.id,
+            d.trade_names.join(", ")];
+  },
+  // Specialists to refer to: offered first are those this doctor referred to lately (the
+  // list's server-rendered options); typing searches the country, the doctor's region first.
+  specialist: function (specialist) { return [specialist.choice, specialist.region]; },
+};
+
+function suggestInto(input, url, toOption) {
   const list = document.getElementById(input.getAttribute("list"));
   let timer;
   input.addEventListener("input", function () {
@@ -24,4 +38,13 @@ window.suggestInto = function (input, url, toOption) {
         });
     }, 150);
   });
-};
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("datalist[data-suggest-url]").forEach(function (list) {
+    const toOption = SUGGESTION_FORMATS[list.dataset.suggestFormat];
+    document.querySelectorAll(`input[list="${list.id}"]`).forEach(function (input) {
+      suggestInto(input, list.dataset.suggestUrl, toOption);
+    });
+  });
+});

@@ -84,6 +84,9 @@ def test_the_production_build_serves_its_pages_with_static_files_and_headers(
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "same-origin"
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
         # Static files go by their hashed names from the manifest, and are served.
         hashed = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', body)
         assert hashed, (path, body[:2000])

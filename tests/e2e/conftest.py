@@ -40,13 +40,59 @@ def browser():
         browser.close()
 
 
+# Every page of the context reports each Content-Security-Policy violation to Python as it
+# happens: a journey that trips the policy fails, whichever page or navigation it was on.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.dmedCspViolation([event.effectiveDirective, event.blockedURI, event.sourceFile,
+                           event.lineNumber, event.sample, location.href].join(" | "));
+});
+"""
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="uz-UZ")
-    page = context.new_page()
+def csp_violations():
+    """What the browser refused under the Content-Security-Policy during the test."""
+    return []
+
+
+def watch_csp(context, violations: list) -> None:
+    context.expose_function("dmedCspViolation", lambda violation: violations.append(violation))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        # Chromium also logs each refusal; this catches one the event missed (a refusal
+        # during a navigation, before the listener's binding answers).
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("page", lambda new_page: new_page.on("console", on_console))
+
+
+@pytest.fixture
+def new_context(browser, csp_violations):
+    """Another browser context (a second screen, another user), watched like `page`'s; the
+    test fails at teardown if any page of any of them tripped the policy."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        watch_csp(context, csp_violations)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
+
+
+@pytest.fixture
+def page(new_context):
+    page = new_context(viewport={"width": 390, "height": 844}, locale="uz-UZ").new_page()
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    return page
 
 
 @pytest.fixture

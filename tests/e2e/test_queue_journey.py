@@ -32,7 +32,7 @@ def _room_open_around_the_clock():
 
 
 def test_patient_books_checks_in_is_called_on_the_board_and_seen(
-        page, browser, live_server, demo_world, screenshot):
+        page, new_context, live_server, demo_world, screenshot):
     _room_open_around_the_clock()
     base = live_server.url
 
@@ -52,11 +52,11 @@ def test_patient_books_checks_in_is_called_on_the_board_and_seen(
     assert page.get_attribute("[data-testid=ticket]", "data-status") == "waiting"
     screenshot("patient-ticket-waiting")
 
-    screen = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    screen = new_context(viewport={"width": 1280, "height": 720}).new_page()
     screen.goto(f"{base}/queue/board/TSH-CHL-P12/")
     assert number in screen.inner_text("[data-testid=board-next]")
 
-    desk = browser.new_context(viewport={"width": 1024, "height": 768}, locale="uz-UZ").new_page()
+    desk = new_context(viewport={"width": 1024, "height": 768}, locale="uz-UZ").new_page()
     sign_in(desk, base, "doctor")
     desk.goto(f"{base}/queue/")
     desk.click("[data-testid=points] a >> text=Oilaviy shifokor")
