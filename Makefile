@@ -36,6 +36,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
 	@$(SERVICES) && export DJANGO_DEBUG=1 && \

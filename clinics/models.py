@@ -8,8 +8,9 @@ from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from clinics.naming import LocalizedNameMixin
 from dmed.roles import STAFF_ROLES, Role
-from dmed.translit import in_language, search_key
+from dmed.translit import search_key
 
 TAX_ID_PATTERN = r"^[0-9]{9}$"
 SHIF_CODE_PATTERN = r"^[A-Z]{3}[0-9]{6}$"
@@ -20,24 +21,6 @@ shif_code_validator = RegexValidator(
     _("A State Health Insurance Fund code is three capital letters and six digits, "
       "for example OAA000024."),
 )
-
-
-class LocalizedNameMixin(models.Model):
-    """Uzbek Latin, Russian and English names; Uzbek Cyrillic is transliterated."""
-
-    name_uz = models.CharField(_("name (Uzbek)"), max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return in_language({"uz": self.name_uz, "ru": self.name_ru, "en": self.name_en})
 
 
 class Region(LocalizedNameMixin):

@@ -3,8 +3,8 @@
 The request's origin (IP, user agent) is set once per request by middleware into a
 context variable, so services and selectors record events without passing the request
 around; outside a request (tasks, commands) it is empty. The actor's acting facility
-comes from settings.AUDIT_FACILITY_RESOLVER (the clinics app knows staff records; this
-app must not import it).
+comes from dmed.acting (the hook the app that knows staff records fills; the core must not
+import it).
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from dmed.acting import acting_facility_code
 from dmed.models import AuditAction, AuditEvent, User
 
 
@@ -36,11 +34,6 @@ def set_request_origin(*, ip_address: str | None, user_agent: str) -> object:
     return _origin.set(RequestOrigin(ip_address=ip_address, user_agent=user_agent[:300]))
 
 
-@lru_cache(maxsize=1)
-def _facility_resolver():
-    return import_string(settings.AUDIT_FACILITY_RESOLVER)
-
-
 def reset_request_origin(token) -> None:
     _origin.reset(token)
 
@@ -55,7 +48,7 @@ def _event(*, actor: User | None, **fields) -> AuditEvent:
     return AuditEvent(
         actor=actor if authenticated else None,
         actor_role=actor.role if authenticated else "",
-        facility_code=_facility_resolver()(actor) if authenticated else "",
+        facility_code=acting_facility_code(actor),
         ip_address=origin.ip_address,
         user_agent=origin.user_agent,
         **fields,

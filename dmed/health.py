@@ -1,7 +1,9 @@
 """Liveness and readiness probes for the load balancer and the orchestrator.
 
 Anyone may call them, so they say what is down, never why: the cause (host names, drivers'
-messages) goes to the log for operations.
+messages) goes to the log for operations. The core checks the database and the broker; apps
+add their own checks through settings.READINESS_CHECKS (name -> a function answering None
+when ready, else the cause), so the core imports no app.
 """
 
 import logging
@@ -9,10 +11,9 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from kombu import Connection
-
-from outbox.selectors import outbox_lag
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +41,11 @@ def _broker_answers() -> str | None:
     return None
 
 
-def _outbox_keeps_up() -> str | None:
-    try:
-        lag = outbox_lag().total_seconds()
-    except Exception as exc:  # noqa: BLE001 — the database check reports the cause
-        return f"{type(exc).__name__}: {exc}"
-    if lag > settings.OUTBOX_LAG_ALERT_SECONDS:
-        return f"outbox lag {lag:.0f} s over {settings.OUTBOX_LAG_ALERT_SECONDS} s"
-    return None
-
-
 @never_cache
 def readyz(request):
-    checks = {"database": _database_answers(), "broker": _broker_answers(),
-              "outbox": _outbox_keeps_up()}
+    checks = {"database": _database_answers(), "broker": _broker_answers()}
+    for name, check in settings.READINESS_CHECKS.items():
+        checks[name] = import_string(check)()
     down = {name: error for name, error in checks.items() if error}
     body = {
         "status": "unavailable" if down else "ok",

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "prescriptions.apps.PrescriptionsConfig",
     "queues.apps.QueuesConfig",
     "pharmacy_sync.apps.PharmacySyncConfig",
+    # Last and above every app: the role home pages, composed from the apps' tiles.
+    "home.apps.HomeConfig",
 ]
 
 MIDDLEWARE = [
@@ -114,7 +116,8 @@ DATABASES["default"]["TEST"] = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "dmed.User"
-AUDIT_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
+# The core's hook for where a user acts (dmed/acting.py): audit rows and /api/v1/auth/me/.
+ACTING_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
 # Who counts as in a member of staff's care beyond the cards attached to their facility
 # (patients.access.cards_in_care): functions (user, staff record) -> card_id values.
 PATIENT_CARE_RELATIONS = [
@@ -301,6 +304,9 @@ OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=300)
 OUTBOX_LAG_ALERT_SECONDS = env.int("OUTBOX_LAG_ALERT_SECONDS", default=120)
+# Apps' checks /readyz asks besides the database and the broker (dmed/health.py):
+# name -> a function answering None when ready, else the cause for the log.
+READINESS_CHECKS = {"outbox": "outbox.health.outbox_keeps_up"}
 
 # Notifications (notifications/). A channel without its settings is off in production; in
 # debug it writes to files under NOTIFY_FILE_DIR, so nothing leaves a developer's machine.

@@ -1,26 +1,8 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
-
-from clinics.selectors import active_staff_records
-from dmed.home import ENTRY_POINTS, GREETINGS
-
-
-@login_required
-def home(request):
-    user = request.user
-    return render(
-        request,
-        "dmed/home.html",
-        {
-            "greeting": GREETINGS.get(user.role, ""),
-            "entry_points": ENTRY_POINTS.get(user.role, []),
-            "staff_records": active_staff_records(user),
-        },
-    )
 
 
 def _wants_json(request) -> bool:

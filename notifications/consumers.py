@@ -1,11 +1,18 @@
-"""Notifications consume the outbox: one delivery per event and recipient."""
+"""Notifications consume the outbox: one delivery per event and recipient.
 
-from clinics.referrals.receivers import receivers_of
+Who an event reaches is read from the event: the producer puts it there (a referral's
+receivers at the time it was made), so this app never reads the producers' tables.
+"""
+
+import logging
+
 from notifications import services
 from notifications.selectors import recipients_of
 from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER
 from outbox.kinds import REFERRAL_RECEIVED
 from outbox.registry import consumer
+
+log = logging.getLogger(__name__)
 
 
 def _targets(event) -> list[str]:
@@ -13,8 +20,19 @@ def _targets(event) -> list[str]:
     referral is addressed to (their message is another)."""
     targets = [str(pk) for pk in recipients_of(event.payload)]
     if event.kind == REFERRAL_RECEIVED:
-        targets += [f"{pk}:{RECEIVER}" for pk in receivers_of(event.payload.get("referral"))]
+        targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event)]
     return targets
+
+
+def referral_receivers(event) -> list[int]:
+    """The receivers' accounts the referral's event names. An event written before
+    referrals named them has none: its patient is still told, and the receivers find the
+    referral in their incoming list, as everyone does (logged, not guessed)."""
+    if "receivers" not in event.payload:
+        log.warning("referral event %s names no receivers; only its patient is told",
+                    event.uuid)
+        return []
+    return [int(pk) for pk in event.payload["receivers"]]
 
 
 @consumer("notifications", kinds=NOTIFIED_KINDS, targets=_targets)

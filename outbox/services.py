@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from dmed.celery import app as celery_app
 from outbox.models import Delivery, DeliveryStatus, Event
 from outbox.registry import Defer, Failed, consumer_named, consumers_for
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 # Deliveries per task message: one claim query and one broker round trip serve them all,
 # while each still runs in its own transaction. Small, so a slow provider holds back few.
 DELIVERY_BATCH = 20
+# The task that handles a batch (outbox/tasks.py), sent by name: the tasks wrap these
+# services, so the services must not import them back.
+DELIVER_BATCH_TASK = "outbox.deliver_batch"
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -62,8 +66,6 @@ def dispatch_due(*, batch: int = 500) -> int:
     Rows are marked dispatched before the messages go out; if Redis refuses, the marks
     of the batches not sent are taken back so the next tick tries again.
     """
-    from outbox.tasks import deliver_batch
-
     now = timezone.now()
     redispatch = timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS)
     with transaction.atomic():
@@ -78,8 +80,8 @@ def dispatch_due(*, batch: int = 500) -> int:
         try:
             # A copy older than the redispatch window is dropped: the relay has sent a
             # newer one by then.
-            deliver_batch.apply_async((due[sent:sent + DELIVERY_BATCH],),
-                                      expires=redispatch.total_seconds(), retry=False)
+            celery_app.send_task(DELIVER_BATCH_TASK, (due[sent:sent + DELIVERY_BATCH],),
+                                 expires=redispatch.total_seconds(), retry=False)
         except OperationalError:
             log.warning("broker unreachable; %d deliveries wait for the next tick",
                         len(due) - sent)

@@ -10,7 +10,7 @@ def relay():
     services.relay()
 
 
-@shared_task(name="outbox.deliver_batch", ignore_result=True, acks_late=True,
+@shared_task(name=services.DELIVER_BATCH_TASK, ignore_result=True, acks_late=True,
              reject_on_worker_lost=True)
 def deliver_batch(delivery_ids: list[int]) -> dict[int, str]:
     return services.handle_deliveries(delivery_ids)

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.models import FacilityKind
-from patients.selectors import card_district
 from pharmacy_sync.models import FeedEntry, StockReport, WebhookSubscription
 
 # A feed entry is shown once this old, so a slower transaction's entry with a lower id has
@@ -32,7 +31,7 @@ _CURSOR_PREFIX = "feed:"
 def webhook_targets(payload: dict) -> list[str]:
     """Pharmacies in the patient's district with a webhook, by facility code; not the one
     that dispensed (a dispensing is news to the others: "dispensed elsewhere")."""
-    district = card_district(payload.get("med_id"))
+    district = feed_district(payload)
     if district is None:
         return []
     return list(WebhookSubscription.objects.filter(pharmacy__district_id=district)
@@ -41,8 +40,13 @@ def webhook_targets(payload: dict) -> list[str]:
 
 
 def feed_district(payload: dict) -> int | None:
-    """The district whose pharmacies' feed an event about a card goes to."""
-    return card_district(payload.get("med_id"))
+    """The district whose pharmacies' feed an event about a card goes to: the card's
+    district, which the producer puts into the event (this app never reads the cards). An
+    event written before prescriptions carried it, or about a card with no district, goes
+    to no district's pharmacies: they see the prescription when it is presented to them,
+    through the pharmacy API, which reads it afresh."""
+    district = payload.get("district")
+    return None if district is None else int(district)
 
 
 def event_document(event) -> dict:

@@ -1,4 +1,4 @@
-"""The prescription pages on the role home pages (dmed.home.ENTRY_POINTS)."""
+"""The prescription pages on the role home pages (composed in home/pages.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -124,6 +124,8 @@ def for_pharmacy(prescriptions):
         *_own_fields(Prescription),
         "patient__med_id", "patient__pinfl", "patient__birth_date", "patient__last_name",
         "patient__first_name", "patient__middle_name",
+        # The card's district goes into the dispensing's event, for pharmacy_sync.
+        "patient__district_id",
         "prescriber__username", "prescriber__first_name", "prescriber__last_name",
         "facility__code", "facility__name", "signing_key__key_id", "signing_key__public_key",
     ).prefetch_related(Prefetch(

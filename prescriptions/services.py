@@ -683,7 +683,10 @@ def _drugs_by_prescription(ids: list[int]) -> dict[int, list[Drug]]:
 
 
 def _event_fields(prescription: Prescription, drugs: list[Drug]) -> dict:
-    """What every prescription event carries (outbox README: med_id, code, drug, valid_until)."""
+    """What every prescription event carries (outbox README: med_id, code, drug, valid_until,
+    district). The card's district is in the event so pharmacy_sync, which routes it to
+    that district's pharmacies, never reads the cards."""
     return {"med_id": prescription.patient.med_id, "code": prescription.code,
             "drug": ", ".join(f"{drug.inn} {drug.strength}" for drug in drugs),
-            "valid_until": prescription.valid_until.isoformat()}
+            "valid_until": prescription.valid_until.isoformat(),
+            "district": prescription.patient.district_id}

@@ -1,4 +1,4 @@
-"""The laboratory's tiles on the role home pages (dmed.home)."""
+"""The laboratory's tiles on the role home pages (composed in home/pages.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

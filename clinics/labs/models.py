@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import LocalizedNameMixin
+from clinics.naming import LocalizedNameMixin
 
 __all__ = ["Flag", "LabOrder", "LabOrderItem", "LabResult", "LabTest", "OrderPriority",
            "RangeSex", "ReferenceRange", "Specimen"]

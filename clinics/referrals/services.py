@@ -26,7 +26,7 @@ from clinics.referrals.models import (
     ReferralTarget,
     Urgency,
 )
-from clinics.referrals.receivers import is_receiver
+from clinics.referrals.receivers import is_receiver, receivers_of
 from clinics.referrals.signals import referral_withdrawn
 from clinics.selectors import acting_staff_record, active_staff_records
 from dmed.audit import record_audit_event
@@ -100,10 +100,12 @@ def refer(*, actor: User, med_id: str, target: str, reason: str, diagnosis_code:
         record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=REFERRAL_OBJECT,
                            object_id=referral.public_id, patient_med_id=access.card.med_id,
                            reason=reason[:200], break_glass=access.break_glass)
+        # The receivers' accounts as they are now, so notifications never read referrals.
         emit(REFERRAL_RECEIVED, {
             "med_id": access.card.med_id, "referral": referral.public_id, "urgency": urgency,
             "valid_until": referral.valid_until, "from_facility": referral.from_facility.name,
-            "to_facility": receiving.name}, dedupe_key=f"referral:{referral.public_id}:received")
+            "to_facility": receiving.name, "receivers": receivers_of(referral.public_id)},
+            dedupe_key=f"referral:{referral.public_id}:received")
     return referral
 
 

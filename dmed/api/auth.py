@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinics.selectors import acting_facility_code
+from dmed.acting import acting_facility_code
 from dmed.api import tokens
 from dmed.models import ApiToken
 from dmed.signin_limits import forget_own_failures

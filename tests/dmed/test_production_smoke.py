@@ -63,11 +63,13 @@ def production_server(tmp_path, transactional_db):
     try:
         for _attempt in range(150):
             try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310
-                break
+                if get(f"{url}/healthz")[0] == 200:
+                    break
             except OSError:
                 assert server.poll() is None, log.read_text()
                 time.sleep(0.2)
+        else:
+            pytest.fail(f"gunicorn did not answer /healthz: {log.read_text()}")
         yield url
     finally:
         server.terminate()

@@ -5,10 +5,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from dmed.home import ENTRY_POINTS
 from dmed.middleware import SESSION_LOGIN_AT, SESSION_SEEN_AT
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
+from home.pages import ENTRY_POINTS
 from tests.factories import PASSWORD
 
 

@@ -120,6 +120,9 @@ def test_a_department_referral_tells_each_receiver_in_their_language_and_the_pat
 
     event = Event.objects.get(kind=REFERRAL_RECEIVED)
     assert event.dedupe_key == f"referral:{referral.public_id}:received"
+    # The receivers are in the event: notifications never read the referral.
+    assert sorted(event.payload["receivers"]) == sorted(
+        u.pk for u in world["receivers"].values())
     assert set(_deliver_notifications().values()) == {"done"}
     texts = _texts_by_phone(sms_gateway)
     assert set(texts) == {"+998900000001", *(u.phone for u in world["receivers"].values())}
@@ -185,3 +188,24 @@ def test_a_receiver_who_is_the_patient_gets_the_patients_message_only(referral_w
     texts = _texts_by_phone(sms_gateway)
     assert texts[nurse.phone].startswith("DMED: вы направлены")
     assert Message.objects.filter(recipient=nurse).count() == 1
+
+
+def test_the_receivers_are_the_ones_the_event_names_and_an_old_event_tells_the_patient(
+        referral_world, sms_gateway):
+    """Whom a referral's event reaches is read from the event, not from the referral: a
+    receiver removed from the event hears nothing, and an event written before events
+    named receivers still tells its patient, without an error."""
+    world = referral_world
+    _refer(world, target=ReferralTarget.DEPARTMENT, to_department=world["department"])
+    event = Event.objects.get(kind=REFERRAL_RECEIVED)
+    named = world["receivers"]["en"]
+    event.payload["receivers"] = [named.pk]
+    event.save(update_fields=["payload"])
+    old = Event.objects.create(kind=REFERRAL_RECEIVED, payload={
+        key: value for key, value in event.payload.items() if key != "receivers"})
+
+    assert set(_deliver_notifications().values()) == {"done"}
+    assert sorted(Delivery.objects.filter(event=event).values_list("target", flat=True)) \
+        == sorted([str(world["card"].user_id), f"{named.pk}:{RECEIVER}"])
+    assert list(Delivery.objects.filter(event=old).values_list("target", flat=True)) \
+        == [str(world["card"].user_id)]

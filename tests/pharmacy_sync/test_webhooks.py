@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http_webhook
 def _issued(card, code="RX7Q2K"):
     return emit(PRESCRIPTION_ISSUED, {"med_id": card.med_id, "code": code,
                                       "drug": "Amoksitsillin 500 mg",
-                                      "valid_until": "2026-12-31"})
+                                      "valid_until": "2026-12-31",
+                                      "district": card.district_id})
 
 
 def _webhook_delivery(event):
@@ -124,7 +125,8 @@ def test_the_pull_feed_gives_the_districts_events_after_a_cursor(card, pharmacy)
     _issued(other_card, "B1")
     dispensed = emit(PRESCRIPTION_DISPENSED, {"med_id": card.med_id, "code": "A1",
                                               "drug": "X", "valid_until": "2026-12-31",
-                                              "pharmacy": "Shifo-Farm", "quantity": 1})
+                                              "pharmacy": "Shifo-Farm", "quantity": 1,
+                                              "district": card.district_id})
     outbox_services.fan_out()
     for delivery in Delivery.objects.filter(consumer="pharmacy_feed"):
         assert outbox_services.handle_delivery(delivery.pk) == "done"
@@ -172,12 +174,34 @@ def test_a_patient_sees_the_pharmacies_of_their_district_with_the_medicine(
     client.force_login(patient)
 
     with django_assert_max_num_queries(8):
-        page = client.get(f"/me/pharmacies/{drug.pk}/")
+        page = client.get(f"/me/pharmacies/{drug.pk}/?district={card.district_id}")
     assert page.status_code == 200
     body = page.content.decode()
     assert "Dorixona 19" in body and "Uzoq dorixona" not in body
     assert body.index("Dorixona 19") < body.index("Dorixona 0<")
     assert client.get("/me/pharmacies/99999999/").status_code == 404
+    assert client.get(f"/me/pharmacies/{drug.pk}/?district=x").status_code == 400
+    # Without a district in the link there is nothing to show, and it says why.
+    assert "Dorixona" not in client.get(f"/me/pharmacies/{drug.pk}/").content.decode()
+
+
+def test_events_go_to_the_district_they_carry_and_old_ones_without_it_go_nowhere(
+        card, pharmacy, district):
+    """pharmacy_sync routes by the event's own district, never by reading the card: an
+    event naming another district goes there; an event written before events carried it
+    is delivered to nobody, without an error."""
+    services.register_webhook(pharmacy=pharmacy, url="http://127.0.0.1:9/dmed-hook")
+    elsewhere = District.objects.exclude(pk=district.pk).first()
+    moved = emit(PRESCRIPTION_ISSUED, {"med_id": card.med_id, "code": "M1", "drug": "X",
+                                       "valid_until": "2026-12-31",
+                                       "district": elsewhere.pk})
+    old = emit(PRESCRIPTION_ISSUED, {"med_id": card.med_id, "code": "O1", "drug": "X",
+                                     "valid_until": "2026-12-31"})
+    outbox_services.fan_out()
+    assert list(Delivery.objects.filter(event=moved, consumer="pharmacy_feed")
+                .values_list("target", flat=True)) == [str(elsewhere.pk)]
+    assert not Delivery.objects.filter(event=moved, consumer="pharmacy_webhooks").exists()
+    assert not Delivery.objects.filter(event=old).exists()
 
 
 def test_a_receiver_running_the_check_accepts_ours_and_refuses_a_tampered_or_replayed_one(

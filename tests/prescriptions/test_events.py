@@ -31,6 +31,8 @@ def test_issue_dispense_and_cancel_raise_their_events(write, doctor, card, at_ph
     assert kinds(given.code) == ["prescription.issued", "prescription.dispensed"]
     event = Event.objects.get(kind="prescription.dispensed")
     assert event.payload["med_id"] == card.med_id and event.payload["quantity"] == 5
+    assert "district" in event.payload  # the card's, for pharmacy_sync
+    assert event.payload["district"] == card.district_id
     assert event.payload["pharmacy"] == at_pharmacy.pharmacy.name
     assert "Amoxicillin" in event.payload["drug"]
     cancelled = write(("Ibuprofen", 10))

@@ -223,7 +223,9 @@ def test_my_prescriptions_show_pharmacies_of_the_district_with_stock_in_one_quer
     assert page.count("In stock nearby: Dorixona 5 (5), Dorixona 4 (4), Dorixona 3 (3)") == 9
     assert "Uzoq dorixona" not in page
     assert page.count('data-testid="stock-') == 18  # not for the medicine already given
-    assert reverse("pharmacy_sync:in-stock", args=[amoxicillin.pk]) in page
+    # The card's district travels in the link: pharmacy_sync does not read the cards.
+    assert (reverse("pharmacy_sync:in-stock", args=[amoxicillin.pk])
+            + f"?district={card.district_id}") in page
 
 
 def test_the_code_field_shows_a_valid_example_code(client, pharmacist):

@@ -1,0 +1,19 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from clinics.selectors import active_staff_records
+from home.pages import ENTRY_POINTS, GREETINGS
+
+
+@login_required
+def home(request):
+    user = request.user
+    return render(
+        request,
+        "home/home.html",
+        {
+            "greeting": GREETINGS.get(user.role, ""),
+            "entry_points": ENTRY_POINTS.get(user.role, []),
+            "staff_records": active_staff_records(user),
+        },
+    )
