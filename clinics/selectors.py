@@ -2,6 +2,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinics.models import StaffRecord
+from dmed.acting import chosen_facility
 from dmed.models import User
 
 # Cached on the user object for the request, so every audit event and page of one
@@ -20,12 +21,28 @@ def active_staff_records(user: User):
 
 
 def acting_staff_record(user: User) -> StaffRecord | None:
-    """The staff record a user acts under now: their earliest active one."""
+    """The staff record a user acts under now: the active one at the facility they chose
+    (dmed.acting), else their earliest active one."""
+    return _acting(user)[0]
+
+
+def acting_choices(user: User) -> list[StaffRecord]:
+    """Every active staff record of the user: the facilities they may choose to act for."""
+    return _acting(user)[1]
+
+
+def _acting(user: User) -> tuple[StaffRecord | None, list[StaffRecord]]:
     if not user.is_authenticated:
-        return None
-    if not hasattr(user, _ACTING_ATTR):
-        setattr(user, _ACTING_ATTR, active_staff_records(user).first())
-    return getattr(user, _ACTING_ATTR)
+        return None, []
+    chosen = chosen_facility()
+    cached = getattr(user, _ACTING_ATTR, None)
+    if cached is None or cached[0] != chosen:
+        records = list(active_staff_records(user))
+        record = next((r for r in records if r.facility.code == chosen),
+                      records[0] if records else None)
+        cached = (chosen, record, records)
+        setattr(user, _ACTING_ATTR, cached)
+    return cached[1], cached[2]
 
 
 def acting_facility_code(user: User) -> str:

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from dmed.acting import reset_chosen_facility, set_chosen_facility
 from dmed.audit import reset_request_origin, set_request_origin
 
 SESSION_LOGIN_AT = "dmed_login_at"
@@ -64,7 +65,8 @@ def start_session_clock(request) -> None:
 
 
 class RequestContextMiddleware:
-    """Make the request's origin available to record_audit_event."""
+    """Make the request's origin, and the facility its user chose to act for, available to
+    record_audit_event and the staff lookups."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -74,9 +76,11 @@ class RequestContextMiddleware:
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
+        choice = set_chosen_facility(request)
         try:
             return self.get_response(request)
         finally:
+            reset_chosen_facility(choice)
             reset_request_origin(token)
 
 

@@ -92,6 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The facility choice in the header, for staff of several facilities.
+                "clinics.acting.acting_facilities",
             ],
         },
     },

@@ -127,7 +127,7 @@ class TestNulInJson:
 
     def test_nul_in_a_key_names_the_object_holding_it(self, api_client):
         response = api_client.post(TOKEN_URL, {"username": "a", f"pass{NUL}": "b"},
-                                   format="json")
+                                   format="json", HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400
         assert response.json()["fields"] == {"non_field_errors": [self.MESSAGE]}
 
