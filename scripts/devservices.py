@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 EMBEDDED_REDIS_PORT = 6390
+LEGACY_ENV = VAR / "dev.env"
 DATABASE_NAME = "dmed"
 OWNER_ROLE = "dmed_owner"
 APP_ROLE = "dmed_app"
@@ -163,9 +164,13 @@ def dev_secrets(admin_url: str) -> dict[str, str]:
         connection.execute("REVOKE ALL ON SCHEMA dmed_dev FROM PUBLIC")
         connection.execute("CREATE TABLE IF NOT EXISTS dmed_dev.secret "
                            "(name text PRIMARY KEY, value text NOT NULL)")
+        # A checkout from before kept them in var/dev.env: its values come first, so the
+        # keys and passwords already stored under them keep working.
+        earlier = dict(line.partition("=")[::2] for line in LEGACY_ENV.read_text().splitlines()
+                       if "=" in line) if LEGACY_ENV.exists() else {}
         for name, make in wanted.items():
             connection.execute("INSERT INTO dmed_dev.secret VALUES (%s, %s) "
-                               "ON CONFLICT (name) DO NOTHING", (name, make()))
+                               "ON CONFLICT (name) DO NOTHING", (name, earlier.get(name) or make()))
         return dict(connection.execute("SELECT name, value FROM dmed_dev.secret").fetchall())
 
 

@@ -44,3 +44,12 @@ def test_a_second_clone_on_the_same_database_gets_the_same_secrets(scratch_datab
     assert first == second
     assert len(first["PRESCRIBER_KEY_SECRET"]) >= 32 and first["DJANGO_SECRET_KEY"]
     assert first["DEMO_PASSWORD"].startswith("demo-")
+
+
+def test_secrets_of_a_checkout_from_before_are_taken_over(scratch_database, tmp_path):
+    devservices = load_devservices()
+    devservices.LEGACY_ENV = tmp_path / "dev.env"
+    devservices.LEGACY_ENV.write_text("PRESCRIBER_KEY_SECRET=the-secret-the-keys-were-sealed-under\n")
+    kept = devservices.dev_secrets(scratch_database)
+    assert kept["PRESCRIBER_KEY_SECRET"] == "the-secret-the-keys-were-sealed-under"
+    assert kept["DJANGO_SECRET_KEY"]
