@@ -45,8 +45,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(StaffRecord)
 class StaffRecordAdmin(admin.ModelAdmin):
     list_display = ("user", "facility", "role", "specialty", "argos_id", "licence_number",
-                    "active_from", "active_to")
-    list_filter = ("role", "facility__kind", "active_to")
+                    "is_head", "on_call", "active_from", "active_to")
+    list_filter = ("role", "facility__kind", "is_head", "on_call", "active_to")
     search_fields = ("user__username", "user__last_name", "user__first_name", "facility__code",
                      "facility__name", "argos_id", "licence_number")
     list_select_related = ("user", "facility")

@@ -186,6 +186,17 @@ class StaffRecord(models.Model):
     specialty = models.CharField(_("specialty"), max_length=120, blank=True)
     argos_id = models.CharField(_("HRM Argos professional ID"), max_length=32, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
+    # Heads review what needs a senior's word (break-the-glass grants, attachment requests)
+    # and are told when a critical result goes unacknowledged; the on-call list of a
+    # facility is told too.
+    is_head = models.BooleanField(
+        _("head of department or facility"), default=False,
+        help_text=_("Heads of the department, or of the facility when no department is set."),
+    )
+    on_call = models.BooleanField(
+        _("on call"), default=False,
+        help_text=_("On the facility's on-call list for escalated critical results."),
+    )
     active_from = models.DateField(_("active from"))
     active_to = models.DateField(_("active to"), null=True, blank=True)
     # The person's name, the specialty and the facility's name folded by search_key, for

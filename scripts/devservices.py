@@ -77,6 +77,11 @@ def as_role(url: str, role: str) -> str:
     return parts._replace(netloc=f"{role}@{host}").geturl()
 
 
+def maintenance_url(url: str) -> str:
+    """The server's `postgres` database, which exists before ours does."""
+    return urlsplit(url)._replace(scheme="postgresql", path="/postgres").geturl()
+
+
 def ensure_roles(admin_url: str) -> None:
     """The owner may create databases (the test runner makes its own); neither is a
     superuser."""
@@ -84,7 +89,7 @@ def ensure_roles(admin_url: str) -> None:
     from psycopg import sql
 
     wanted = {OWNER_ROLE: "LOGIN CREATEDB", APP_ROLE: "LOGIN"}
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    with psycopg.connect(maintenance_url(admin_url), autocommit=True) as connection:
         for role, options in wanted.items():
             exists = connection.execute(
                 "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
@@ -98,10 +103,8 @@ def ensure_database(url: str, owner: str | None = None) -> None:
     import psycopg
     from psycopg import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = parts._replace(scheme="postgresql", path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as connection:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
         ).fetchone()
