@@ -77,11 +77,11 @@ def setup(broker_url: str, folder: Path) -> None:
 
 
 def recipients(count: int) -> list[str]:
-    from clinics.services import load_administrative_divisions
     from dmed.models import User
     from dmed.roles import Role
     from notifications.models import Preference
     from patients.models import PatientCard
+    from registry.services import load_administrative_divisions
     from tests.factories import UserFactory
     from tests.patients.factories import CardFactory
 

@@ -4,13 +4,14 @@ from datetime import date
 
 from clinics.coding.services import load_icd10, load_protocols
 from clinics.labs.demo import seed_history as seed_lab_history
-from clinics.models import Department, District, Facility, FacilityKind, Icd10Code, StaffRecord
+from clinics.models import Icd10Code
 from clinics.referrals.demo import seed_history as seed_referral_history
-from clinics.services import load_administrative_divisions
 from clinics.stays.demo import seed_history as seed_stay_history
 from clinics.stays.demo import seed_wards
 from clinics.visits.demo import seed_history as seed_visit_history
 from dmed.roles import Role
+from registry.models import Department, District, Facility, FacilityKind, StaffRecord
+from registry.services import load_administrative_divisions
 
 STAFF_SINCE = date(2024, 1, 1)
 

@@ -1,13 +1,11 @@
 from django.urls import path
 
-from clinics import acting
 from clinics.stays import views as stay_views
 from clinics.visits import views as visit_views
 
 app_name = "clinics"
 
 urlpatterns = [
-    path("acting-facility/", acting.choose_facility, name="acting-facility"),
     path("visits/", visit_views.facility_list, name="visits"),
     path("visits/start/<str:med_id>/", visit_views.start, name="visit-start"),
     path("visits/<str:public_id>/", visit_views.detail, name="visit"),

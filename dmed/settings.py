@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dmed.apps.DmedConfig",
     "outbox.apps.OutboxConfig",
     "notifications.apps.NotificationsConfig",
+    "registry.apps.RegistryConfig",
     "clinics.apps.ClinicsConfig",
     "patients.apps.PatientsConfig",
     "prescriptions.apps.PrescriptionsConfig",
@@ -93,7 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # The facility choice in the header, for staff of several facilities.
-                "clinics.acting.acting_facilities",
+                "registry.acting.acting_facilities",
             ],
         },
     },
@@ -119,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "dmed.User"
 # The core's hook for where a user acts (dmed/acting.py): audit rows and /api/v1/auth/me/.
-ACTING_FACILITY_RESOLVER = "clinics.selectors.acting_facility_code"
+ACTING_FACILITY_RESOLVER = "registry.selectors.acting_facility_code"
 # Who counts as in a member of staff's care beyond the cards attached to their facility
 # (patients.access.cards_in_care): functions (user, staff record) -> card_id values.
 PATIENT_CARE_RELATIONS = [

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from clinics.selectors import active_staff_records
 from home.pages import ENTRY_POINTS, GREETINGS
+from registry.selectors import active_staff_records
 
 
 @login_required

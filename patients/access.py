@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from patients.identifiers import is_valid_med_id, normalise_med_id
 from patients.models import BreakGlassGrant, CardStatus, PatientCard, Representation
+from registry.selectors import acting_staff_record
 
 CARD_OBJECT = "patients.card"
 # Staff who care for patients and may therefore break the glass to reach one.

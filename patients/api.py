@@ -8,13 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinics.models import District, Facility, Region
 from dmed.api.schema import NEXT_URL, results_page
 from dmed.models import User
 from patients import selectors, services
 from patients.access import card_for
 from patients.identifiers import DocumentKind
 from patients.models import Allergy, ChronicCondition, PatientCard, Sex
+from registry.models import District, Facility, Region
 
 
 def run_service(request, *, accepts, call, answer, created: bool = True) -> Response:

@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import District, Region
 from patients.identifiers import DocumentKind
 from patients.models import BloodGroup, Sex
+from registry.models import District, Region
 
 
 class RegisterCardForm(forms.Form):

@@ -58,9 +58,9 @@ class PatientCard(models.Model):
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, blank=True)
     pinfl = models.CharField(_("PINFL"), max_length=14, blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True)
-    region = models.ForeignKey("clinics.Region", verbose_name=_("region"), null=True,
+    region = models.ForeignKey("registry.Region", verbose_name=_("region"), null=True,
                                blank=True, on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("clinics.District", verbose_name=_("district"), null=True,
+    district = models.ForeignKey("registry.District", verbose_name=_("district"), null=True,
                                  blank=True, on_delete=models.PROTECT, related_name="+")
     street = models.CharField(_("street and house"), max_length=200, blank=True)
     blood_group = models.CharField(_("blood group"), max_length=3, choices=BloodGroup.choices,
@@ -72,10 +72,10 @@ class PatientCard(models.Model):
                                               blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=16,
                                                blank=True)
-    registered_at = models.ForeignKey("clinics.Facility", verbose_name=_("registered at"),
+    registered_at = models.ForeignKey("registry.Facility", verbose_name=_("registered at"),
                                       on_delete=models.PROTECT, related_name="+")
     attached_facility = models.ForeignKey(
-        "clinics.Facility", verbose_name=_("attached polyclinic"), null=True, blank=True,
+        "registry.Facility", verbose_name=_("attached polyclinic"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="attached_cards",
     )
     family_doctor = models.ForeignKey(
@@ -159,7 +159,7 @@ class Attachment(models.Model):
     """A period of a card's attachment to a polyclinic and family doctor: the history."""
 
     card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="attachments")
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("polyclinic"),
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("polyclinic"),
                                  on_delete=models.PROTECT, related_name="+")
     family_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("family doctor"),
                                       null=True, blank=True, on_delete=models.PROTECT,

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Facility
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
@@ -20,6 +19,7 @@ from dmed.translit import search_key
 from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
 from patients.models import PatientCard
+from registry.models import Facility
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -10,8 +10,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import FacilityKind
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -37,6 +35,8 @@ from patients.models import (
 )
 from patients.selectors import possible_duplicates
 from patients.signals import card_merged
+from registry.models import FacilityKind
+from registry.selectors import acting_staff_record
 
 BREAK_GLASS_LIFETIME = timedelta(days=1)
 MED_ID_ATTEMPTS = 8

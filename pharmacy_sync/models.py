@@ -10,7 +10,7 @@ class WebhookSubscription(models.Model):
     """Where a pharmacy system wants prescription events POSTed, and the shared secret
     they are signed with (HMAC-SHA256; README "Pharmacy sync")."""
 
-    pharmacy = models.OneToOneField("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.OneToOneField("registry.Facility", verbose_name=_("pharmacy"),
                                     on_delete=models.CASCADE, related_name="+")
     url = models.URLField(_("URL"), max_length=500)
     # The signer needs the secret itself, so it is stored, and shown to the pharmacy once.
@@ -30,7 +30,7 @@ class FeedEntry(models.Model):
     cursor of `GET /api/v1/pharmacy/events/?after=`."""
 
     event = models.ForeignKey("outbox.Event", on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("clinics.District", on_delete=models.PROTECT,
+    district = models.ForeignKey("registry.District", on_delete=models.PROTECT,
                                  related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -48,7 +48,7 @@ class FeedEntry(models.Model):
 class StockReport(models.Model):
     """What a pharmacy last said it has of a drug (one row per pharmacy and drug)."""
 
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.CASCADE, related_name="+")
     drug = models.ForeignKey("prescriptions.Drug", verbose_name=_("drug"),
                              on_delete=models.PROTECT, related_name="+")
@@ -77,7 +77,7 @@ class StockChange(models.Model):
     a pharmacy reports; a pharmacy's first report of a drug changes nothing (no before).
     """
 
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.CASCADE, related_name="+")
     drug = models.ForeignKey("prescriptions.Drug", verbose_name=_("drug"),
                              on_delete=models.PROTECT, related_name="+")
@@ -107,7 +107,7 @@ class Discrepancy(models.Model):
     records disagree (pharmacy_sync.services.reconcile explains the comparison)."""
 
     day = models.DateField(_("day"))
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.CASCADE, related_name="+")
     drug = models.ForeignKey("prescriptions.Drug", verbose_name=_("drug"),
                              on_delete=models.PROTECT, related_name="+")

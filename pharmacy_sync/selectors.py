@@ -15,8 +15,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import FacilityKind
 from pharmacy_sync.models import FeedEntry, StockReport, WebhookSubscription
+from registry.models import FacilityKind
 
 # A feed entry is shown once this old, so a slower transaction's entry with a lower id has
 # committed by then and a pharmacy's cursor never steps over it.

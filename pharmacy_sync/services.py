@@ -21,7 +21,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import FacilityKind
 from outbox.http import post_json
 from pharmacy_sync import signing
 from pharmacy_sync.models import (
@@ -39,6 +38,7 @@ from prescriptions.selectors import (
     dispensed_totals,
     prescription_only_drug_ids,
 )
+from registry.models import FacilityKind
 
 if TYPE_CHECKING:
     from clinics.models import Facility

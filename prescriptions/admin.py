@@ -7,7 +7,6 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clinics.models import Facility, FacilityKind
 from dmed.readonly_admin import ReadOnlyAdmin
 from prescriptions.models import (
     Dispensing,
@@ -19,6 +18,7 @@ from prescriptions.models import (
 )
 from prescriptions.registry import COLUMNS, RegistryImportError, export_drugs, import_drugs
 from prescriptions.services import create_pharmacy_api_key, revoke_pharmacy_api_key
+from registry.models import Facility, FacilityKind
 
 
 class DrugImportForm(forms.Form):

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from clinics.coding.models import Icd10Code
 from clinics.coding.services import load_icd10
-from clinics.models import FacilityKind
 from patients.models import ChronicCondition
 from prescriptions.models import Drug, PharmacyApiKey, Prescription
 from prescriptions.registry import import_starter_registry
@@ -22,6 +21,7 @@ from prescriptions.services import (
     pharmacist_actor,
     refuse_item,
 )
+from registry.models import FacilityKind
 
 
 def demo_key_prefix(pharmacy) -> str:

@@ -165,7 +165,7 @@ class Prescription(models.Model):
                                 on_delete=models.PROTECT, related_name="prescriptions")
     prescriber = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("prescriber"),
                                    on_delete=models.PROTECT, related_name="+")
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("issued at"),
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("issued at"),
                                  on_delete=models.PROTECT, related_name="+")
     # The column keeps its name and holds the code itself (I10), as before it was a key.
     diagnosis = models.ForeignKey("clinics.Icd10Code", verbose_name=_("diagnosis (ICD-10)"),
@@ -267,7 +267,7 @@ class PrescriptionItem(models.Model):
                               default=ItemStatus.TO_DISPENSE)
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
     # The pharmacy that last refused it ("refused at pharmacy X: out of stock").
-    refused_at = models.ForeignKey("clinics.Facility", verbose_name=_("refused at"),
+    refused_at = models.ForeignKey("registry.Facility", verbose_name=_("refused at"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
@@ -310,7 +310,7 @@ class PharmacyApiKey(models.Model):
     secret part is 256 random bits, so a fast hash is enough (nothing to brute-force).
     """
 
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.PROTECT, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100,
                             help_text=_("Which system uses it, e.g. the till software."))
@@ -333,7 +333,7 @@ class Dispensing(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
                                      related_name="dispensings")
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.PROTECT, related_name="+")
     pharmacist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pharmacist"),
                                    null=True, blank=True, on_delete=models.PROTECT,
@@ -396,7 +396,7 @@ class FailedPatientCheck(models.Model):
     """
 
     code = models.CharField(_("prescription code"), max_length=16)
-    pharmacy = models.ForeignKey("clinics.Facility", verbose_name=_("pharmacy"),
+    pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.CASCADE, related_name="+")
     # "api-key:<prefix>" or "user:<id>": who typed it, whichever kind of actor that is.
     checker = models.CharField(_("checked by"), max_length=40)

@@ -23,8 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.coding.models import Icd10Code
-from clinics.models import Facility, FacilityKind
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -65,6 +63,8 @@ from prescriptions.selectors import (
     lockout_audited,
     visit_of_card,
 )
+from registry.models import Facility, FacilityKind
+from registry.selectors import acting_staff_record
 
 # How long a prescription can be dispensed, counted from the day it becomes available.
 VALIDITY_DAYS = 30

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import DateRangeFunc
+from registry.models import DateRangeFunc
 
 TICKET_PREFIX_PATTERN = r"^[A-Z]{1,2}$"
 
@@ -33,7 +33,7 @@ class ServicePoint(models.Model):
     the registration desk or the pharmacy window of a facility."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("facility"),
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"),
                                  on_delete=models.PROTECT, related_name="service_points")
     kind = models.CharField(_("kind"), max_length=20, choices=ServicePointKind.choices)
     name = models.CharField(_("name"), max_length=120)
@@ -150,7 +150,7 @@ class ClosureReason(models.TextChoices):
 class Closure(models.Model):
     """Days without slots: a holiday for a whole facility, or one point's leave."""
 
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("facility"), null=True,
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"), null=True,
                                  blank=True, on_delete=models.CASCADE, related_name="+")
     service_point = models.ForeignKey(ServicePoint, verbose_name=_("service point"),
                                       null=True, blank=True, on_delete=models.CASCADE,

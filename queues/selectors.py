@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.referrals.models import ReferralTarget
 from clinics.referrals.selectors import active_referrals_of
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -35,6 +34,7 @@ from queues.models import (
     TicketStatus,
 )
 from queues.schedules import Slot, hours_on, slots_on
+from registry.selectors import acting_staff_record
 
 TICKET_OBJECT = "queue.ticket"
 APPOINTMENT_OBJECT = "queue.appointment"

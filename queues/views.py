@@ -12,12 +12,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinics.models import Facility
 from dmed.roles import Role
 from patients.access import FACILITY_ROLES, card_for
 from queues import selectors, services
 from queues.forms import KioskForm, SlotSearchForm, TransferForm, WalkInForm
 from queues.models import ServicePointKind, TicketStatus
+from registry.models import Facility
 
 DESK_ACTIONS = {"recall": services.recall, "no-show": services.mark_no_show,
                 "complete": services.complete}

@@ -120,8 +120,8 @@ def _reload_reference_data() -> None:
     from clinics.coding.services import load_icd10, load_protocols
     from clinics.labs.catalogue import load_lab_catalogue
     from clinics.models import Region
-    from clinics.services import load_administrative_divisions
     from prescriptions.registry import import_starter_registry
+    from registry.services import load_administrative_divisions
 
     if Region.objects.exists():
         return

@@ -3,9 +3,9 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from clinics.models import Department, District, Facility, FacilityKind, Region, StaffRecord
 from dmed.models import User
 from dmed.roles import Role
+from registry.models import Department, District, Facility, FacilityKind, Region, StaffRecord
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from clinics.labs import selectors, services
 from clinics.labs.models import LabTest, OrderPriority
-from clinics.models import Facility
 from dmed.api.schema import NEXT_CURSOR, results_page
 from dmed.roles import Role
 from patients.api import run_service
+from registry.models import Facility
 
 
 class ResultSerializer(serializers.Serializer):

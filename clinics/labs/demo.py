@@ -15,9 +15,9 @@ from django.utils import timezone
 from clinics.labs import services
 from clinics.labs.catalogue import load_lab_catalogue
 from clinics.labs.models import LabOrder, LabResult
-from clinics.models import StaffRecord
 from dmed.demo import demo_user
 from dmed.roles import Role
+from registry.models import StaffRecord
 
 # Days ago, then {test: value}: the demo patient's diabetes follow-up.
 OWN_HISTORY = [

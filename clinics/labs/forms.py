@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.labs.models import LabTest, OrderPriority
-from clinics.models import Facility, FacilityKind
+from registry.models import Facility, FacilityKind
 
 
 class LabOrderForm(forms.Form):

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from clinics.naming import LocalizedNameMixin
+from registry.naming import LocalizedNameMixin
 
 __all__ = ["Flag", "LabOrder", "LabOrderItem", "LabResult", "LabTest", "OrderPriority",
            "RangeSex", "ReferenceRange", "Specimen"]
@@ -146,10 +146,10 @@ class LabOrder(models.Model):
                               on_delete=models.PROTECT, related_name="lab_orders")
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("ordered by"),
                                    on_delete=models.PROTECT, related_name="+")
-    ordering_facility = models.ForeignKey("clinics.Facility",
+    ordering_facility = models.ForeignKey("registry.Facility",
                                           verbose_name=_("ordering facility"),
                                           on_delete=models.PROTECT, related_name="+")
-    laboratory = models.ForeignKey("clinics.Facility", verbose_name=_("laboratory"),
+    laboratory = models.ForeignKey("registry.Facility", verbose_name=_("laboratory"),
                                    on_delete=models.PROTECT, related_name="lab_orders")
     priority = models.CharField(_("priority"), max_length=8, choices=OrderPriority.choices,
                                 default=OrderPriority.ROUTINE)

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
 from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
 from dmed.roles import Role
 from patients.access import card_for
+from registry.selectors import acting_staff_record
 
 WORKLIST_PAGE = 50
 

@@ -25,8 +25,6 @@ from django.utils.translation import gettext as _
 
 from clinics.labs.flags import Limits, flag_for, matching_range
 from clinics.labs.models import CRITICAL_FLAGS, LabOrder, LabOrderItem, LabResult, LabTest
-from clinics.models import Facility, FacilityKind
-from clinics.selectors import acting_staff_record
 from clinics.visits.models import Visit, VisitStatus
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
@@ -35,6 +33,8 @@ from outbox.events import emit
 from outbox.kinds import LAB_RESULT_RELEASED
 from patients.access import CARING_ROLES
 from patients.services import authorise_card_write
+from registry.models import Facility, FacilityKind
+from registry.selectors import acting_staff_record
 
 ORDER_OBJECT = "clinics.lab_order"
 RESULT_OBJECT = "clinics.lab_result"

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load_regions(apps, schema_editor):
-    from clinics.services import load_administrative_divisions
+    from registry.services import load_administrative_divisions
 
     load_administrative_divisions(region_model=apps.get_model("clinics", "Region"),
                                   district_model=apps.get_model("clinics", "District"))

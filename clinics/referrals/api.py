@@ -9,12 +9,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinics.models import Department, Facility
 from clinics.referrals import selectors, services
 from clinics.referrals.models import ReferralTarget, Urgency
 from dmed.api.schema import results_page
 from dmed.models import User
 from patients.api import run_service
+from registry.models import Department, Facility
 
 
 class ReferralSerializer(serializers.Serializer):

@@ -2,9 +2,10 @@
 run again: nothing is added once the demo patient has a referral."""
 
 from clinics.coding.services import load_icd10
-from clinics.models import Department, Icd10Code
+from clinics.models import Icd10Code
 from clinics.referrals import services
 from clinics.referrals.models import Referral, ReferralTarget, Urgency
+from registry.models import Department
 
 
 def seed_history(world: dict) -> None:

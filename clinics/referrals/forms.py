@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Department, Facility, FacilityKind
 from clinics.referrals.models import ReferralTarget, Urgency
 from clinics.referrals.selectors import specialist_named
+from registry.models import Department, Facility, FacilityKind
 
 
 class DepartmentChoice(forms.ModelChoiceField):

@@ -48,16 +48,16 @@ class Referral(models.Model):
                              on_delete=models.PROTECT, related_name="referrals")
     referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("referred by"),
                                     on_delete=models.PROTECT, related_name="+")
-    from_facility = models.ForeignKey("clinics.Facility", verbose_name=_("from facility"),
+    from_facility = models.ForeignKey("registry.Facility", verbose_name=_("from facility"),
                                       on_delete=models.PROTECT, related_name="+")
     target = models.CharField(_("referred to"), max_length=12, choices=ReferralTarget.choices)
     to_clinician = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("specialist"),
                                      on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="incoming_referrals")
-    to_department = models.ForeignKey("clinics.Department", verbose_name=_("department"),
+    to_department = models.ForeignKey("registry.Department", verbose_name=_("department"),
                                       on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="incoming_referrals")
-    to_facility = models.ForeignKey("clinics.Facility", verbose_name=_("receiving facility"),
+    to_facility = models.ForeignKey("registry.Facility", verbose_name=_("receiving facility"),
                                     on_delete=models.PROTECT, related_name="incoming_referrals")
     reason = models.TextField(_("reason"), max_length=2000)
     diagnosis = models.ForeignKey("clinics.Icd10Code", verbose_name=_("ICD-10 diagnosis"),

@@ -7,9 +7,9 @@ The services (may this user decide?), the incoming list and the card scope
 from django.db.models import Q
 
 from clinics.referrals.models import Referral, ReferralTarget
-from clinics.selectors import acting_staff_record
 from dmed.models import User
 from dmed.roles import Role
+from registry.selectors import acting_staff_record
 
 # Clinicians and nurses receive referrals to them or their department.
 RECEIVING_CARERS = (Role.CLINICIAN, Role.NURSE)

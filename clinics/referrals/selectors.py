@@ -6,16 +6,16 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import StaffRecord
 from clinics.referrals.models import Referral, ReferralTarget
 from clinics.referrals.receivers import receiver_condition
 from clinics.referrals.services import REFERRAL_OBJECT
-from clinics.selectors import acting_staff_record
 from dmed.audit import record_list_event
 from dmed.models import User
 from dmed.roles import Role
 from dmed.translit import search_key
 from patients.access import CARING_ROLES, card_for
+from registry.models import StaffRecord
+from registry.selectors import acting_staff_record
 
 INCOMING_LIMIT = 100
 SUGGESTIONS = 20

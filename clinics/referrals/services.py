@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import Department, Facility, FacilityKind, Icd10Code
+from clinics.models import Icd10Code
 from clinics.referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -28,7 +28,6 @@ from clinics.referrals.models import (
 )
 from clinics.referrals.receivers import is_receiver, receivers_of
 from clinics.referrals.signals import referral_withdrawn
-from clinics.selectors import acting_staff_record, active_staff_records
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
@@ -36,6 +35,8 @@ from outbox.events import emit
 from outbox.kinds import REFERRAL_RECEIVED
 from patients.access import CARING_ROLES
 from patients.services import authorise_card_write
+from registry.models import Department, Facility, FacilityKind
+from registry.selectors import acting_staff_record, active_staff_records
 
 REFERRAL_OBJECT = "clinics.referral"
 VALIDITY = {Urgency.EMERGENCY: timedelta(days=1), Urgency.URGENT: timedelta(days=7),

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from clinics.referrals import selectors, services
 from clinics.referrals.forms import CancelForm, DecisionForm, ReferralForm
 from clinics.referrals.models import OPEN_STATUSES
-from clinics.selectors import acting_staff_record
 from patients.access import card_for
+from registry.selectors import acting_staff_record
 
 # Form fields named differently from the service's arguments.
 FIELD_FOR = {"to_clinician": "specialist"}

@@ -21,7 +21,7 @@ from clinics.visits.models import CodedDiagnosis, DiagnosisKind
 class Ward(models.Model):
     """A room of a hospital department (palata)."""
 
-    department = models.ForeignKey("clinics.Department", verbose_name=_("department"),
+    department = models.ForeignKey("registry.Department", verbose_name=_("department"),
                                    on_delete=models.PROTECT, related_name="wards")
     code = models.CharField(_("ward"), max_length=16)
 
@@ -62,7 +62,7 @@ class Stay(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
                              on_delete=models.PROTECT, related_name="stays")
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("hospital"),
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("hospital"),
                                  on_delete=models.PROTECT, related_name="stays")
     status = models.CharField(_("status"), max_length=10, choices=StayStatus.choices,
                               default=StayStatus.CURRENT)

@@ -9,14 +9,14 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Department
-from clinics.selectors import acting_staff_record
 from clinics.stays.models import Bed, BedOccupancy, Stay, StayDiagnosis, StayNote, StayStatus
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
 from patients.access import CARING_ROLES, card_for, of_card, record_access
+from registry.models import Department
+from registry.selectors import acting_staff_record
 
 STAY_OBJECT = "clinics.stay"
 WARD_OBJECT = "clinics.ward_board"

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.coding.models import Icd10Code
-from clinics.selectors import acting_staff_record
 from clinics.stays.models import Bed, BedOccupancy, Stay, StayDiagnosis, StayNote, StayStatus
 from clinics.stays.selectors import STAY_OBJECT, load_bed, load_stay
 from clinics.visits.models import DiagnosisKind
@@ -23,6 +22,7 @@ from dmed.models import AuditAction, User
 from dmed.roles import Role
 from patients.access import CARING_ROLES, card_for, check_card_access
 from patients.models import PatientCard
+from registry.selectors import acting_staff_record
 
 MAX_TEXT = 20_000
 BED_TAKEN = "occupancy_bed_not_shared"

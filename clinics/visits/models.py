@@ -51,9 +51,9 @@ class Visit(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
                              on_delete=models.PROTECT, related_name="visits")
-    facility = models.ForeignKey("clinics.Facility", verbose_name=_("facility"),
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"),
                                  on_delete=models.PROTECT, related_name="visits")
-    department = models.ForeignKey("clinics.Department", verbose_name=_("department"),
+    department = models.ForeignKey("registry.Department", verbose_name=_("department"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="visits")
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("clinician"),

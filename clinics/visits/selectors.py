@@ -9,12 +9,12 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from clinics.selectors import acting_staff_record
 from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitStatus
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
+from registry.selectors import acting_staff_record
 
 VISIT_OBJECT = "clinics.visit"
 

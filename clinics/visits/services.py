@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.coding.models import Icd10Code
-from clinics.models import Department, StaffRecord
-from clinics.selectors import acting_staff_record
 from clinics.visits.models import (
     VITAL_RANGES,
     DiagnosisKind,
@@ -33,6 +31,8 @@ from dmed.models import AuditAction, User
 from dmed.roles import Role
 from patients.access import CARING_ROLES, card_for, check_card_access
 from patients.models import PatientCard
+from registry.models import Department, StaffRecord
+from registry.selectors import acting_staff_record
 
 ADDENDUM_OBJECT = "clinics.visit_addendum"
 NARRATIVE_FIELDS = ("complaints", "history", "examination", "plan", "recommendations")

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.coding.selectors import protocols_for
-from clinics.selectors import acting_facility_code
 from clinics.visits import selectors, services
 from clinics.visits.forms import AddendumForm, VisitForm
 from clinics.visits.models import DiagnosisKind, VisitStatus
 from dmed.roles import Role
 from patients.identifiers import format_med_id
+from registry.selectors import acting_facility_code
 
 
 def _attach_errors(form, error: ValidationError) -> None:

@@ -1,7 +1,8 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from clinics.models import Bed, FacilityKind, Visit, Ward
+from clinics.models import Bed, Visit, Ward
+from registry.models import FacilityKind
 from tests.factories import DepartmentFactory, FacilityFactory, UserFactory
 from tests.patients.factories import CardFactory
 

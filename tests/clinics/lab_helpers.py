@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from clinics.labs import services
-from clinics.models import Facility, FacilityKind
 from dmed.models import User
 from dmed.roles import Role
+from registry.models import Facility, FacilityKind
 from tests.factories import FacilityFactory, staff_at
 
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from clinics.labs import services
 from clinics.labs.models import Flag, LabOrder, LabResult
-from clinics.models import FacilityKind
 from clinics.visits.services import open_visit
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
 from patients.models import Representation
+from registry.models import FacilityKind
 from tests.clinics.lab_helpers import lab_world, released_result
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from clinics.labs import services
 from clinics.labs.models import Flag, LabOrder, LabResult
-from clinics.models import FacilityKind
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.access import CardAccessDenied
+from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import lab_world
 from tests.factories import FacilityFactory, UserFactory, staff_at

@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from clinics.models import FacilityKind
 from clinics.referrals import selectors, services
 from clinics.referrals.models import Referral, ReferralStatus, ReferralTarget, Urgency
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.access import CardAccessDenied, card_for, visible_cards
+from registry.models import FacilityKind
 from tests.factories import (
     DepartmentFactory,
     FacilityFactory,

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
-from clinics.models import District, Facility, Region, StaffRecord
 from dmed.roles import Role
+from registry.models import District, Facility, Region, StaffRecord
 from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
 
 

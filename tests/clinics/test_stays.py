@@ -147,7 +147,7 @@ class TestStay:
 def test_concurrent_admissions_to_one_bed_keep_one_patient():
     """Both requests see the bed free; the exclusion constraint lets one through."""
     from clinics.coding.models import Icd10Code
-    from clinics.services import load_administrative_divisions
+    from registry.services import load_administrative_divisions
 
     # Transactional tests empty the tables, migration data included, after each other.
     load_administrative_divisions()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinics.labs import services as lab_services
 from clinics.labs.models import LabResult
-from clinics.models import FacilityKind, Stay, StayDiagnosis
+from clinics.models import Stay, StayDiagnosis
 from clinics.referrals import services as referral_services
 from clinics.referrals.models import Referral
 from clinics.stays.models import StayStatus
@@ -22,6 +22,7 @@ from dmed.roles import Role
 from patients.services import merge_cards
 from prescriptions.models import Drug, Prescription
 from prescriptions.services import issue_prescription
+from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import lab_world, released_result
 from tests.factories import FacilityFactory, UserFactory, staff_at

@@ -16,8 +16,8 @@ from scripts.messages import IGNORED, catalogue_roots
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ["uz", "uz_Cyrl", "ru"]
-SOURCES = ["dmed", "clinics", "patients", "prescriptions", "queues", "outbox", "notifications",
-           "pharmacy_sync", "home",
+SOURCES = ["dmed", "registry", "clinics", "patients", "prescriptions", "queues", "outbox",
+           "notifications", "pharmacy_sync", "home",
            "templates",
            "manage.py"]
 ROOTS = [root.relative_to(ROOT) for root in catalogue_roots()]

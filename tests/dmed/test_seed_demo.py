@@ -3,9 +3,9 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from clinics.models import Facility, FacilityKind, StaffRecord
 from dmed.models import User
 from dmed.roles import Role
+from registry.models import Facility, FacilityKind, StaffRecord
 
 DEMO_PASSWORD = "demo-test-password-1"
 

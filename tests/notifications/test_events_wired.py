@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from clinics.labs import services as lab_services
-from clinics.models import FacilityKind
 from clinics.referrals import services as referral_services
 from clinics.referrals.models import ReferralTarget, Urgency
 from dmed.roles import Role
@@ -18,6 +17,7 @@ from notifications.texts import RECEIVER, render
 from outbox import services as outbox_services
 from outbox.kinds import LAB_RESULT_RELEASED, REFERRAL_RECEIVED
 from outbox.models import Delivery, Event
+from registry.models import FacilityKind
 from tests.clinics.lab_helpers import lab_world, released_result
 from tests.factories import (
     DepartmentFactory,

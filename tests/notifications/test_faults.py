@@ -7,7 +7,6 @@ import time
 import pytest
 from django.db import transaction
 
-from clinics.services import load_administrative_divisions
 from dmed.roles import Role
 from notifications.models import Message, MessageStatus
 from outbox import services as outbox_services
@@ -15,6 +14,7 @@ from outbox.events import emit
 from outbox.kinds import PRESCRIPTION_ISSUED
 from outbox.models import Delivery, DeliveryStatus
 from outbox.tasks import deliver
+from registry.services import load_administrative_divisions
 from tests.conftest import start_redis
 from tests.factories import UserFactory
 from tests.notifications.conftest import ISSUED

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clinics.models import District, FacilityKind
 from dmed.roles import Role
 from notifications.models import Message
 from notifications.texts import render
@@ -29,6 +28,7 @@ from prescriptions.services import (
     expire_prescriptions,
     warn_expiring,
 )
+from registry.models import District, FacilityKind
 from tests.factories import FacilityFactory, UserFactory
 from tests.patients.factories import CardFactory
 from tests.prescriptions import conftest as prescriptions_world

@@ -298,8 +298,8 @@ def test_concurrent_registrations_of_one_pinfl_keep_one_card():
 
     from django.db import connection
 
-    from clinics.services import load_administrative_divisions
     from patients.services import register_card
+    from registry.services import load_administrative_divisions
 
     # Transactional tests empty the tables, migration data included, after each other.
     load_administrative_divisions()

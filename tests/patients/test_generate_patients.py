@@ -7,12 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from clinics.models import Facility, FacilityKind
 from dmed.translit import cyrillic_to_latin, latin_to_cyrillic, search_key
 from patients.identifiers import is_valid_med_id, normalise_phone, parse_pinfl
 from patients.management.commands.generate_patients import CardMaker
 from patients.models import CardStatus, PatientCard
 from patients.selectors import search_cards
+from registry.models import Facility, FacilityKind
 from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
 from tests.patients.factories import CardFactory
 

@@ -3,8 +3,8 @@ fixtures, with the card and the pharmacy in Chilonzor, and a pharmacy system's k
 
 import pytest
 
-from clinics.models import District, FacilityKind
 from prescriptions.services import create_pharmacy_api_key
+from registry.models import District, FacilityKind
 from tests.factories import FacilityFactory
 from tests.patients.factories import CardFactory
 from tests.prescriptions import conftest as prescriptions_world

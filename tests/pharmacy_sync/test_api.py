@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clinics.models import FacilityKind
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from outbox import services as outbox_services
@@ -22,6 +21,7 @@ from prescriptions.services import (
     issue_prescription,
     pharmacist_actor,
 )
+from registry.models import FacilityKind
 from tests.factories import FacilityFactory, staff_at
 from tests.patients.factories import CardFactory
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clinics.models import FacilityKind
 from dmed.roles import Role
 from pharmacy_sync import services
 from pharmacy_sync.models import (
@@ -20,6 +19,7 @@ from pharmacy_sync.models import (
 from pharmacy_sync.tasks import reconcile_yesterday
 from prescriptions.models import Dispensing
 from prescriptions.services import dispense, pharmacist_actor
+from registry.models import FacilityKind
 from tests.factories import FacilityFactory, staff_at
 from tests.prescriptions.conftest import drug
 

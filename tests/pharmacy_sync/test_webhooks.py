@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clinics.models import District, FacilityKind
 from dmed.roles import Role
 from outbox import services as outbox_services
 from outbox.events import emit
@@ -18,6 +17,7 @@ from outbox.models import Delivery, DeliveryStatus
 from pharmacy_sync import selectors, services, signing
 from pharmacy_sync.models import FeedEntry
 from prescriptions.models import Drug
+from registry.models import District, FacilityKind
 from tests.factories import FacilityFactory, UserFactory
 from tests.patients.factories import CardFactory
 from tests.pharmacy_sync.conftest import CHILONZOR

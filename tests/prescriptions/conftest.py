@@ -2,12 +2,12 @@ import datetime
 
 import pytest
 
-from clinics.models import FacilityKind
 from dmed.roles import Role
 from patients.identifiers import pinfl_check_digit
 from patients.models import Allergy, ChronicCondition, Severity
 from prescriptions.models import Drug
 from prescriptions.services import PharmacyActor, issue_prescription, pharmacist_actor
+from registry.models import FacilityKind
 from tests.factories import FacilityFactory, staff_at
 from tests.patients.factories import CardFactory
 

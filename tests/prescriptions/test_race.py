@@ -8,13 +8,13 @@ from django.db import connection, connections
 
 from clinics.coding.models import Icd10Code
 from clinics.coding.services import load_icd10
-from clinics.models import FacilityKind
-from clinics.services import load_administrative_divisions
 from dmed.roles import Role
 from prescriptions.conflicts import PrescriptionConflict
 from prescriptions.models import Dispensing, PrescriptionItem
 from prescriptions.registry import import_starter_registry
 from prescriptions.services import dispense, pharmacist_actor
+from registry.models import FacilityKind
+from registry.services import load_administrative_divisions
 from tests.factories import FacilityFactory, staff_at
 
 REQUESTS = 20

@@ -63,6 +63,6 @@ def card(polyclinic, doctor, patient_user):
 def committed_db(transactional_db):
     """Committed data that threads with their own connections see; a transactional test
     starts from an emptied database, so the regions the factories use are loaded again."""
-    from clinics.services import load_administrative_divisions
+    from registry.services import load_administrative_divisions
 
     load_administrative_divisions()

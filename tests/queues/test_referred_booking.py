@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from clinics.models import FacilityKind
 from clinics.referrals import services as referral_services
 from clinics.referrals.models import Referral, ReferralTarget, Urgency
 from dmed.models import AuditEvent
@@ -14,6 +13,7 @@ from dmed.roles import Role
 from outbox.models import Event
 from queues import selectors, services
 from queues.models import Appointment, AppointmentStatus, ServicePointKind
+from registry.models import FacilityKind
 from tests.factories import DepartmentFactory, FacilityFactory, staff_at
 from tests.queues.factories import ServicePointFactory, weekly_hours
 

@@ -42,10 +42,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clinics.models import Facility, FacilityKind
 from dmed.translit import latin_to_cyrillic, search_key
 from patients.identifiers import pinfl_check_digit, verhoeff_check_digit
 from patients.models import CardStatus, Sex
+from registry.models import Facility, FacilityKind
 
 MALE_NAMES = (
     "Aziz", "Shohruh", "Jasur", "Bobur", "Sardor", "Javohir", "Sherzod", "Rustam",

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from clinics.models import Facility, FacilityKind
 from prescriptions.demo import demo_pharmacy_keys
+from registry.models import Facility, FacilityKind
 
 
 class Command(BaseCommand):

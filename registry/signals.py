@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from clinics.models import Facility, StaffRecord
+from registry.models import Facility, StaffRecord
 
 NAME_FIELDS = {"first_name", "last_name", "middle_name"}
 

@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinics.selectors import acting_choices, acting_staff_record
 from dmed.acting import SESSION_KEY
 from dmed.roles import STAFF_ROLES
+from registry.selectors import acting_choices, acting_staff_record
 
 
 def acting_facilities(request):

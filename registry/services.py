@@ -1,5 +1,5 @@
-from clinics.models import District, Region
-from clinics.regions_data import DISTRICTS, REGIONS
+from registry.models import District, Region
+from registry.regions_data import DISTRICTS, REGIONS
 
 
 def load_administrative_divisions(*, region_model=Region, district_model=District) -> None:

@@ -1,9 +1,9 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from clinics.models import StaffRecord
 from dmed.acting import chosen_facility
 from dmed.models import User
+from registry.models import StaffRecord
 
 # Cached on the user object for the request, so every audit event and page of one
 # request shares a single staff lookup.
