@@ -98,5 +98,5 @@ def test_registries_are_searchable_in_the_admin(client, path):
     admin = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
     client.force_login(admin)
     StaffRecordFactory()
-    assert client.get(f"/admin/clinics/{path}/?q=Chilonzor").status_code == 200
-    assert client.get(f"/admin/clinics/{path}/add/").status_code == 200
+    assert client.get(f"/admin/registry/{path}/?q=Chilonzor").status_code == 200
+    assert client.get(f"/admin/registry/{path}/add/").status_code == 200
