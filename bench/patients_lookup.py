@@ -68,8 +68,8 @@ def ensure_world(polyclinics: int) -> list[str]:
     from django.conf import settings
     from django.core.management import call_command
 
-    from clinics.models import Facility, FacilityKind
     from dmed.models import User
+    from registry.models import Facility, FacilityKind
 
     if not (Facility.objects.filter(code=HOME_POLYCLINIC).exists()
             and User.objects.filter(username__in=["doctor", "admin"]).count() == 2):
@@ -165,11 +165,11 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_django()
-    from clinics.models import Facility
     from dmed.models import User
     from patients.access import card_for
     from patients.models import PatientCard
     from patients.selectors import search_cards
+    from registry.models import Facility
 
     codes = ensure_world(args.polyclinics)
     top_up(args.cards, codes, args.batch)

@@ -107,8 +107,8 @@ def main() -> None:
     from django.conf import settings
     from django.test import Client
 
-    from clinics.models import Facility, FacilityKind
     from prescriptions.services import create_pharmacy_api_key
+    from registry.models import Facility, FacilityKind
 
     settings.ALLOWED_HOSTS = ["testserver"]
     pairs = ensure_prescriptions()

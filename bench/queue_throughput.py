@@ -29,10 +29,10 @@ FACILITY = "BENCH-QUEUE"
 
 def bench_point_and_staff(desks: int):
     """A service point open around the clock with its registrar and desks; emptied."""
-    from clinics.models import Facility, FacilityKind, StaffRecord
     from dmed.models import User
     from dmed.roles import Role
     from queues.models import ServicePoint, Ticket, TicketCounter, WorkingHours
+    from registry.models import Facility, FacilityKind, StaffRecord
 
     home = Facility.objects.get(code="TSH-CHL-P12")
     facility, _ = Facility.objects.get_or_create(

@@ -33,7 +33,7 @@ WARM_UP = 10
 
 
 def ensure_hospitals(count: int) -> list:
-    from clinics.models import Facility, FacilityKind, Region
+    from registry.models import Facility, FacilityKind, Region
 
     regions = list(Region.objects.prefetch_related("districts").order_by("code"))
     capital = next(region for region in regions if region.code == "1726")
@@ -53,7 +53,6 @@ def ensure_hospitals(count: int) -> list:
 def top_up(specialists: int, hospitals: list[int], batch: int = 5000) -> None:
     from django.db import transaction
 
-    from clinics.models import StaffRecord
     from dmed.models import User
     from dmed.roles import Role
     from patients.management.commands.generate_patients import (
@@ -61,6 +60,7 @@ def top_up(specialists: int, hospitals: list[int], batch: int = 5000) -> None:
         MALE_NAMES,
         SURNAMES,
     )
+    from registry.models import StaffRecord
 
     have = StaffRecord.objects.filter(role=Role.CLINICIAN).exclude(specialty="").count()
     if have >= specialists:

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "dmed.middleware.NulCharacterMiddleware",
     "dmed.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads just after the person's own write stay on the primary (dmed/replica.py).
+    "dmed.replica.ReadYourWritesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag set by the authentication backend.
     "axes.middleware.AxesMiddleware",
@@ -116,6 +118,21 @@ _checkout = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdiges
 DATABASES["default"]["TEST"] = {
     "NAME": env.str("DATABASE_TEST_NAME", default=f"test_dmed_{_checkout}")
 }
+# Behind PgBouncer in transaction mode a server session lasts one transaction, so no
+# server-side cursors (iterator() would lose its cursor between fetches). Prepared
+# statements need nothing: Django binds parameters on the client and never prepares.
+DATABASE_TRANSACTION_POOLER = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLER
+# A streaming replica for reads that tolerate a second of lag (dmed/replica.py); the test
+# runner points it at the test database.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dmed.replica.PrimaryReplicaRouter"]
+# How long a person's reads stay on the primary after they wrote.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "dmed.User"
@@ -239,6 +256,14 @@ CONTENT_SECURITY_POLICY = {
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Shared by every web process: the read-your-writes pins of dmed/replica.py.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "dmed",
+    },
+}
 
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, … in one value.
 globals().update(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, AuditEvent, User
+from dmed.replica import lag_tolerant_db
 from dmed.roles import Role
 from dmed.translit import search_key
 from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
@@ -112,7 +113,7 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
                  sex: str = "", cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Cards the user may open that match, by name order, keyset-paginated."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    cards = visible_cards(user).select_related("attached_facility")
+    cards = visible_cards(user).using(lag_tolerant_db(user)).select_related("attached_facility")
     if birth_date:
         cards = cards.filter(birth_date=birth_date)
     if sex:

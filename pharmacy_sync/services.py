@@ -41,7 +41,7 @@ from prescriptions.selectors import (
 from registry.models import FacilityKind
 
 if TYPE_CHECKING:
-    from clinics.models import Facility
+    from registry.models import Facility
 
 MAX_STOCK = 1_000_000
 # Stock changes are kept this long: reconciliation reads yesterday's, people read the

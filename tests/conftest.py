@@ -119,8 +119,8 @@ def _reload_reference_data() -> None:
     """Put back what data migrations ship, after a transactional test flushed it."""
     from clinics.coding.services import load_icd10, load_protocols
     from clinics.labs.catalogue import load_lab_catalogue
-    from clinics.models import Region
     from prescriptions.registry import import_starter_registry
+    from registry.models import Region
     from registry.services import load_administrative_divisions
 
     if Region.objects.exists():

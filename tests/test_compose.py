@@ -10,16 +10,23 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_runs_every_service_of_the_portal():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "pgbouncer", "redis", "migrate", "web", "worker",
+                             "beat"}
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://dmed_app:")
-        assert environment["DATABASE_URL"].endswith("@postgres:5432/dmed")
+        # Through the pooler, which reaches PostgreSQL as the same role.
+        assert environment["DATABASE_URL"].endswith("@pgbouncer:5432/dmed")
+        assert environment["DATABASE_TRANSACTION_POOLER"] == "1"
         assert environment["REDIS_URL"] == "redis://redis:6379/0"
         assert "DJANGO_SECRET_KEY" in environment
-        assert set(services[name]["depends_on"]) == {"postgres", "redis", "migrate"}
+        assert set(services[name]["depends_on"]) == {"postgres", "pgbouncer", "redis", "migrate"}
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully")
+    pooler = services["pgbouncer"]["environment"]
+    assert pooler["POOL_MODE"] == "transaction"
+    assert pooler["DATABASE_URL"].startswith("postgres://dmed_app:")
+    assert pooler["DATABASE_URL"].endswith("@postgres:5432/dmed")
     migrate = services["migrate"]
     assert migrate["environment"]["DATABASE_URL"].startswith("postgres://dmed_owner:")
     assert migrate["environment"]["DATABASE_APP_ROLE"] == "dmed_app"

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from clinics.timeline.sources import SOURCES, Entry, TimelineSource
 from dmed.models import User
 from dmed.paging import InvalidCursor
+from dmed.replica import lag_tolerant_db
 from patients.access import card_for
 
 PAGE_SIZE = 30
@@ -55,8 +56,8 @@ def _after_cursor(source: TimelineSource, cursor) -> Q:
     return Q(**{f"{field}__lt": when})
 
 
-def _read(source: TimelineSource, card, *, cursor, since, until, limit) -> list[Entry]:
-    records = source.records(card)
+def _read(source: TimelineSource, card, *, db, cursor, since, until, limit) -> list[Entry]:
+    records = source.records(card).using(db)
     field = source.time_field
     if cursor:
         records = records.filter(_after_cursor(source, cursor))
@@ -102,7 +103,8 @@ def card_timeline(user: User, med_id: str, *, groups: list[str] | None = None,
     chosen = [s for s in SOURCES if not groups or s.group in groups]
     start = _day_start(since) if since else None
     end = _day_after(until) if until else None
-    streams = [_read(source, access.card, cursor=position, since=start, until=end,
+    db = lag_tolerant_db(user)
+    streams = [_read(source, access.card, db=db, cursor=position, since=start, until=end,
                      limit=limit + 1) for source in chosen]
     merged = list(heapq.merge(*streams, key=lambda e: (e.when, e.key, e.pk), reverse=True))
     page = merged[:limit]

@@ -344,7 +344,7 @@ class TestSpecialistSearch:
 
     @pytest.fixture
     def specialists(self, hospital):
-        from clinics.models import Region
+        from registry.models import Region
 
         elsewhere = Region.objects.exclude(pk=hospital.region_id).order_by("code").first()
         far_hospital = FacilityFactory(kind=FacilityKind.HOSPITAL, region=elsewhere,

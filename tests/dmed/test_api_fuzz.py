@@ -74,7 +74,7 @@ def world(django_db_setup, django_db_blocker):
             client = Client()
             for role, username in USERS.items():
                 headers[role] = sign_in(client, username)
-            from clinics.models import Facility, FacilityKind
+            from registry.models import Facility, FacilityKind
 
             pharmacies = Facility.objects.filter(kind=FacilityKind.PHARMACY)
             _name, key = demo_pharmacy_keys(pharmacies)[0]

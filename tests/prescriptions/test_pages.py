@@ -185,9 +185,9 @@ def test_my_prescriptions_show_pharmacies_of_the_district_with_stock_in_one_quer
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from clinics.models import District, FacilityKind
     from pharmacy_sync.services import report_stock
     from prescriptions.services import dispense
+    from registry.models import District, FacilityKind
 
     district = District.objects.get(code="1726294")
     card.district = district

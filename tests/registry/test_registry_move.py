@@ -30,7 +30,7 @@ def foreign_keys_into(table: str) -> set[tuple[str, str]]:
         return set(cursor.fetchall())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_moving_the_registry_keeps_its_rows_the_links_to_them_and_the_rights_on_them():
     constraints_before = foreign_keys_into("clinics_facility")
     executor = MigrationExecutor(connection)
