@@ -4,8 +4,14 @@
 (function () {
   "use strict";
   document.querySelectorAll("form[data-icd10-url]").forEach(setUpForm);
+  // Forms htmx puts in place (the clinical summary on the card and the visit) too.
+  document.addEventListener("htmx:load", function (event) {
+    event.detail.elt.querySelectorAll("form[data-icd10-url]").forEach(setUpForm);
+  });
 
 function setUpForm(form) {
+  if (form.dataset.ready) return;
+  form.dataset.ready = "yes";
   const icd10Url = form.dataset.icd10Url;
   const protocolsUrl = form.dataset.protocolsUrl;
   const language = document.documentElement.lang || "uz";
