@@ -25,9 +25,9 @@ from patients.forms import (
     RegisterCardForm,
     SearchForm,
 )
-from patients.hooks import hook
 from patients.identifiers import format_med_id
 from patients.models import PatientCard
+from patients.summary import summary_context
 
 
 def _caring_only(user):
@@ -114,7 +114,7 @@ def _card_context(request, card: PatientCard, break_glass: bool) -> dict:
             .prefetch_related("documents").get(pk=card.pk))
     context = {"card": card, "med_id": format_med_id(card.med_id), "break_glass": break_glass}
     if request.user.role in selectors.CLINICAL_READERS:
-        context.update(_summary_context(request, card))
+        context.update(summary_context(request, card, next_url=request.get_full_path()))
         context["card"] = card
     return context
 
@@ -177,35 +177,6 @@ def _back(request, med_id: str) -> str:
     return reverse("patients:card", args=[med_id])
 
 
-def _summary_context(request, card: PatientCard, *, failed: tuple[str, object] | None = None):
-    """The summary with a form per row; a form refused by the service is shown again, bound,
-    in its own place (`failed` is its prefix and the form)."""
-    failed_prefix, failed_form = failed or (None, None)
-
-    def form_for(form_class, prefix: str, initial=None):
-        if prefix == failed_prefix:
-            return failed_form
-        return form_class(prefix=prefix, initial=initial)
-
-    summary = selectors.clinical_summary(card)
-    allergies = [(allergy,
-                  form_for(AllergyForm, f"a-{allergy.public_id}", AllergyForm.initial_for(allergy)),
-                  form_for(EndAllergyForm, f"e-{allergy.public_id}"))
-                 for allergy in summary.allergies]
-    conditions = [(condition, form_for(ConditionForm, f"c-{condition.public_id}",
-                                       ConditionForm.initial_for(condition)))
-                  for condition in summary.conditions]
-    return {
-        "card": summary.card, "summary": summary, "allergies": allergies,
-        "conditions": conditions, "next": _back(request, card.med_id),
-        "can_edit": request.user.role in CARING_ROLES,
-        "add_allergy": form_for(AllergyForm, "allergy"),
-        "add_condition": form_for(ConditionForm, "condition"),
-        "allergen_groups": hook("ALLERGEN_GROUPS")(),
-        "failed": failed_prefix,
-    }
-
-
 def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -216,7 +187,7 @@ def _summary_answer(request, med_id: str, *, failed=None):
     if failed is None and not _htmx(request):
         return redirect(_back(request, med_id))
     card = card_for(request.user, med_id).card
-    context = _summary_context(request, card, failed=failed)
+    context = summary_context(request, card, next_url=_back(request, med_id), failed=failed)
     template = ("patients/_clinical_summary_answer.html" if _htmx(request)
                 else "patients/clinical_summary.html")
     return render(request, template, context, status=400 if failed else 200)

@@ -16,6 +16,7 @@ from clinics.visits.models import (
     Visit,
     VisitAddendum,
     VisitDiagnosis,
+    VisitDraft,
     VisitStatus,
 )
 from dmed.audit import record_list_event
@@ -131,3 +132,10 @@ def last_vitals(card) -> LastVitals | None:
     if visit.bmi is not None:
         values.append((_("BMI"), str(visit.bmi)))
     return LastVitals(measured_at=visit.opened_at, values=values)
+
+
+def draft_of(user: User, visit: Visit):
+    """The user's unsaved draft of this visit (already opened through visit_for), if any."""
+    if not visit.is_open:
+        return None
+    return VisitDraft.objects.filter(visit=visit, author=user).first()
