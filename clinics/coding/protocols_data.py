@@ -141,7 +141,8 @@ PROTOCOLS = [
                       "Yurak cho‘qqisida sistolik shovqin: [[…]]",
                 "ru": "Бледность кожи и слизистых: [[…]] Ногти, волосы: [[…]] "
                       "Систолический шум на верхушке: [[…]]",
-                "en": "Pallor of skin and mucosa: [[…]] Nails, hair: [[…]] Apical systolic murmur: [[…]]"},
+                "en": "Pallor of skin and mucosa: [[…]] Nails, hair: [[…]] "
+                      "Apical systolic murmur: [[…]]"},
             "plan": {
                 "uz": "Gemoglobin, trombotsitlar, ferritin. Qon yo‘qotish manbasini aniqlash. "
                       "Temir preparati 3 oy, gemoglobin nazorati 4 haftadan so‘ng.",
@@ -174,7 +175,8 @@ PROTOCOLS = [
             "examination": {
                 "uz": "Qalqonsimon bez paypaslanganda: [[…]] Teri quruqligi, shishlar: [[…]] "
                       "Puls: [[…]]",
-                "ru": "Щитовидная железа при пальпации: [[…]] Сухость кожи, отёки: [[…]] Пульс: [[…]]",
+                "ru": "Щитовидная железа при пальпации: [[…]] Сухость кожи, отёки: [[…]] "
+                      "Пульс: [[…]]",
                 "en": "Thyroid on palpation: [[…]] Dry skin, oedema: [[…]] Pulse: [[…]]"},
             "plan": {
                 "uz": "TTG, xolesterin. Levotiroksin dozasini TTG bo‘yicha 6–8 haftada "
@@ -203,11 +205,13 @@ PROTOCOLS = [
                   "en": "Community-acquired pneumonia"},
         "sections": {
             "examination": {
-                "uz": "Nafas soni: [[…]] /daq. Perkussiyada: [[…]] Auskultatsiyada xirillashlar: [[…]] "
+                "uz": "Nafas soni: [[…]] /daq. Perkussiyada: [[…]] "
+                      "Auskultatsiyada xirillashlar: [[…]] "
                       "CRB-65 ball: [[…]]",
                 "ru": "ЧДД: [[…]] /мин. Перкуторно: [[…]] Аускультативно хрипы: [[…]] "
                       "CRB-65: [[…]] баллов.",
-                "en": "Respiratory rate: [[…]] /min. Percussion: [[…]] Crackles: [[…]] CRB-65 score: [[…]]"},
+                "en": "Respiratory rate: [[…]] /min. Percussion: [[…]] Crackles: [[…]] "
+                      "CRB-65 score: [[…]]"},
             "plan": {
                 "uz": "Ko‘krak qafasi rentgenogrammasi. Umumiy qon tahlili, CRP, mochevina. "
                       "CRB-65 ≥ 2 bo‘lsa — kasalxonaga yotqizish.",
