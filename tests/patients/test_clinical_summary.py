@@ -179,7 +179,7 @@ class TestChronicConditions:
     @pytest.mark.parametrize(("fields", "field"), [
         ({"icd10_code": "Z99.999"}, "icd10_code"),
         ({"icd10_code": "hypertension"}, "icd10_code"),
-        ({"since": date.today() + timedelta(days=30)}, "since"),
+        ({"since": timezone.localdate() + timedelta(days=30)}, "since"),
         ({"status": "cured-by-magic"}, "status"),
     ])
     def test_bad_input_is_refused_per_field(self, doctor, card, fields, field):
