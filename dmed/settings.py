@@ -147,6 +147,17 @@ PATIENT_CARE_RELATIONS = [
     "clinics.visits.selectors.cards_with_open_visit",
     "clinics.stays.selectors.cards_in_stay",
 ]
+# The card's clinical summary reads what only apps above `patients` know, through these
+# hooks: the clinical banner's sections (functions of a card, one query each), the drug
+# registry that names drug allergens (kind, text) -> (substance, ATC code), and the
+# ICD-10 catalogue's title of a code (None when there is no such code).
+CLINICAL_BANNER_SOURCES = {
+    "medicines": "prescriptions.selectors.current_medicines",
+    "vitals": "clinics.visits.selectors.last_vitals",
+}
+ALLERGEN_RESOLVER = "prescriptions.allergies.resolve_allergen"
+ALLERGEN_GROUPS = "prescriptions.allergies.allergen_groups"
+ICD10_TITLE = "clinics.coding.selectors.icd10_title"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses further attempts (form and API token alike).
     "axes.backends.AxesStandaloneBackend",

@@ -24,14 +24,30 @@ class DocumentInline(admin.TabularInline):
     extra = 0
 
 
-class AllergyInline(admin.TabularInline):
+class ClinicalSummaryInline(admin.TabularInline):
+    """Read-only here: clinicians keep allergies and conditions on the card and the visit
+    form (patients.services), where every change is audited and signed with who and when."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AllergyInline(ClinicalSummaryInline):
     model = Allergy
-    extra = 0
+    fields = ("substance", "kind", "atc_code", "reaction", "severity", "verification",
+              "noted_at", "recorded_by", "changed_at", "changed_by", "ended_at", "end_reason")
 
 
-class ConditionInline(admin.TabularInline):
+class ConditionInline(ClinicalSummaryInline):
     model = ChronicCondition
-    extra = 0
+    fields = ("icd10_code", "text", "since", "status", "recorded_at", "recorded_by",
+              "changed_at", "changed_by")
 
 
 class RepresentationInline(admin.TabularInline):
@@ -60,7 +76,8 @@ class PatientCardAdmin(admin.ModelAdmin):
     list_filter = ("status", "sex")
     search_fields = ("=med_id", "=pinfl", "=phone", "search_name")
     list_select_related = ("attached_facility",)
-    readonly_fields = ("med_id", "status", "merged_into", "registered_at", "created_at",
+    readonly_fields = ("med_id", "status", "merged_into", "registered_at",
+                       "no_known_allergies_at", "no_known_allergies_by", "created_at",
                        "updated_at")
     autocomplete_fields = ("attached_facility", "family_doctor", "user", "district")
     inlines = [DocumentInline, AllergyInline, ConditionInline, RepresentationInline,

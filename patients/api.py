@@ -221,14 +221,18 @@ class AttachmentView(APIView):
 class AllergySerializer(serializers.ModelSerializer):
     class Meta:
         model = Allergy
-        fields = ["substance", "reaction", "severity", "noted_at"]
-        read_only_fields = ["noted_at"]
+        fields = ["public_id", "kind", "substance", "atc_code", "reaction", "severity",
+                  "verification", "noted_at"]
+        read_only_fields = ["public_id", "atc_code", "noted_at"]
 
 
 class ChronicConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChronicCondition
-        fields = ["icd10_code", "text", "since"]
+        fields = ["public_id", "icd10_code", "text", "since", "status"]
+        read_only_fields = ["public_id"]
+        # Left out, the catalogue's title names the condition (patients.services).
+        extra_kwargs = {"text": {"required": False, "allow_blank": True}}
 
 
 class AllergyView(APIView):

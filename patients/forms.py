@@ -2,7 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patients.identifiers import DocumentKind
-from patients.models import BloodGroup, Sex
+from patients.models import (
+    AllergenKind,
+    BloodGroup,
+    ConditionStatus,
+    Severity,
+    Sex,
+    Verification,
+)
 from registry.models import District, Region
 
 
@@ -59,3 +66,47 @@ class SearchForm(forms.Form):
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(label=_("Why do you need this card?"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AllergyForm(forms.Form):
+    """An allergy as a clinician types it; patients.services names and checks it."""
+
+    kind = forms.ChoiceField(label=_("kind of allergen"), choices=AllergenKind.choices,
+                             initial=AllergenKind.DRUG)
+    substance = forms.CharField(
+        label=_("substance"), max_length=200,
+        widget=forms.TextInput(attrs={"list": "allergen-suggestions", "autocomplete": "off",
+                                      "placeholder": _("INN, group (e.g. penicillins) or "
+                                                       "allergen")}))
+    reaction = forms.CharField(label=_("reaction"), max_length=200, required=False)
+    severity = forms.ChoiceField(label=_("severity"), choices=Severity.choices)
+    verification = forms.ChoiceField(label=_("verification"), choices=Verification.choices,
+                                     initial=Verification.SUSPECTED)
+
+    @classmethod
+    def initial_for(cls, allergy) -> dict:
+        return {name: getattr(allergy, name) for name in cls.base_fields}
+
+
+class EndAllergyForm(forms.Form):
+    end_reason = forms.CharField(
+        label=_("why it no longer applies"), max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. recorded in error, tolerated "
+                                                       "since")}))
+
+
+class ConditionForm(forms.Form):
+    icd10_code = forms.CharField(
+        label=_("ICD-10 code"), max_length=8,
+        widget=forms.TextInput(attrs={"data-icd10": "primary", "autocomplete": "off",
+                                      "placeholder": _("code or words, e.g. E11.9")}))
+    text = forms.CharField(label=_("condition"), max_length=300, required=False,
+                           help_text=_("Left empty, the catalogue's title is used."))
+    since = forms.DateField(label=_("onset"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("status"), choices=ConditionStatus.choices,
+                               initial=ConditionStatus.ACTIVE)
+
+    @classmethod
+    def initial_for(cls, condition) -> dict:
+        return {name: getattr(condition, name) for name in cls.base_fields}

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
@@ -85,6 +87,14 @@ class PatientCard(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("patient account"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="patient_card",
+    )
+    # "No known allergies" is a statement a clinician records (who, when), distinct from
+    # never having asked; recording an allergy withdraws it.
+    no_known_allergies_at = models.DateTimeField(_("no known allergies, recorded"),
+                                                 null=True, blank=True)
+    no_known_allergies_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("no known allergies, recorded by"), null=True,
+        blank=True, on_delete=models.PROTECT, related_name="+",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -213,23 +223,88 @@ class Severity(models.TextChoices):
     SEVERE = "severe", _("Severe")
 
 
+class AllergenKind(models.TextChoices):
+    DRUG = "drug", _("Medicine (INN)")
+    DRUG_GROUP = "drug_group", _("Group of medicines (ATC)")
+    OTHER = "other", _("Other allergen (food, latex, pollen, …)")
+
+
+class Verification(models.TextChoices):
+    VERIFIED = "verified", _("Verified")
+    SUSPECTED = "suspected", _("Suspected")
+
+
 class Allergy(models.Model):
+    """An allergy or intolerance on the card, kept by its clinicians.
+
+    `substance` is what the prescription's allergy warning matches (prescriptions.allergies):
+    the INN of a registry drug, the name of an ATC group (with its code in `atc_code`), or
+    a free-text non-drug allergen. An ended allergy (resolved, or recorded in error) stays
+    as history and no longer warns.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="allergies")
+    kind = models.CharField(_("kind of allergen"), max_length=10, choices=AllergenKind.choices,
+                            default=AllergenKind.OTHER)
     substance = models.CharField(_("substance"), max_length=200)
+    atc_code = models.CharField(_("ATC code"), max_length=7, blank=True)
     reaction = models.CharField(_("reaction"), max_length=200, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    verification = models.CharField(_("verification"), max_length=10,
+                                    choices=Verification.choices,
+                                    default=Verification.SUSPECTED)
     noted_at = models.DateTimeField(_("noted"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("allergy")
         verbose_name_plural = _("allergies")
         ordering = ["substance"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AllergenKind.values),
+                                   name="allergy_kind_known"),
+            models.CheckConstraint(condition=Q(verification__in=Verification.values),
+                                   name="allergy_verification_known"),
+            models.CheckConstraint(condition=~Q(substance=""), name="allergy_has_substance"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | ~Q(end_reason=""),
+                name="allergy_end_has_reason"),
+        ]
+        indexes = [models.Index(fields=["card"], condition=Q(ended_at__isnull=True),
+                                name="allergy_active_by_card")]
 
     def __str__(self) -> str:
         return self.substance
 
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def is_severe(self) -> bool:
+        return self.severity == Severity.SEVERE
+
+
+class ConditionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    REMISSION = "remission", _("In remission")
+    RESOLVED = "resolved", _("Resolved")
+
 
 class ChronicCondition(models.Model):
+    """A long-term problem on the card (the problem list): active ones are on the banner
+    and lengthen a chronic prescription's validity."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     card = models.ForeignKey(PatientCard, on_delete=models.CASCADE,
                              related_name="chronic_conditions")
     icd10_code = models.CharField(
@@ -238,6 +313,16 @@ class ChronicCondition(models.Model):
     )
     text = models.CharField(_("condition"), max_length=300)
     since = models.DateField(_("since"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ConditionStatus.choices,
+                              default=ConditionStatus.ACTIVE)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
 
     class Meta:
         verbose_name = _("chronic condition")
@@ -248,10 +333,16 @@ class ChronicCondition(models.Model):
                 condition=Q(icd10_code__regex=ICD10_PATTERN),
                 name="condition_icd10_format",
             ),
+            models.CheckConstraint(condition=Q(status__in=ConditionStatus.values),
+                                   name="condition_status_known"),
         ]
 
     def __str__(self) -> str:
         return f"{self.icd10_code} {self.text}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ConditionStatus.ACTIVE
 
 
 class BreakGlassGrant(models.Model):

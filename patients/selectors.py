@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dmed.audit import record_audit_event, record_list_event
@@ -18,8 +19,9 @@ from dmed.replica import lag_tolerant_db
 from dmed.roles import Role
 from dmed.translit import search_key
 from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
+from patients.hooks import banner_sources
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
-from patients.models import PatientCard
+from patients.models import Allergy, ChronicCondition, ConditionStatus, PatientCard
 from registry.models import Facility
 
 PAGE_SIZE = 25
@@ -201,3 +203,75 @@ def own_card_district(user: User) -> int | None:
     """The district id of the card of a patient's own account, when it has one."""
     return (PatientCard.objects.filter(user=user).values_list("district_id", flat=True)
             .first())
+
+
+# Who reads the banner's clinical parts (allergies, problems, medicines, vitals): those
+# who care for the patient, and the patient. A registrar sees who the patient is only.
+CLINICAL_READERS = (Role.CLINICIAN, Role.NURSE, Role.PATIENT, Role.ADMINISTRATOR)
+
+
+@dataclass
+class ClinicalBanner:
+    card: PatientCard
+    age: tuple[int, str] | None  # (number, "years" | "months")
+    clinical: bool  # False: the reader may not see what follows
+    allergies: list = field(default_factory=list)  # current ones, severe first
+    no_known_allergies: bool = False  # recorded as such, not merely nothing listed
+    problems: list = field(default_factory=list)  # active chronic conditions
+    medicines: list = field(default_factory=list)
+    vitals: object = None
+
+
+def _age(birth_date: date | None, today: date) -> tuple[int, str] | None:
+    if birth_date is None:
+        return None
+    months = (today.year - birth_date.year) * 12 + today.month - birth_date.month
+    if today.day < birth_date.day:
+        months -= 1
+    return (months, "months") if months < 24 else (months // 12, "years")
+
+
+def clinical_banner(user: User, card: PatientCard) -> ClinicalBanner:
+    """The strip at the top of every page about one patient, for a reader the page has
+    already let in (and audited): who the patient is, and for those who care for them the
+    current allergies, active problems, current medicines and last vitals. One query for
+    allergies, one for problems, one per source of other apps (settings.
+    CLINICAL_BANNER_SOURCES): a fixed few, however long the patient's history."""
+    banner = ClinicalBanner(card=card, age=_age(card.birth_date, timezone.localdate()),
+                            clinical=user.role in CLINICAL_READERS)
+    if not banner.clinical:
+        return banner
+    banner.allergies = sorted(
+        Allergy.objects.filter(card=card, ended_at__isnull=True),
+        key=lambda allergy: (not allergy.is_severe, allergy.substance.lower()))
+    banner.no_known_allergies = not banner.allergies and card.no_known_allergies_at is not None
+    banner.problems = list(ChronicCondition.objects.filter(card=card,
+                                                           status=ConditionStatus.ACTIVE))
+    sources = banner_sources()
+    banner.medicines = sources["medicines"](card)
+    banner.vitals = sources["vitals"](card)
+    return banner
+
+
+@dataclass
+class ClinicalSummary:
+    allergies: list  # current ones first, then ended ones, each with who recorded it
+    conditions: list
+    card: PatientCard  # with who stated "no known allergies"
+
+    @property
+    def current_allergies(self) -> list:
+        return [allergy for allergy in self.allergies if allergy.is_active]
+
+
+def clinical_summary(card: PatientCard) -> ClinicalSummary:
+    """The card's allergies and chronic conditions with who recorded and changed each, for
+    a reader the page has let in: three queries, however many there are."""
+    people = ("recorded_by", "changed_by")
+    allergies = sorted(Allergy.objects.filter(card=card).select_related(*people),
+                       key=lambda allergy: (not allergy.is_active, not allergy.is_severe,
+                                            allergy.substance.lower()))
+    conditions = sorted(ChronicCondition.objects.filter(card=card).select_related(*people),
+                        key=lambda condition: (not condition.is_active, condition.icd10_code))
+    card = PatientCard.objects.select_related("no_known_allergies_by").get(pk=card.pk)
+    return ClinicalSummary(allergies=allergies, conditions=conditions, card=card)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from dmed.models import AuditAction, User
 from dmed.roles import Role
 from dmed.translit import search_key
 from patients.access import CARD_OBJECT, CARING_ROLES, FACILITY_ROLES, card_for, visible_cards
+from patients.hooks import hook
 from patients.identifiers import (
     new_med_id,
     normalise_document_number,
@@ -24,14 +27,19 @@ from patients.identifiers import (
     validate_pinfl_against,
 )
 from patients.models import (
+    ICD10_PATTERN,
+    AllergenKind,
     Allergy,
     Attachment,
     BreakGlassGrant,
     CardStatus,
     ChronicCondition,
+    ConditionStatus,
     IdentityDocument,
     PatientCard,
     Representation,
+    Severity,
+    Verification,
 )
 from patients.selectors import possible_duplicates
 from patients.signals import card_merged
@@ -46,6 +54,10 @@ IDENTITY_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "sex"
 
 # An identified (not temporary, not merged) card has these (PatientCard's constraint).
 IDENTIFIED_CARD_FIELDS = ("last_name", "birth_date", "sex")
+SUBSTANCE_LENGTH = Allergy._meta.get_field("substance").max_length
+REACTION_LENGTH = Allergy._meta.get_field("reaction").max_length
+END_REASON_LENGTH = Allergy._meta.get_field("end_reason").max_length
+CONDITION_TEXT_LENGTH = ChronicCondition._meta.get_field("text").max_length
 
 
 def card_hint(card: PatientCard) -> str:
@@ -401,25 +413,216 @@ def _authorise_clinical_write(actor: User, med_id: str):
     return authorise_card_write(actor, med_id)
 
 
+def _allergy_fields(*, kind: str, substance: str, reaction: str, severity: str,
+                    verification: str) -> dict:
+    """An allergy's fields checked and named as the card records them (a drug by its INN,
+    a group by its ATC group, through the registry's hook); every problem per field."""
+    errors: dict[str, list] = {}
+    substance, reaction = (substance or "").strip(), (reaction or "").strip()
+    if kind not in AllergenKind.values:
+        errors["kind"] = [_("Choose a medicine, a group of medicines or another allergen.")]
+    if severity not in Severity.values:
+        errors["severity"] = [_("Choose how severe the reaction is.")]
+    if verification not in Verification.values:
+        errors["verification"] = [_("Say whether the allergy is verified or suspected.")]
+    if len(reaction) > REACTION_LENGTH:
+        errors["reaction"] = [_("At most %(count)s characters.") % {"count": REACTION_LENGTH}]
+    atc_code = ""
+    if not substance:
+        errors["substance"] = [_("Name what the patient is allergic to.")]
+    elif len(substance) > SUBSTANCE_LENGTH:
+        errors["substance"] = [_("At most %(count)s characters.")
+                               % {"count": SUBSTANCE_LENGTH}]
+    elif kind in (AllergenKind.DRUG, AllergenKind.DRUG_GROUP):
+        try:
+            substance, atc_code = hook("ALLERGEN_RESOLVER")(kind, substance)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return {"kind": kind, "substance": substance, "atc_code": atc_code, "reaction": reaction,
+            "severity": severity, "verification": verification}
+
+
+def _describe_allergy(allergy: Allergy) -> str:
+    return f"{allergy.substance} ({allergy.get_severity_display()}, " \
+           f"{allergy.get_verification_display()})"
+
+
+def _locked_card(access) -> PatientCard:
+    """The card row locked: allergy changes and "no known allergies" exclude each other."""
+    return PatientCard.objects.select_for_update().get(pk=access.card.pk)
+
+
+def _record_of(model, card: PatientCard, public_id):
+    """A record of this card by its public id, locked; another card's id is not followed."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError as error:
+        raise Http404 from error
+    try:
+        return model.objects.select_for_update().get(public_id=public_id, card=card)
+    except model.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def _refuse_twice(card: PatientCard, substance: str, *, other_than=None) -> None:
+    same = Allergy.objects.filter(card=card, ended_at__isnull=True,
+                                  substance__iexact=substance)
+    if other_than is not None:
+        same = same.exclude(pk=other_than.pk)
+    if same.exists():
+        raise ValidationError({"substance": [_("This allergy is on the card already; correct "
+                                               "it there.")]})
+
+
 def record_allergy(*, actor: User, med_id: str, substance: str, severity: str,
-                   reaction: str = "") -> Allergy:
+                   reaction: str = "", kind: str = AllergenKind.OTHER,
+                   verification: str = Verification.SUSPECTED) -> Allergy:
+    """Add an allergy; a "no known allergies" statement on the card is withdrawn by it."""
     access = _authorise_clinical_write(actor, med_id)
+    fields = _allergy_fields(kind=kind, substance=substance, reaction=reaction,
+                             severity=severity, verification=verification)
     with transaction.atomic():
-        allergy = Allergy.objects.create(card=access.card, substance=substance.strip(),
-                                         reaction=reaction, severity=severity)
-        audit_card_write(actor, access)
+        card = _locked_card(access)
+        _refuse_twice(card, fields["substance"])
+        allergy = Allergy.objects.create(card=card, recorded_by=actor, changed_by=actor,
+                                         **fields)
+        if card.no_known_allergies_at:
+            card.no_known_allergies_at, card.no_known_allergies_by = None, None
+            card.save(update_fields=["no_known_allergies_at", "no_known_allergies_by",
+                                     "updated_at"])
+        audit_card_write(actor, access, _("Allergy recorded: %(allergy)s")
+                         % {"allergy": _describe_allergy(allergy)})
     return allergy
 
 
-def record_chronic_condition(*, actor: User, med_id: str, icd10_code: str, text: str,
-                             since: date | None = None) -> ChronicCondition:
+def correct_allergy(*, actor: User, med_id: str, allergy_id, substance: str, severity: str,
+                    reaction: str = "", kind: str = AllergenKind.OTHER,
+                    verification: str = Verification.SUSPECTED) -> Allergy:
+    """Correct a current allergy (a suspicion verified, a reaction described better)."""
     access = _authorise_clinical_write(actor, med_id)
-    condition = ChronicCondition(card=access.card, icd10_code=icd10_code.strip().upper(),
-                                 text=text.strip(), since=since)
-    condition.full_clean(exclude=["card"])
+    fields = _allergy_fields(kind=kind, substance=substance, reaction=reaction,
+                             severity=severity, verification=verification)
     with transaction.atomic():
+        card = _locked_card(access)
+        allergy = _record_of(Allergy, card, allergy_id)
+        if not allergy.is_active:
+            raise ValidationError(_("This allergy has ended; record it again if it returns."),
+                                  code="allergy_ended")
+        _refuse_twice(card, fields["substance"], other_than=allergy)
+        before = _describe_allergy(allergy)
+        for name, value in fields.items():
+            setattr(allergy, name, value)
+        allergy.changed_at, allergy.changed_by = timezone.now(), actor
+        allergy.save()
+        audit_card_write(actor, access, _("Allergy corrected: %(before)s → %(after)s")
+                         % {"before": before, "after": _describe_allergy(allergy)})
+    return allergy
+
+
+def end_allergy(*, actor: User, med_id: str, allergy_id, reason: str) -> Allergy:
+    """End an allergy (outgrown, or recorded in error): it stays as history, warns no more."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"end_reason": [_("Say why the allergy no longer applies.")]})
+    if len(reason) > END_REASON_LENGTH:
+        raise ValidationError({"end_reason": [_("At most %(count)s characters.")
+                                              % {"count": END_REASON_LENGTH}]})
+    access = _authorise_clinical_write(actor, med_id)
+    with transaction.atomic():
+        allergy = _record_of(Allergy, _locked_card(access), allergy_id)
+        if not allergy.is_active:
+            raise ValidationError(_("This allergy has ended already."), code="allergy_ended")
+        now = timezone.now()
+        allergy.ended_at, allergy.end_reason = now, reason
+        allergy.changed_at, allergy.changed_by = now, actor
+        allergy.save(update_fields=["ended_at", "end_reason", "changed_at", "changed_by"])
+        audit_card_write(actor, access, _("Allergy ended: %(allergy)s — %(reason)s")
+                         % {"allergy": _describe_allergy(allergy), "reason": reason})
+    return allergy
+
+
+def record_no_known_allergies(*, actor: User, med_id: str) -> PatientCard:
+    """The patient was asked and knows of no allergy: a statement, unlike never asking."""
+    access = _authorise_clinical_write(actor, med_id)
+    with transaction.atomic():
+        card = _locked_card(access)
+        if Allergy.objects.filter(card=card, ended_at__isnull=True).exists():
+            raise ValidationError(_("The card lists allergies: end those recorded in error "
+                                    "first."), code="allergies_listed")
+        card.no_known_allergies_at, card.no_known_allergies_by = timezone.now(), actor
+        card.save(update_fields=["no_known_allergies_at", "no_known_allergies_by",
+                                 "updated_at"])
+        audit_card_write(actor, access, _("No known allergies recorded"))
+    return card
+
+
+def _condition_fields(*, icd10_code: str, text: str, since: date | None,
+                      status: str) -> dict:
+    """A chronic condition's fields checked: the code must be in the ICD-10 catalogue
+    (through its hook), whose title names the condition when no text is given."""
+    errors: dict[str, list] = {}
+    code, text = (icd10_code or "").strip().upper(), (text or "").strip()
+    title = hook("ICD10_TITLE")(code) if re.match(ICD10_PATTERN, code) else None
+    if title is None:
+        errors["icd10_code"] = [_("Choose a code of the ICD-10 catalogue, e.g. I10 or E11.9.")]
+    if len(text) > CONDITION_TEXT_LENGTH:
+        errors["text"] = [_("At most %(count)s characters.") % {"count": CONDITION_TEXT_LENGTH}]
+    if since and since > timezone.localdate():
+        errors["since"] = [_("The onset cannot be in the future.")]
+    if status not in ConditionStatus.values:
+        errors["status"] = [_("Choose active, in remission or resolved.")]
+    if errors:
+        raise ValidationError(errors)
+    return {"icd10_code": code, "text": text or title[:CONDITION_TEXT_LENGTH],
+            "since": since, "status": status}
+
+
+def _refuse_condition_twice(card: PatientCard, code: str, *, other_than=None) -> None:
+    same = ChronicCondition.objects.filter(card=card, icd10_code=code).exclude(
+        status=ConditionStatus.RESOLVED)
+    if other_than is not None:
+        same = same.exclude(pk=other_than.pk)
+    if same.exists():
+        raise ValidationError({"icd10_code": [_("This condition is on the card already; "
+                                                "correct it there.")]})
+
+
+def record_chronic_condition(*, actor: User, med_id: str, icd10_code: str, text: str = "",
+                             since: date | None = None,
+                             status: str = ConditionStatus.ACTIVE) -> ChronicCondition:
+    access = _authorise_clinical_write(actor, med_id)
+    fields = _condition_fields(icd10_code=icd10_code, text=text, since=since, status=status)
+    with transaction.atomic():
+        card = _locked_card(access)
+        _refuse_condition_twice(card, fields["icd10_code"])
+        condition = ChronicCondition.objects.create(card=card, recorded_by=actor,
+                                                    changed_by=actor, **fields)
+        audit_card_write(actor, access, _("Chronic condition recorded: %(code)s %(text)s")
+                         % {"code": condition.icd10_code, "text": condition.text})
+    return condition
+
+
+def correct_chronic_condition(*, actor: User, med_id: str, condition_id, icd10_code: str,
+                              text: str = "", since: date | None = None,
+                              status: str = ConditionStatus.ACTIVE) -> ChronicCondition:
+    """Correct a condition, or change its status (in remission, resolved: no longer on the
+    banner nor a ground for repeat prescriptions)."""
+    access = _authorise_clinical_write(actor, med_id)
+    fields = _condition_fields(icd10_code=icd10_code, text=text, since=since, status=status)
+    with transaction.atomic():
+        card = _locked_card(access)
+        condition = _record_of(ChronicCondition, card, condition_id)
+        _refuse_condition_twice(card, fields["icd10_code"], other_than=condition)
+        before = f"{condition.icd10_code} {condition.get_status_display()}"
+        for name, value in fields.items():
+            setattr(condition, name, value)
+        condition.changed_at, condition.changed_by = timezone.now(), actor
         condition.save()
-        audit_card_write(actor, access)
+        audit_card_write(actor, access, _("Chronic condition corrected: %(before)s → %(after)s")
+                         % {"before": before, "after": f"{condition.icd10_code} "
+                                                       f"{condition.get_status_display()}"})
     return condition
 
 

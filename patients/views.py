@@ -1,20 +1,38 @@
 """Card pages for staff and the patient's own pages. Thin: services and selectors decide."""
 
+from functools import partial
+
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dmed.models import AuditAction
 from dmed.roles import Role
 from patients import selectors, services
-from patients.access import CardAccessDenied, card_for
-from patients.forms import BreakGlassForm, RegisterCardForm, SearchForm
+from patients.access import CARING_ROLES, CardAccessDenied, card_for
+from patients.forms import (
+    AllergyForm,
+    BreakGlassForm,
+    ConditionForm,
+    EndAllergyForm,
+    RegisterCardForm,
+    SearchForm,
+)
 from patients.identifiers import format_med_id
 from patients.models import PatientCard
+from patients.summary import summary_context
+
+
+def _caring_only(user):
+    if user.role not in CARING_ROLES:
+        raise PermissionDenied(_("Clinicians and nurses record the clinical summary."))
 
 
 def _staff_only(user):
@@ -71,6 +89,9 @@ def register_temporary(request):
 
 
 def _attach_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
     for field, field_errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_errors)
 
@@ -83,15 +104,19 @@ def card(request, med_id):
         return render(request, "patients/out_of_scope.html",
                       {"med_id": med_id, "can_break_glass": denied.can_break_glass,
                        "form": BreakGlassForm()}, status=403)
-    return render(request, "patients/card.html", _card_context(access.card, access.break_glass))
+    return render(request, "patients/card.html",
+                  _card_context(request, access.card, access.break_glass))
 
 
-def _card_context(card: PatientCard, break_glass: bool) -> dict:
+def _card_context(request, card: PatientCard, break_glass: bool) -> dict:
     card = (PatientCard.objects.select_related("attached_facility", "family_doctor", "region",
                                                "district")
-            .prefetch_related("documents", "allergies", "chronic_conditions")
-            .get(pk=card.pk))
-    return {"card": card, "med_id": format_med_id(card.med_id), "break_glass": break_glass}
+            .prefetch_related("documents").get(pk=card.pk))
+    context = {"card": card, "med_id": format_med_id(card.med_id), "break_glass": break_glass}
+    if request.user.role in selectors.CLINICAL_READERS:
+        context.update(summary_context(request, card, next_url=request.get_full_path()))
+        context["card"] = card
+    return context
 
 
 @login_required
@@ -129,7 +154,7 @@ def _own_card(user) -> PatientCard:
 @login_required
 def my_card(request):
     access = card_for(request.user, _own_card(request.user).med_id)
-    context = _card_context(access.card, False)
+    context = _card_context(request, access.card, False)
     context["represented"] = selectors.represented_cards(request.user)
     return render(request, "patients/card.html", context)
 
@@ -138,3 +163,96 @@ def my_card(request):
 def my_access_log(request):
     events = selectors.card_access_log(request.user, _own_card(request.user).med_id)
     return render(request, "patients/access_log.html", {"events": events})
+
+
+# The card's clinical summary (allergies, chronic conditions), kept from the card page and
+# from the visit form. Each change posts here; with htmx the section answers in place, and
+# the banner with it (out of band), so a visit being typed is never left.
+
+def _back(request, med_id: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("patients:card", args=[med_id])
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _summary_answer(request, med_id: str, *, failed=None):
+    """The refreshed section (htmx), or back to the page it was sent from. Read through
+    card_for like any page: a refused form is shown again only to who may open the card."""
+    if failed is None and not _htmx(request):
+        return redirect(_back(request, med_id))
+    card = card_for(request.user, med_id).card
+    context = summary_context(request, card, next_url=_back(request, med_id), failed=failed)
+    template = ("patients/_clinical_summary_answer.html" if _htmx(request)
+                else "patients/clinical_summary.html")
+    return render(request, template, context, status=400 if failed else 200)
+
+
+def _summary_write(request, med_id: str, form: forms.Form, call) -> object:
+    _caring_only(request.user)
+    if form.is_valid():
+        try:
+            call(actor=request.user, med_id=med_id, **form.cleaned_data)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _summary_answer(request, med_id)
+    return _summary_answer(request, med_id, failed=(form.prefix, form))
+
+
+@login_required
+@require_POST
+def add_allergy(request, med_id):
+    return _summary_write(request, med_id, AllergyForm(request.POST, prefix="allergy"),
+                          services.record_allergy)
+
+
+@login_required
+@require_POST
+def correct_allergy(request, med_id, allergy_id):
+    return _summary_write(request, med_id,
+                          AllergyForm(request.POST, prefix=f"a-{allergy_id}"),
+                          partial(services.correct_allergy, allergy_id=allergy_id))
+
+
+@login_required
+@require_POST
+def end_allergy(request, med_id, allergy_id):
+    form = EndAllergyForm(request.POST, prefix=f"e-{allergy_id}")
+    return _summary_write(request, med_id, form, lambda end_reason, **arguments:
+                          services.end_allergy(allergy_id=allergy_id, reason=end_reason,
+                                               **arguments))
+
+
+@login_required
+@require_POST
+def no_known_allergies(request, med_id):
+    _caring_only(request.user)
+    try:
+        services.record_no_known_allergies(actor=request.user, med_id=med_id)
+    except ValidationError as error:
+        form = AllergyForm(prefix="allergy")
+        form.add_error(None, error)
+        return _summary_answer(request, med_id, failed=("allergy", form))
+    return _summary_answer(request, med_id)
+
+
+@login_required
+@require_POST
+def add_condition(request, med_id):
+    return _summary_write(request, med_id, ConditionForm(request.POST, prefix="condition"),
+                          services.record_chronic_condition)
+
+
+@login_required
+@require_POST
+def correct_condition(request, med_id, condition_id):
+    return _summary_write(request, med_id,
+                          ConditionForm(request.POST, prefix=f"c-{condition_id}"),
+                          partial(services.correct_chronic_condition,
+                                  condition_id=condition_id))

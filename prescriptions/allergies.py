@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dmed.translit import search_key
+from prescriptions.models import Drug
 
 ATC_PREFIX = re.compile(r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$")
 MIN_TERM = 4
@@ -40,6 +42,41 @@ ATC_GROUPS: dict[str, tuple[Promise, tuple[str, ...]]] = {
 }
 _FOLDED_GROUPS = {code: {search_key(name) for name in names}
                   for code, (_label, names) in ATC_GROUPS.items()}
+
+
+def allergen_groups() -> list[tuple[str, str]]:
+    """The ATC groups a clinician picks a group allergy from: (code, name)."""
+    return [(code, str(label)) for code, (label, _aliases) in ATC_GROUPS.items()]
+
+
+def resolve_allergen(kind: str, text: str) -> tuple[str, str]:
+    """What a clinician typed as a drug allergen, as the card records it: (substance,
+    ATC code). A medicine must be an INN of the registry, a group one of ATC_GROUPS (by
+    code or name, any script) or an ATC code some registry drug falls under. The hook
+    patients.services calls (settings.ALLERGEN_RESOLVER); other allergens pass as typed.
+    """
+    text = text.strip()
+    if kind == "drug":
+        folded = search_key(text)
+        drug = (Drug.objects.filter(Q(inn__iexact=text) | Q(search_text__startswith=folded))
+                .order_by("inn").first() if folded else None)
+        if drug is None or search_key(drug.inn) != folded:
+            raise ValidationError({"substance": [_(
+                "No medicine of the registry has this international name; pick one from the "
+                "list, or record a group or another allergen.")]})
+        return drug.inn, drug.atc_code
+    if kind == "drug_group":
+        code = text.upper()
+        folded = search_key(text)
+        for group_code, (label, _aliases) in ATC_GROUPS.items():
+            if code == group_code or folded in _FOLDED_GROUPS[group_code] or (
+                    folded == search_key(str(label))):
+                return str(label), group_code
+        if ATC_PREFIX.match(code) and Drug.objects.filter(atc_code__startswith=code).exists():
+            return code, code
+        raise ValidationError({"substance": [_(
+            "Name a group of medicines from the list, or its ATC code (e.g. J01C).")]})
+    return text, ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +123,8 @@ def allergy_warnings(allergies, lines: list[tuple[int, object]], registry) -> li
             why = None
             if _names_match(term, names):
                 why = _("the same substance")
+            elif allergy.atc_code and drug.atc_code.startswith(allergy.atc_code):
+                why = _("ATC group %(code)s") % {"code": allergy.atc_code}
             elif ATC_PREFIX.match(allergy.substance.strip().upper()) and drug.atc_code.startswith(
                     allergy.substance.strip().upper()):
                 why = _("ATC group %(code)s") % {"code": allergy.substance.strip().upper()}

@@ -23,7 +23,7 @@ from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import card_for, record_access, regular_scope
+from patients.access import card_for, of_card, record_access, regular_scope
 from patients.models import PatientCard
 from prescriptions import signing
 from prescriptions.codes import is_valid_code, normalise_code
@@ -408,3 +408,17 @@ def dispensed_totals(start: datetime, end: datetime) -> dict[tuple[int, int], in
             .values_list("dispensing__pharmacy_id", "item__drug_id")
             .annotate(total=Sum("quantity")).order_by())
     return {(pharmacy, drug): total for pharmacy, drug, total in rows}
+
+
+def current_medicines(card: PatientCard) -> list[str]:
+    """What the patient takes now, for the clinical banner: the drugs of the card's issued
+    or partly dispensed, unexpired prescriptions, each named once (one query). The hook
+    the banner calls (settings.CLINICAL_BANNER_SOURCES)."""
+    today = timezone.localdate()
+    rows = (PrescriptionItem.objects
+            .filter(of_card(card, "prescription__patient"),
+                    prescription__status__in=DISPENSABLE_STATUSES,
+                    prescription__valid_until__gte=today)
+            .order_by("drug__inn", "drug__strength")
+            .values_list("drug__inn", "drug__strength").distinct())
+    return [f"{inn} {strength}" for inn, strength in rows]

@@ -35,7 +35,7 @@ from outbox.kinds import (
     PRESCRIPTION_ISSUED,
 )
 from patients.access import card_for
-from patients.models import ICD10_PATTERN
+from patients.models import ICD10_PATTERN, ConditionStatus
 from prescriptions import signing
 from prescriptions.allergies import allergy_warnings
 from prescriptions.codes import new_code
@@ -257,7 +257,8 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
         errors["visit"] = [_("This visit is not one of this patient's visits.")]
     controlled = any(item["drug"].is_controlled for item in cleaned)
     chronic = any(condition.icd10_code[:3] == diagnosis[:3]
-                  for condition in card.chronic_conditions.all())
+                  for condition in card.chronic_conditions.exclude(
+                      status=ConditionStatus.RESOLVED))
     if controlled and len(cleaned) > 1:
         errors.setdefault("items", []).append(
             _("A narcotic or psychotropic drug is prescribed alone on its own prescription."))
@@ -279,7 +280,7 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
     if errors:
         raise ValidationError(errors)
     if not acknowledge_allergies:
-        warnings = allergy_warnings(list(card.allergies.all()),
+        warnings = allergy_warnings(list(card.allergies.filter(ended_at__isnull=True)),
                                     [(n, item["drug"]) for n, item in enumerate(cleaned, 1)],
                                     Drug.objects.all())
         if warnings:

@@ -133,7 +133,7 @@ def write(request, med_id):
             return redirect("prescriptions:detail", code=prescription.code)
     return render(request, "prescriptions/write.html", {
         "card": card, "med_id": format_med_id(card.med_id), "form": form, "items": items,
-        "warnings": warnings, "allergies": list(card.allergies.all()), "visit": visit,
+        "warnings": warnings, "visit": visit,
     })
 
 

@@ -2,7 +2,9 @@
 of the Ministry of Health of Uzbekistan and the WHO guidance they follow (HEARTS for
 hypertension, PEN for diabetes, IMCI/IMAI for respiratory infections). Each pre-fills a
 visit: what to examine, the plan, what to tell the patient; suggested lab tests are the
-codes of the laboratory catalogue (clinics.labs), medicines their INN.
+codes of the laboratory catalogue (clinics.labs), medicines their INN. What the clinician
+must fill in is marked [[…]] (a choice as [[none/present]]): a visit still holding such a
+mark is not signed (clinics.visits.services.PLACEHOLDER).
 """
 
 PROTOCOLS = [
@@ -14,12 +16,12 @@ PROTOCOLS = [
                   "гипертензия", "en": "Essential hypertension"},
         "sections": {
             "examination": {
-                "uz": "AB ikkala qo‘lda o‘lchandi. Yurak tonlari: … Shishlar: yo‘q/bor. "
-                      "Nishon-a’zolar shikastlanishi belgilari: …",
-                "ru": "АД измерено на обеих руках. Тоны сердца: … Отёки: нет/есть. "
-                      "Признаки поражения органов-мишеней: …",
-                "en": "BP measured on both arms. Heart sounds: … Oedema: none/present. "
-                      "Signs of target organ damage: …"},
+                "uz": "AB ikkala qo‘lda o‘lchandi. Yurak tonlari: [[…]] Shishlar: [[yo‘q/bor]]. "
+                      "Nishon-a’zolar shikastlanishi belgilari: [[…]]",
+                "ru": "АД измерено на обеих руках. Тоны сердца: [[…]] Отёки: [[нет/есть]]. "
+                      "Признаки поражения органов-мишеней: [[…]]",
+                "en": "BP measured on both arms. Heart sounds: [[…]] Oedema: [[none/present]]. "
+                      "Signs of target organ damage: [[…]]"},
             "plan": {
                 "uz": "EKG. Qon tahlillari: kreatinin, natriy, xolesterin, glyukoza. "
                       "Maqsadli AB < 130/80 mm sim. ust. Nazorat 4 haftadan so‘ng.",
@@ -56,12 +58,12 @@ PROTOCOLS = [
                   "en": "Type 2 diabetes mellitus"},
         "sections": {
             "examination": {
-                "uz": "Oyoq panjalari ko‘rigi (yaralar, sezuvchanlik, monofilament): … "
-                      "Bel aylanasi: … sm.",
-                "ru": "Осмотр стоп (язвы, чувствительность, монофиламент): … "
-                      "Окружность талии: … см.",
-                "en": "Foot examination (ulcers, sensation, monofilament): … "
-                      "Waist circumference: … cm."},
+                "uz": "Oyoq panjalari ko‘rigi (yaralar, sezuvchanlik, monofilament): [[…]] "
+                      "Bel aylanasi: [[…]] sm.",
+                "ru": "Осмотр стоп (язвы, чувствительность, монофиламент): [[…]] "
+                      "Окружность талии: [[…]] см.",
+                "en": "Foot examination (ulcers, sensation, monofilament): [[…]] "
+                      "Waist circumference: [[…]] cm."},
             "plan": {
                 "uz": "HbA1c, och qoringa glyukoza, kreatinin, xolesterin, ALT. Ko‘z tubini "
                       "oftalmolog ko‘rigi yiliga bir marta. Maqsadli HbA1c < 7%.",
@@ -96,11 +98,11 @@ PROTOCOLS = [
                   "en": "Acute upper respiratory infection"},
         "sections": {
             "examination": {
-                "uz": "Tomoq: giperemiya … Bodomsimon bezlar: … Burun nafasi: … "
+                "uz": "Tomoq: giperemiya [[…]] Bodomsimon bezlar: [[…]] Burun nafasi: [[…]] "
                       "O‘pkada nafas: vezikulyar, xirillashlar yo‘q.",
-                "ru": "Зев: гиперемия … Миндалины: … Носовое дыхание: … "
+                "ru": "Зев: гиперемия [[…]] Миндалины: [[…]] Носовое дыхание: [[…]] "
                       "Дыхание в лёгких везикулярное, хрипов нет.",
-                "en": "Throat: redness … Tonsils: … Nasal breathing: … "
+                "en": "Throat: redness [[…]] Tonsils: [[…]] Nasal breathing: [[…]] "
                       "Lungs: vesicular breathing, no crackles."},
             "plan": {
                 "uz": "Simptomatik davo. Antibiotik ko‘rsatilmagan. Harorat 3 kundan ortiq "
@@ -135,11 +137,12 @@ PROTOCOLS = [
                   "en": "Iron deficiency anaemia"},
         "sections": {
             "examination": {
-                "uz": "Teri va shilliq qavatlar rangparligi: … Tirnoqlar, sochlar: … "
-                      "Yurak cho‘qqisida sistolik shovqin: …",
-                "ru": "Бледность кожи и слизистых: … Ногти, волосы: … "
-                      "Систолический шум на верхушке: …",
-                "en": "Pallor of skin and mucosa: … Nails, hair: … Apical systolic murmur: …"},
+                "uz": "Teri va shilliq qavatlar rangparligi: [[…]] Tirnoqlar, sochlar: [[…]] "
+                      "Yurak cho‘qqisida sistolik shovqin: [[…]]",
+                "ru": "Бледность кожи и слизистых: [[…]] Ногти, волосы: [[…]] "
+                      "Систолический шум на верхушке: [[…]]",
+                "en": "Pallor of skin and mucosa: [[…]] Nails, hair: [[…]] "
+                      "Apical systolic murmur: [[…]]"},
             "plan": {
                 "uz": "Gemoglobin, trombotsitlar, ferritin. Qon yo‘qotish manbasini aniqlash. "
                       "Temir preparati 3 oy, gemoglobin nazorati 4 haftadan so‘ng.",
@@ -170,10 +173,11 @@ PROTOCOLS = [
         "title": {"uz": "Gipotireoz", "ru": "Гипотиреоз", "en": "Hypothyroidism"},
         "sections": {
             "examination": {
-                "uz": "Qalqonsimon bez paypaslanganda: … Teri quruqligi, shishlar: … "
-                      "Puls: …",
-                "ru": "Щитовидная железа при пальпации: … Сухость кожи, отёки: … Пульс: …",
-                "en": "Thyroid on palpation: … Dry skin, oedema: … Pulse: …"},
+                "uz": "Qalqonsimon bez paypaslanganda: [[…]] Teri quruqligi, shishlar: [[…]] "
+                      "Puls: [[…]]",
+                "ru": "Щитовидная железа при пальпации: [[…]] Сухость кожи, отёки: [[…]] "
+                      "Пульс: [[…]]",
+                "en": "Thyroid on palpation: [[…]] Dry skin, oedema: [[…]] Pulse: [[…]]"},
             "plan": {
                 "uz": "TTG, xolesterin. Levotiroksin dozasini TTG bo‘yicha 6–8 haftada "
                       "moslash.",
@@ -201,11 +205,13 @@ PROTOCOLS = [
                   "en": "Community-acquired pneumonia"},
         "sections": {
             "examination": {
-                "uz": "Nafas soni: … /daq. Perkussiyada: … Auskultatsiyada xirillashlar: … "
-                      "CRB-65 ball: …",
-                "ru": "ЧДД: … /мин. Перкуторно: … Аускультативно хрипы: … "
-                      "CRB-65: … баллов.",
-                "en": "Respiratory rate: … /min. Percussion: … Crackles: … CRB-65 score: …"},
+                "uz": "Nafas soni: [[…]] /daq. Perkussiyada: [[…]] "
+                      "Auskultatsiyada xirillashlar: [[…]] "
+                      "CRB-65 ball: [[…]]",
+                "ru": "ЧДД: [[…]] /мин. Перкуторно: [[…]] Аускультативно хрипы: [[…]] "
+                      "CRB-65: [[…]] баллов.",
+                "en": "Respiratory rate: [[…]] /min. Percussion: [[…]] Crackles: [[…]] "
+                      "CRB-65 score: [[…]]"},
             "plan": {
                 "uz": "Ko‘krak qafasi rentgenogrammasi. Umumiy qon tahlili, CRP, mochevina. "
                       "CRB-65 ≥ 2 bo‘lsa — kasalxonaga yotqizish.",

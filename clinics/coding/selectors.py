@@ -55,3 +55,10 @@ def protocols_for(code: str) -> list:
     for protocol in protocols:
         protocol.suggested_tests = [tests[c] for c in protocol.lab_tests if c in tests]
     return protocols
+
+
+def icd10_title(code: str) -> str | None:
+    """The catalogue's title of a code in the reader's language, None if no such code: the
+    hook (settings.ICD10_TITLE) by which the card's problem list checks what is typed."""
+    found = Icd10Code.objects.filter(code=code.strip().upper()).first()
+    return found.title if found else None

@@ -100,7 +100,8 @@ def card_timeline(user: User, med_id: str, *, groups: list[str] | None = None,
     """One page of the card's history, newest first, for whoever may open the card."""
     access = card_for(user, med_id, object_type=TIMELINE_OBJECT)
     position = _decode(cursor) if cursor else None
-    chosen = [s for s in SOURCES if not groups or s.group in groups]
+    chosen = [s for s in SOURCES
+              if not groups or s.group in groups or set(s.also_in) & set(groups)]
     start = _day_start(since) if since else None
     end = _day_after(until) if until else None
     db = lag_tolerant_db(user)

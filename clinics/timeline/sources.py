@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from clinics.labs.models import LabResult
 from clinics.referrals.models import Referral, ReferralTarget
 from clinics.stays.models import Stay, StayDiagnosis
-from clinics.visits.models import Visit, VisitDiagnosis
+from clinics.visits.models import Visit
 from patients.access import of_card
 from prescriptions.models import Prescription
 
@@ -48,6 +48,7 @@ class TimelineSource:
     records: Callable[[object], QuerySet]  # the card's records, joins included
     time_field: str
     entry: Callable[[object], dict]        # title, detail, url, flag of one record
+    also_in: tuple[str, ...] = ()          # other groups whose filter shows it too
 
 
 def _released_results(card) -> QuerySet:
@@ -71,17 +72,30 @@ def _referral_entry(referral: Referral) -> dict:
             % {"receiver": receiver(referral), "code": referral.diagnosis_id},
             "detail": f"{referral.get_urgency_display()} · {referral.get_status_display()} · "
                       f"{referral.reason}",
-            "url": reverse("referrals:card", args=[referral.card.med_id])}
+            "url": reverse("referrals:card", args=[referral.card.med_id])
+                   + f"#referral-{referral.public_id}"}
+
+
+def _visits(card) -> QuerySet:
+    # A visit's diagnoses are part of its line (primary first), not lines of their own.
+    return (Visit.objects.filter(of_card(card)).select_related("facility", "clinician")
+            .annotate(diagnosis_codes=StringAgg("diagnoses__code", ", ",
+                                                order_by=("diagnoses__kind",
+                                                          "diagnoses__pk"))))
 
 
 def _visit_entry(visit: Visit) -> dict:
+    detail = visit.get_status_display()
+    if visit.diagnosis_codes:
+        detail += " · " + _("diagnoses: %(codes)s") % {"codes": visit.diagnosis_codes}
     return {"title": _("Visit: %(facility)s, %(clinician)s")
             % {"facility": visit.facility.name, "clinician": visit.clinician.full_name},
-            "detail": visit.get_status_display()}
+            "detail": detail, "url": reverse("clinics:visit", args=[visit.public_id])}
 
 
-def _diagnosis_entry(diagnosis: VisitDiagnosis | StayDiagnosis) -> dict:
-    return {"title": str(diagnosis.code), "detail": diagnosis.get_kind_display()}
+def _stay_diagnosis_entry(diagnosis: StayDiagnosis) -> dict:
+    return {"title": str(diagnosis.code), "detail": diagnosis.get_kind_display(),
+            "url": reverse("clinics:stay", args=[diagnosis.stay.public_id])}
 
 
 def _stay_entry(stay: Stay) -> dict:
@@ -107,15 +121,8 @@ def _prescription_entry(prescription: Prescription) -> dict:
 
 
 SOURCES: list[TimelineSource] = [
-    TimelineSource("visit", "visit", gettext_lazy("Visits"),
-                   lambda card: Visit.objects.filter(of_card(card)).select_related(
-                       "facility", "clinician"),
-                   "opened_at", _visit_entry),
-    TimelineSource("diagnosis_of_visit", "diagnosis", gettext_lazy("Diagnoses"),
-                   lambda card: VisitDiagnosis.objects.filter(
-                       of_card(card, "visit__card")).select_related(
-                       "visit", "code"),
-                   "visit__opened_at", _diagnosis_entry),
+    TimelineSource("visit", "visit", gettext_lazy("Visits"), _visits, "opened_at",
+                   _visit_entry, also_in=("diagnosis",)),
     TimelineSource("stay", "stay", gettext_lazy("Hospital stays"),
                    lambda card: Stay.objects.filter(of_card(card)).select_related(
                        "facility", "admitting_diagnosis"),
@@ -125,7 +132,7 @@ SOURCES: list[TimelineSource] = [
                        of_card(card, "stay__card"), stay__discharged_at__isnull=False
                    ).select_related(
                        "stay", "code"),
-                   "stay__discharged_at", _diagnosis_entry),
+                   "stay__discharged_at", _stay_diagnosis_entry),
     TimelineSource("prescription", "prescription", gettext_lazy("Prescriptions"),
                    _prescriptions, "issued_at", _prescription_entry),
     TimelineSource("lab_result", "lab_result", gettext_lazy("Lab results"), _released_results,

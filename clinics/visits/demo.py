@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clinics.coding.models import ClinicalProtocol
 from clinics.visits.models import DiagnosisKind, Visit, VisitDiagnosis, VisitStatus
-from clinics.visits.services import content_digest
+from clinics.visits.services import PLACEHOLDER, content_digest
 
 # primary, secondary, complaints, (systolic, diastolic, pulse, temperature, SpO2), months ago
 HISTORY = [
@@ -26,7 +26,9 @@ def _visit(card, facility, doctor, entry, index) -> None:
     systolic, diastolic, pulse, temperature, spo2 = vitals
     opened = timezone.now() - timedelta(days=30 * months + index, hours=index % 5)
     protocol = ClinicalProtocol.objects.filter(diagnoses__code=primary.split(".")[0]).first()
-    sections = protocol.section_texts() if protocol else {}
+    # A signed visit holds no template placeholder: the demo doctor found everything normal.
+    sections = {name: PLACEHOLDER.sub("me’yorida", text)
+                for name, text in (protocol.section_texts() if protocol else {}).items()}
     visit = Visit.objects.create(
         card=card, facility=facility, clinician=doctor, opened_at=opened,
         complaints=complaints, history="Kasallik 1–2 hafta oldin boshlangan.",

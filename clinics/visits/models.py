@@ -192,3 +192,25 @@ class VisitAddendum(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} @ {self.written_at:%Y-%m-%d %H:%M}"
+
+
+class VisitDraft(models.Model):
+    """What a clinician has typed in an open visit's form and not saved yet, kept by the
+    server (saved while typing and on leaving the page), so that a closed browser or a
+    lost connection loses nothing. One per visit and author; saving the visit clears it."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE,
+                              related_name="drafts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"),
+                               on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField(_("fields as typed"), default=dict)
+    saved_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit draft")
+        verbose_name_plural = _("visit drafts")
+        constraints = [models.UniqueConstraint(fields=["visit", "author"],
+                                               name="visit_draft_one_per_author")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} / {self.author_id} @ {self.saved_at:%Y-%m-%d %H:%M:%S}"

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitStatus
+from clinics.visits.models import (
+    VITAL_RANGES,
+    Visit,
+    VisitAddendum,
+    VisitDiagnosis,
+    VisitDraft,
+    VisitStatus,
+)
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
@@ -17,6 +25,8 @@ from patients.access import CARING_ROLES, card_for, of_card, record_access, visi
 from registry.selectors import acting_staff_record
 
 VISIT_OBJECT = "clinics.visit"
+VITAL_LABELS = {"pulse": _("pulse"), "temperature": _("temperature"), "spo2": _("SpO2"),
+                "weight": _("weight"), "height": _("height")}
 
 
 def _visits():
@@ -93,3 +103,39 @@ def cards_with_open_visit(user: User, record) -> object:
         return Visit.objects.none().values("card_id")
     return Visit.objects.filter(facility_id=record.facility_id,
                                 status=VisitStatus.OPEN).values("card_id")
+
+
+@dataclass(frozen=True)
+class LastVitals:
+    measured_at: object  # the visit's opening, an aware datetime
+    values: list[tuple[str, str]]  # (label, value with unit), in the form's order
+
+
+def last_vitals(card) -> LastVitals | None:
+    """The most recent vitals measured at a visit of the card, for the clinical banner
+    (one query): the hook settings.CLINICAL_BANNER_SOURCES names."""
+    measured = Q()
+    for vital in VITAL_RANGES:
+        measured |= Q(**{f"{vital.field}__isnull": False})
+    fields = [vital.field for vital in VITAL_RANGES]
+    visit = (Visit.objects.filter(of_card(card), measured)
+             .order_by("-opened_at", "-pk").only("opened_at", "bmi", *fields).first())
+    if visit is None:
+        return None
+    values = []
+    if visit.bp_systolic is not None:
+        values.append((_("BP"), f"{visit.bp_systolic}/{visit.bp_diastolic} {_('mmHg')}"))
+    for vital in VITAL_RANGES:
+        value = getattr(visit, vital.field)
+        if value is not None and not vital.field.startswith("bp_"):
+            values.append((VITAL_LABELS[vital.field], f"{value} {vital.unit}"))
+    if visit.bmi is not None:
+        values.append((_("BMI"), str(visit.bmi)))
+    return LastVitals(measured_at=visit.opened_at, values=values)
+
+
+def draft_of(user: User, visit: Visit):
+    """The user's unsaved draft of this visit (already opened through visit_for), if any."""
+    if not visit.is_open:
+        return None
+    return VisitDraft.objects.filter(visit=visit, author=user).first()

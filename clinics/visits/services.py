@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from clinics.visits.models import (
     Visit,
     VisitAddendum,
     VisitDiagnosis,
+    VisitDraft,
     VisitStatus,
 )
 from clinics.visits.selectors import VISIT_OBJECT, load_visit
@@ -35,10 +37,16 @@ from registry.models import Department, StaffRecord
 from registry.selectors import acting_staff_record
 
 ADDENDUM_OBJECT = "clinics.visit_addendum"
+DRAFT_OBJECT = "clinics.visit_draft"
 NARRATIVE_FIELDS = ("complaints", "history", "examination", "plan", "recommendations")
 VITAL_FIELDS = tuple(vital.field for vital in VITAL_RANGES)
 MAX_DIAGNOSES = 12
 MAX_TEXT = 10_000
+# What a draft keeps: the visit form's fields as typed, diagnoses included.
+DRAFT_FIELDS = (*NARRATIVE_FIELDS, *VITAL_FIELDS, "primary_diagnosis", "secondary_diagnoses")
+# A protocol template marks what the clinician must fill in as [[…]] (clinics.coding's
+# protocols): a visit holding one is not sealed.
+PLACEHOLDER = re.compile(r"\[\[[^\[\]]*\]\]")
 
 
 def _staff_record(actor: User, *, roles=(Role.CLINICIAN,)) -> StaffRecord:
@@ -212,10 +220,41 @@ def record_visit(actor: User, public_id, *, diagnoses: list[dict] | None = None,
             for diagnosis in new_diagnoses:
                 diagnosis.visit = visit
             VisitDiagnosis.objects.bulk_create(new_diagnoses)
+        # What was typed is saved now: the author's draft of it has served.
+        VisitDraft.objects.filter(visit=visit, author=actor).delete()
         record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=VISIT_OBJECT,
                            object_id=visit.public_id, patient_med_id=visit.card.med_id)
     visit.refresh_from_db(fields=["bmi"])
     return visit
+
+
+def save_draft(actor: User, public_id, *, fields: dict) -> VisitDraft:
+    """Keep what the actor has typed in the visit's form and not saved, as typed (nothing
+    is checked but its size: it is not the record until saved)."""
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    kept = {name: str(value)[:MAX_TEXT] for name, value in fields.items()}
+    with transaction.atomic():
+        visit = _visit_for_change(actor, public_id, roles=CARING_ROLES)
+        _refuse_closed(visit)
+        draft, _created = VisitDraft.objects.update_or_create(
+            visit=visit, author=actor, defaults={"fields": kept, "saved_at": timezone.now()})
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=DRAFT_OBJECT,
+                           object_id=visit.public_id, patient_med_id=visit.card.med_id)
+    return draft
+
+
+def discard_draft(actor: User, public_id) -> None:
+    """The actor throws away what they typed and did not save."""
+    with transaction.atomic():
+        visit = _visit_for_change(actor, public_id, roles=CARING_ROLES)
+        deleted, _rows = VisitDraft.objects.filter(visit=visit, author=actor).delete()
+        if deleted:
+            record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                               object_type=DRAFT_OBJECT, object_id=visit.public_id,
+                               patient_med_id=visit.card.med_id,
+                               reason=_("Unsaved draft discarded"))
 
 
 def canonical_content(visit: Visit) -> bytes:
@@ -240,6 +279,22 @@ def content_digest(visit: Visit) -> str:
     return hashlib.sha256(canonical_content(visit)).hexdigest()
 
 
+def check_sealable(visit: Visit) -> None:
+    """What must hold before a visit is sealed, every problem named per field: a primary
+    diagnosis, and no placeholder of a protocol's template (PLACEHOLDER) left unfilled."""
+    errors: dict[str, list] = {}
+    for name in NARRATIVE_FIELDS:
+        left = PLACEHOLDER.findall(getattr(visit, name))
+        if left:
+            errors[name] = [_("Fill in or delete what the template left to fill: %(places)s.")
+                            % {"places": ", ".join(dict.fromkeys(left))}]
+    primaries = [d for d in visit.diagnoses.all() if d.kind == DiagnosisKind.PRIMARY]
+    if len(primaries) != 1:
+        errors["diagnoses"] = [_("Give the primary diagnosis before closing the visit.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 def close_visit(actor: User, public_id) -> Visit:
     """Close and sign: the clinician who holds the visit seals it with its digest."""
     with transaction.atomic():
@@ -247,10 +302,7 @@ def close_visit(actor: User, public_id) -> Visit:
         _refuse_closed(visit)
         if visit.clinician_id != actor.pk:
             raise PermissionDenied(_("Only the clinician who holds the visit signs it."))
-        primaries = [d for d in visit.diagnoses.all() if d.kind == DiagnosisKind.PRIMARY]
-        if len(primaries) != 1:
-            raise ValidationError({"diagnoses": [_("Give the primary diagnosis before "
-                                                   "closing the visit.")]})
+        check_sealable(visit)
         visit.status = VisitStatus.CLOSED
         visit.closed_at = timezone.now()
         visit.content_digest = content_digest(visit)

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -55,24 +57,46 @@ def start(request, med_id):
     return redirect("clinics:visit-edit", public_id=visit.public_id)
 
 
+def _visit_form(request, visit, data=None) -> VisitForm:
+    form = VisitForm(data, initial=VisitForm.initial_for(visit))
+    if request.user.role != Role.CLINICIAN:
+        for name in ("primary_diagnosis", "secondary_diagnoses"):
+            form.fields[name].disabled = True
+    return form
+
+
+def _render_form(request, visit, form, *, draft=None):
+    return render(request, "clinics/visits/form.html", {
+        "visit": visit, "form": form, "med_id": format_med_id(visit.card.med_id),
+        "protocols": _primary_protocols(visit, form),
+        "is_clinician": request.user.role == Role.CLINICIAN, "draft": draft,
+    }, status=400 if form.errors else 200)
+
+
 @login_required
 def edit(request, public_id):
     visit = selectors.visit_for(request.user, public_id)
     if visit.status == VisitStatus.CLOSED:
         return redirect("clinics:visit", public_id=visit.public_id)
     is_clinician = request.user.role == Role.CLINICIAN
-    form = VisitForm(request.POST or None, initial=VisitForm.initial_for(visit))
-    if not is_clinician:
-        for name in ("primary_diagnosis", "secondary_diagnoses"):
-            form.fields[name].disabled = True
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        # Unsaved text from before (a closed browser, a lost connection) comes back as typed.
+        draft = selectors.draft_of(request.user, visit)
+        form = _visit_form(request, visit)
+        if draft is not None:
+            form.initial.update(draft.fields)
+        return _render_form(request, visit, form, draft=draft)
+    form = _visit_form(request, visit, request.POST)
+    if form.is_valid():
         try:
             services.record_visit(request.user, visit.public_id,
                                   **form.service_arguments(with_diagnoses=is_clinician))
             if "close" in request.POST:
-                services.close_visit(request.user, visit.public_id)
-                messages.success(request, _("The visit is closed and signed."))
-                return redirect("clinics:visit", public_id=visit.public_id)
+                # Sealing is never one keystroke away: what will be sealed is shown first.
+                visit = selectors.with_details(visit)
+                services.check_sealable(visit)
+                return render(request, "clinics/visits/confirm_close.html", {
+                    "visit": visit, "med_id": format_med_id(visit.card.med_id)})
             if "order_tests" in request.POST:
                 return redirect(_lab_order_url(visit, form.cleaned_data["primary_diagnosis"]))
             if "prescribe" in request.POST:  # the form reads the diagnosis just saved
@@ -83,10 +107,44 @@ def edit(request, public_id):
         else:
             messages.success(request, _("Saved."))
             return redirect("clinics:visit-edit", public_id=visit.public_id)
-    return render(request, "clinics/visits/form.html", {
-        "visit": visit, "form": form, "med_id": format_med_id(visit.card.med_id),
-        "protocols": _primary_protocols(visit, form), "is_clinician": is_clinician,
-    }, status=400 if form.errors else 200)
+    return _render_form(request, visit, form)
+
+
+@login_required
+@require_POST
+def close(request, public_id):
+    """Seal the visit, after its confirmation page; refused per field as the form shows."""
+    try:
+        visit = services.close_visit(request.user, public_id)
+    except ValidationError as error:
+        visit = selectors.visit_for(request.user, public_id)
+        form = _visit_form(request, visit, VisitForm.initial_for(visit))
+        form.is_valid()
+        _attach_errors(form, error)
+        return _render_form(request, visit, form)
+    messages.success(request, _("The visit is closed and signed."))
+    return redirect("clinics:visit", public_id=visit.public_id)
+
+
+@login_required
+@require_POST
+def save_draft(request, public_id):
+    """Autosave from the visit form (while typing, and on leaving the page)."""
+    fields = {name: request.POST[name] for name in services.DRAFT_FIELDS
+              if name in request.POST}
+    try:
+        draft = services.save_draft(request.user, public_id, fields=fields)
+    except ValidationError as error:
+        return JsonResponse({"errors": error.messages}, status=409)
+    return JsonResponse({"saved_at": timezone.localtime(draft.saved_at).strftime("%H:%M:%S")})
+
+
+@login_required
+@require_POST
+def discard_draft(request, public_id):
+    services.discard_draft(request.user, public_id)
+    messages.info(request, _("The unsaved draft was discarded."))
+    return redirect("clinics:visit-edit", public_id=public_id)
 
 
 @login_required

@@ -11,6 +11,8 @@ const SUGGESTION_FORMATS = {
     return [d.inn + " " + d.strength + ", " + d.dosage_form + " · " + d.atc_code + " #" + d.id,
             d.trade_names.join(", ")];
   },
+  // A drug allergen on the card: its international name only.
+  inn: function (d) { return [d.inn, d.trade_names.join(", ")]; },
   // Specialists to refer to: offered first are those this doctor referred to lately (the
   // list's server-rendered options); typing searches the country, the doctor's region first.
   specialist: function (specialist) { return [specialist.choice, specialist.region]; },
@@ -18,6 +20,8 @@ const SUGGESTION_FORMATS = {
 
 function suggestInto(input, url, toOption) {
   const list = document.getElementById(input.getAttribute("list"));
+  // Options the server wrote with data-static (groups of medicines) stay offered.
+  const fixed = Array.from(list.querySelectorAll("option[data-static]"));
   let timer;
   input.addEventListener("input", function () {
     clearTimeout(timer);
@@ -28,7 +32,7 @@ function suggestInto(input, url, toOption) {
       fetch(url + separator + "search=" + encodeURIComponent(query), {credentials: "same-origin"})
         .then(function (response) { return response.ok ? response.json() : {results: []}; })
         .then(function (body) {
-          list.replaceChildren(...body.results.map(function (result) {
+          list.replaceChildren(...fixed, ...body.results.map(function (result) {
             const [value, label] = toOption(result);
             const option = document.createElement("option");
             option.value = value;
@@ -40,11 +44,17 @@ function suggestInto(input, url, toOption) {
   });
 }
 
-document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("datalist[data-suggest-url]").forEach(function (list) {
+function wireSuggestions(root) {
+  root.querySelectorAll("datalist[data-suggest-url]").forEach(function (list) {
     const toOption = SUGGESTION_FORMATS[list.dataset.suggestFormat];
     document.querySelectorAll(`input[list="${list.id}"]`).forEach(function (input) {
+      if (input.dataset.suggesting) return;
+      input.dataset.suggesting = "yes";
       suggestInto(input, list.dataset.suggestUrl, toOption);
     });
   });
-});
+}
+
+document.addEventListener("DOMContentLoaded", function () { wireSuggestions(document); });
+// Sections htmx puts in place (the card's clinical summary) bring their own lists.
+document.addEventListener("htmx:load", function (event) { wireSuggestions(event.detail.elt); });

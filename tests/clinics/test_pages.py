@@ -44,7 +44,13 @@ def test_the_card_page_starts_a_visit_and_the_form_saves_and_closes(client, doct
         "complaints": "Bosh og‘rig‘i", "bp_systolic": "160", "bp_diastolic": "100",
         "pulse": "80", "temperature": "36,6", "weight": "90", "height": "175",
         "primary_diagnosis": "I10", "secondary_diagnoses": "E11.9, E66.9", "close": "1"})
-    assert response.status_code == 302, response.content.decode()[:3000]
+    # Saved, then what will be sealed is shown for confirmation: nothing is sealed yet.
+    assert response.status_code == 200, response.content.decode()[:3000]
+    assert 'data-testid="confirm-seal"' in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == "open" and visit.complaints == "Bosh og‘rig‘i"
+    response = client.post(reverse("clinics:visit-close", args=[visit.public_id]))
+    assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.status == "closed" and visit.bmi is not None
     assert list(visit.diagnoses.values_list("code", flat=True)) == ["I10", "E11.9", "E66.9"]

@@ -15,7 +15,7 @@ from clinics.referrals.models import Referral
 from clinics.stays.models import StayStatus
 from clinics.timeline.selectors import card_timeline
 from clinics.visits import services as visit_services
-from clinics.visits.models import VisitDiagnosis
+from clinics.visits.models import Visit, VisitDiagnosis
 from clinics.visits.selectors import visits_of_card
 from dmed.models import AuditEvent
 from dmed.roles import Role
@@ -101,12 +101,17 @@ def all_pages(user, med_id, **filters):
 class TestTimeline:
     def test_pages_walk_every_entry_once_newest_first(self, world, card):
         entries = all_pages(world.doctor, card.med_id)
-        assert len(entries) == 35
-        assert len({(e.key, e.pk) for e in entries}) == 35
+        # A visit's diagnoses are inside its line, not lines of their own.
+        assert len(entries) == 32
+        assert len({(e.key, e.pk) for e in entries}) == 32
         assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
-        assert [e.group for e in entries[:5]] == ["stay", "visit", "diagnosis", "lab_result",
-                                                  "referral"]
-        assert entries[2].title.startswith("E11.9")
+        assert [e.group for e in entries[:4]] == ["stay", "visit", "lab_result", "referral"]
+        assert "diagnoses: E11.9" in entries[1].detail
+        # Every line links to its record.
+        assert all(e.url for e in entries)
+        visits = [e for e in entries if e.group == "visit"]
+        assert [e.url for e in visits] == [f"/visits/{v.public_id}/" for v in
+                                           Visit.objects.order_by("-opened_at")]
         stays = [e for e in entries if e.group == "stay"]
         assert [e.url for e in stays] == [f"/stays/{s.public_id}/" for s in
                                           Stay.objects.order_by("-admitted_at")]
@@ -127,8 +132,8 @@ class TestTimeline:
         results = all_pages(world.doctor, card.med_id, groups=["lab_result"])
         assert len(results) == 12 and {e.group for e in results} == {"lab_result"}
         diagnoses = all_pages(world.doctor, card.med_id, groups=["diagnosis"])
-        assert sorted(e.key for e in diagnoses) == ["diagnosis_of_stay"] + [
-            "diagnosis_of_visit"] * 3
+        # The diagnosis filter shows the visits with theirs, and the stays' final ones.
+        assert sorted(e.key for e in diagnoses) == ["diagnosis_of_stay"] + ["visit"] * 3
         since = timezone.localdate() - timedelta(days=6)
         recent = all_pages(world.doctor, card.med_id, since=since, groups=["lab_result",
                                                                           "referral"])
@@ -141,7 +146,8 @@ class TestTimeline:
     def test_the_page_query_count_is_flat(self, client, world, card,
                                           django_assert_max_num_queries):
         client.force_login(world.doctor)
-        with django_assert_max_num_queries(12):
+        # The clinical banner on top is a fixed four (allergies, problems, medicines, vitals).
+        with django_assert_max_num_queries(15):
             response = client.get(f"/patients/{card.med_id}/timeline/")
         assert response.content.decode().count('data-testid="timeline-') >= 24
 
@@ -183,5 +189,6 @@ def test_records_signed_on_merged_cards_stay_in_the_persons_history(world, card)
     assert temporary.merged_into == card  # the earlier merge now points at the survivor
     entries = all_pages(world.doctor, card.med_id, groups=["visit", "diagnosis"])
     assert [e.pk for e in entries if e.key == "visit"] == [visit.pk]
-    assert [e.title[:5] for e in entries if e.key == "diagnosis_of_visit"] == ["S06.0"]
+    assert [e.detail for e in entries if e.key == "visit"] == ["closed and signed · "
+                                                               "diagnoses: S06.0"]
     assert [v.pk for v in visits_of_card(world.doctor, card.med_id).results] == [visit.pk]

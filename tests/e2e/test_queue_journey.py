@@ -77,6 +77,18 @@ def test_patient_books_checks_in_is_called_on_the_board_and_seen(
     page.wait_for_selector("[data-testid=called-notice]", timeout=15_000)
     screenshot("patient-ticket-called")
 
+    # Completing ends the ticket: the single key asks first. Dismissed, nothing happens.
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    desk.once("dialog", lambda dialog: answer(dialog, False))
+    desk.keyboard.press("c")
+    desk.wait_for_timeout(500)
+    assert number in questions[0] and "/visits/" not in desk.url
+    desk.once("dialog", lambda dialog: answer(dialog, True))
     desk.keyboard.press("c")  # completing at the doctor's room opens the visit
     desk.wait_for_url("**/visits/*/edit/", timeout=10_000)
     assert desk.evaluate("document.activeElement.name") == "complaints"

@@ -4,8 +4,14 @@
 (function () {
   "use strict";
   document.querySelectorAll("form[data-icd10-url]").forEach(setUpForm);
+  // Forms htmx puts in place (the clinical summary on the card and the visit) too.
+  document.addEventListener("htmx:load", function (event) {
+    event.detail.elt.querySelectorAll("form[data-icd10-url]").forEach(setUpForm);
+  });
 
 function setUpForm(form) {
+  if (form.dataset.ready) return;
+  form.dataset.ready = "yes";
   const icd10Url = form.dataset.icd10Url;
   const protocolsUrl = form.dataset.protocolsUrl;
   const language = document.documentElement.lang || "uz";
@@ -206,6 +212,57 @@ function setUpForm(form) {
     const button = event.key === "Enter" ? form.querySelector("button[name=close]")
       : event.key === "s" ? form.querySelector("button[name=save]") : null;
     if (button) { event.preventDefault(); button.click(); }
+  });
+  keepDrafts(form);
+}
+
+// What is typed is kept by the server as a draft a few seconds after typing stops and when
+// the page is left (even by closing the browser), and leaving with changes not saved to
+// the visit asks first. A restored draft counts as unsaved until the visit is saved.
+function keepDrafts(form) {
+  const url = form.dataset.draftUrl;
+  if (!url) return;
+  const status = form.querySelector("[data-draft-status]");
+  const snapshot = function () { return new URLSearchParams(new FormData(form)).toString(); };
+  const pristine = form.hasAttribute("data-draft-restored") ? null : snapshot();
+  let kept = pristine;
+  let submitting = false;
+  let timer = null;
+
+  function unsaved() { return pristine === null || snapshot() !== pristine; }
+
+  function keep(leaving) {
+    clearTimeout(timer);
+    const now = snapshot();
+    if (now === kept || !unsaved()) return;
+    const body = new FormData(form);
+    if (leaving && navigator.sendBeacon) {
+      if (navigator.sendBeacon(url, body)) kept = now;
+      return;
+    }
+    fetch(url, {method: "POST", body: body, credentials: "same-origin", keepalive: leaving})
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(); })
+      .then(function (answer) {
+        kept = now;
+        status.textContent = status.dataset.labelSaved + " " + answer.saved_at;
+      })
+      .catch(function () { status.textContent = status.dataset.labelFailed; });
+  }
+
+  form.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { keep(false); }, 3000);
+  });
+  form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !submitting) keep(true);
+  });
+  window.addEventListener("pagehide", function () { if (!submitting) keep(true); });
+  window.addEventListener("beforeunload", function (event) {
+    if (submitting || !unsaved()) return;
+    keep(true);
+    event.preventDefault();
+    event.returnValue = form.dataset.leaveWarning;
   });
 }
 })();
