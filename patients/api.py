@@ -12,7 +12,7 @@ from clinics.models import District, Facility, Region
 from dmed.api.schema import NEXT_URL, results_page
 from dmed.models import User
 from patients import selectors, services
-from patients.access import card_for
+from patients.access import Section, card_for, sees
 from patients.identifiers import DocumentKind
 from patients.models import Allergy, ChronicCondition, PatientCard, Sex
 
@@ -22,7 +22,9 @@ def run_service(request, *, accepts, call, answer, created: bool = True) -> Resp
     body = accepts(data=request.data)
     body.is_valid(raise_exception=True)
     result = call(actor=request.user, **body.validated_data)
-    return Response(answer(result).data,
+    reply = answer(result)
+    reply.context.setdefault("request", request)  # answers show what the reader may see
+    return Response(reply.data,
                     status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -86,6 +88,25 @@ class CardSerializer(serializers.ModelSerializer):
         }
 
 
+# The section each answered field of a card belongs to (patients.access.NEED_TO_KNOW):
+# a role that does not see a section gets none of its fields.
+CARD_FIELD_SECTIONS = {
+    **dict.fromkeys(("med_id", "status", "last_name", "first_name", "middle_name",
+                     "birth_date", "sex", "identification_notes"), Section.IDENTIFICATION),
+    **dict.fromkeys(("pinfl", "phone", "region", "district", "street",
+                     "emergency_contact_name", "emergency_contact_phone", "documents"),
+                    Section.DEMOGRAPHICS),
+    **dict.fromkeys(("attached_facility", "family_doctor"), Section.ATTACHMENT),
+    "blood_group": Section.ALLERGIES,
+}
+
+
+def card_answer(user: User, card: PatientCard) -> dict:
+    """The card as this user's role may see it."""
+    return {name: value for name, value in CardSerializer(card).data.items()
+            if sees(user, CARD_FIELD_SECTIONS[name])}
+
+
 class CardListSerializer(serializers.ModelSerializer):
     attached_facility = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -137,7 +158,7 @@ class CardDetailView(APIView):
     @extend_schema(responses=CardSerializer)
     def get(self, request, med_id):
         access = card_for(request.user, med_id)
-        return Response(CardSerializer(access.card).data)
+        return Response(card_answer(request.user, access.card))
 
     @extend_schema(request=CardSerializer, responses=CardSerializer)
     def patch(self, request, med_id):
@@ -146,7 +167,7 @@ class CardDetailView(APIView):
         changes = dict(serializer.validated_data)
         changes.pop("confirm_not_duplicate", None)
         card = services.update_card(actor=request.user, med_id=med_id, **changes)
-        return Response(CardSerializer(card).data)
+        return Response(card_answer(request.user, card))
 
 
 class AccessLogEntrySerializer(serializers.Serializer):

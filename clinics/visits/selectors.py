@@ -17,6 +17,8 @@ from dmed.paging import PAGE_SIZE, Page, keyset_page
 from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
 
 VISIT_OBJECT = "clinics.visit"
+# The visit's clinical record being written: needs the clinical text, not only the visit.
+VISIT_RECORD_OBJECT = "clinics.visit_record"
 
 
 def _visits():
@@ -45,10 +47,10 @@ def load_visit(public_id, *, for_update: bool = False) -> Visit:
         raise Http404 from missing
 
 
-def visit_for(user: User, public_id) -> Visit:
+def visit_for(user: User, public_id, *, object_type: str = VISIT_OBJECT) -> Visit:
     """Load a visit with its diagnoses and addenda if the user may open its card; audit."""
     visit = load_visit(public_id)
-    record_access(user, visit.card, object_type=VISIT_OBJECT, object_id=visit.public_id)
+    record_access(user, visit.card, object_type=object_type, object_id=visit.public_id)
     return _with_details(_visits()).get(pk=visit.pk)
 
 

@@ -57,7 +57,8 @@ def start(request, med_id):
 
 @login_required
 def edit(request, public_id):
-    visit = selectors.visit_for(request.user, public_id)
+    visit = selectors.visit_for(request.user, public_id,
+                                object_type=selectors.VISIT_RECORD_OBJECT)
     if visit.status == VisitStatus.CLOSED:
         return redirect("clinics:visit", public_id=visit.public_id)
     is_clinician = request.user.role == Role.CLINICIAN
