@@ -28,6 +28,7 @@ from patients.identifiers import is_valid_med_id, normalise_med_id
 from patients.models import BreakGlassGrant, CardStatus, PatientCard, Representation
 
 CARD_OBJECT = "patients.card"
+GLIMPSE_OBJECT = "patients.card_glimpse"  # an out-of-scope card found by its identifier
 # Staff who care for patients and may therefore break the glass to reach one.
 CARING_ROLES = (Role.CLINICIAN, Role.NURSE)
 FACILITY_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR)
@@ -60,7 +61,9 @@ NEED_TO_KNOW: dict[str, frozenset] = {
     Role.NURSE: _EVERYTHING - {Section.ACCESS_LOG},
     Role.REGISTRAR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
                                Section.ATTACHMENT, Section.APPOINTMENTS, Section.REFERRALS}),
-    Role.LAB_TECHNICIAN: frozenset({Section.IDENTIFICATION, Section.LAB_RESULTS}),
+    # A referral to a laboratory is one of its orders: to whom and when.
+    Role.LAB_TECHNICIAN: frozenset({Section.IDENTIFICATION, Section.LAB_RESULTS,
+                                    Section.REFERRALS}),
     Role.PHARMACIST: frozenset({Section.IDENTIFICATION, Section.PRESCRIPTIONS}),
     Role.PATIENT: _EVERYTHING,
     Role.ADMINISTRATOR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
@@ -128,9 +131,8 @@ def represented_card_ids(user: User):
 
 
 def _break_glass_cards(user: User):
-    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
-        "card_id"
-    )
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now(),
+                                          revoked_at__isnull=True).values("card_id")
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,15 @@ def _resolve(med_id: str) -> PatientCard:
 
 def check_card_access(user: User, card: PatientCard, section: str = Section.IDENTIFICATION
                       ) -> CardAccess:
+    """May the user open this card, and read this section of it (need-to-know)? Scope is
+    decided first, so a role that may not learn the card exists gets 404 either way."""
+    access = _scope_access(user, card)
     if not sees(user, section):
         raise SectionDenied
+    return access
+
+
+def _scope_access(user: User, card: PatientCard) -> CardAccess:
     if regular_scope(user).contains(card):
         return CardAccess(card, break_glass=False)
     if user.role in CARING_ROLES and _break_glass_cards(user).filter(card_id=card.pk).exists():
@@ -278,3 +287,44 @@ def record_access(user: User, card: PatientCard, *, object_type: str, object_id,
                            object_id=object_id, patient_med_id=card.med_id,
                            break_glass=access.break_glass)
     return access
+
+
+def card_at_the_desk(user: User, med_id: str) -> PatientCard:
+    """The card of a person standing at a registrar's desk, by its exact MED-ID, in scope or
+    not: the walk-in ticket the registrar issues puts the person in the facility's care
+    for the day (see `cards_in_care`). The caller audits the ticket it writes."""
+    if user.role != Role.REGISTRAR or acting_staff_record(user) is None:
+        raise PermissionDenied(_("Only a registrar issues a ticket to a card outside scope."))
+    return _resolve(med_id)
+
+
+@dataclass(frozen=True)
+class CardGlimpse:
+    """What staff learn of a card outside their scope found by its exact identifier: that
+    it exists, whose initials and birth year, and what their role may do about it."""
+
+    med_id: str
+    initials: str
+    birth_year: int | None
+    can_break_glass: bool
+    can_issue_ticket: bool
+
+
+def glimpse_by_identifier(user: User, identifier) -> CardGlimpse | None:
+    """The card an exact MED-ID or PINFL (`identifier`, a Q on one of them) names, when it is
+    outside the user's scope and their role may act on it; None otherwise. Audited: the
+    patient's access log shows who looked their card up."""
+    if user.role not in FACILITY_ROLES:
+        return None
+    card = (PatientCard.objects.exclude(status=CardStatus.MERGED).filter(identifier)
+            .only("med_id", "last_name", "first_name", "birth_date").first())
+    if card is None:
+        return None
+    record_audit_event(actor=user, action=AuditAction.SEARCH, object_type=GLIMPSE_OBJECT,
+                       object_id=card.med_id, patient_med_id=card.med_id,
+                       reason="exact identifier outside scope")
+    initials = "".join(f"{name[0]}." for name in (card.last_name, card.first_name) if name)
+    return CardGlimpse(med_id=card.med_id, initials=initials,
+                       birth_year=card.birth_date.year if card.birth_date else None,
+                       can_break_glass=user.role in CARING_ROLES,
+                       can_issue_ticket=user.role == Role.REGISTRAR)

@@ -135,8 +135,13 @@ class CardListView(APIView):
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        glimpse = page.glimpse and {
+            "med_id": page.glimpse.med_id, "initials": page.glimpse.initials,
+            "birth_year": page.glimpse.birth_year,
+            "can_break_glass": page.glimpse.can_break_glass,
+            "can_issue_ticket": page.glimpse.can_issue_ticket}
         return Response({"results": CardListSerializer(page.results, many=True).data,
-                         "next": next_url})
+                         "next": next_url, "outside_scope": glimpse})
 
     @extend_schema(request=CardSerializer, responses={201: CardSerializer})
     def post(self, request):
@@ -172,7 +177,8 @@ class CardDetailView(APIView):
 
 class AccessLogEntrySerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
-    who = serializers.CharField(source="actor.full_name", default="")
+    who = serializers.CharField(help_text=_("A person's name, or the system that acted"))
+    what = serializers.CharField(help_text=_("What was read or changed, in words"))
     role = serializers.CharField(source="actor_role")
     facility = serializers.CharField(source="facility_code")
     facility_name = serializers.CharField()

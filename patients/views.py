@@ -33,7 +33,9 @@ def search(request):
                                           cursor=form.cleaned_data["cursor"] or None)
         except ValidationError as error:
             form.add_error(None, error)
-    return render(request, "patients/search.html", {"form": form, "page": page})
+    return render(request, "patients/search.html", {
+        "form": form, "page": page,
+        "break_glass_form": BreakGlassForm() if page and page.glimpse else None})
 
 
 @login_required

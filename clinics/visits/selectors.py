@@ -14,7 +14,16 @@ from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis, VisitSta
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
-from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
+from patients.access import (
+    CARING_ROLES,
+    Section,
+    SectionDenied,
+    card_for,
+    of_card,
+    record_access,
+    sees,
+    visible_cards,
+)
 
 VISIT_OBJECT = "clinics.visit"
 # The visit's clinical record being written: needs the clinical text, not only the visit.
@@ -78,6 +87,8 @@ def facility_visits(user: User, *, status: str = "", cursor: str | None = None,
     record = acting_staff_record(user)
     if record is None:
         raise PermissionDenied(_("Only staff of a facility see its visits."))
+    if not sees(user, Section.APPOINTMENTS):
+        raise SectionDenied
     visits = _visits().filter(facility=record.facility, card__in=visible_cards(user))
     if status:
         visits = visits.filter(status=status)
