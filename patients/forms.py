@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.models import District, Region
 from patients.identifiers import DocumentKind
-from patients.models import BloodGroup, Sex
+from patients.models import BloodGroup, GrantReview, Sex
 
 
 class RegisterCardForm(forms.Form):
@@ -59,3 +59,11 @@ class SearchForm(forms.Form):
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(label=_("Why do you need this card?"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class GrantReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("outcome"), choices=[
+        (GrantReview.JUSTIFIED, GrantReview.JUSTIFIED.label),
+        (GrantReview.REFERRED, GrantReview.REFERRED.label)])
+    note = forms.CharField(label=_("note for the patient and the record"), required=False,
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

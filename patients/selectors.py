@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Facility
+from clinics.selectors import acting_staff_record
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
@@ -27,11 +28,12 @@ from patients.access import (
     visible_cards,
 )
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
-from patients.models import PatientCard
+from patients.models import BreakGlassGrant, GrantReview, PatientCard
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 ACCESS_LOG_OBJECT = "patients.access_log"
+GRANT_OBJECT = "patients.break_glass_grant"
 PINFL_RE = re.compile(r"^\d{14}$")
 DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -242,6 +244,7 @@ ACCESS_LOG_WORDS = {
     ("prescriptions.prescription", _A.CREATE): _("wrote a prescription"),
     ("prescriptions.prescription", _A.UPDATE): _("changed a prescription"),
     ("prescriptions.dispensing", _A.VIEW): _("read a dispensing receipt"),
+    ("patients.break_glass_grant", _A.UPDATE): _("reviewed a break-the-glass opening"),
     ("queue.ticket", _A.CREATE): _("issued a queue ticket"),
     ("queue.ticket", _A.VIEW): _("read a queue ticket"),
     ("queue.ticket", _A.UPDATE): _("called or moved a queue ticket"),
@@ -272,6 +275,27 @@ def _what(event: AuditEvent) -> str:
                                                "record": event.object_type or "—"})
 
 
+
+
+def break_glass_of_card(card: PatientCard) -> list[BreakGlassGrant]:
+    """Every break-the-glass opening of the card (its patient reads them with the review)."""
+    return list(BreakGlassGrant.objects.filter(card=card)
+                .select_related("user", "facility", "reviewed_by").order_by("-granted_at")[:50])
+
+
+def grants_to_review(user: User) -> list[BreakGlassGrant]:
+    """The break-the-glass openings made at the facility this head acts for: awaiting review
+    first, then the latest reviewed. Audited as a list: each names a patient."""
+    record = acting_staff_record(user)
+    if record is None or not record.is_head:
+        raise PermissionDenied(_("Only the head of the facility reviews break-the-glass."))
+    grants = BreakGlassGrant.objects.filter(facility_id=record.facility_id).select_related(
+        "user", "card", "reviewed_by")
+    pending = list(grants.filter(review=GrantReview.PENDING).order_by("granted_at")[:100])
+    reviewed = list(grants.exclude(review=GrantReview.PENDING).order_by("-reviewed_at")[:30])
+    record_list_event(actor=user, object_type=GRANT_OBJECT, list_id=record.facility.code,
+                      shown=[(g.public_id, g.card.med_id) for g in pending + reviewed])
+    return pending + reviewed
 
 
 # --- system reads (routing events; nothing here is shown to anyone) ------------------------

@@ -37,7 +37,7 @@ from patients.models import (
     PatientCard,
     Representation,
 )
-from patients.selectors import possible_duplicates
+from patients.selectors import GRANT_OBJECT, possible_duplicates
 from patients.signals import card_merged
 
 BREAK_GLASS_LIFETIME = timedelta(days=1)
@@ -452,8 +452,6 @@ def link_representative(*, actor: User, med_id: str, representative: User, basis
         audit_card_write(actor, access, reason=basis.strip())
     return representation
 
-
-GRANT_OBJECT = "patients.break_glass_grant"
 
 
 def _grant_for_head(actor: User, public_id) -> BreakGlassGrant:

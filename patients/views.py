@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from dmed.models import AuditAction
 from dmed.roles import Role
 from patients import selectors, services
 from patients.access import CardAccessDenied, card_for
-from patients.forms import BreakGlassForm, RegisterCardForm, SearchForm
+from patients.forms import BreakGlassForm, GrantReviewForm, RegisterCardForm, SearchForm
 from patients.identifiers import format_med_id
 from patients.models import PatientCard
 
@@ -138,5 +139,44 @@ def my_card(request):
 
 @login_required
 def my_access_log(request):
-    events = selectors.card_access_log(request.user, _own_card(request.user).med_id)
-    return render(request, "patients/access_log.html", {"events": events})
+    card = _own_card(request.user)
+    events = selectors.card_access_log(request.user, card.med_id)
+    return render(request, "patients/access_log.html", {
+        "events": events, "grants": selectors.break_glass_of_card(card)})
+
+
+@login_required
+def break_glass_reviews(request):
+    """The head's queue: break-the-glass openings at their facility, to confirm or refer."""
+    return render(request, "patients/break_glass_reviews.html", {
+        "grants": selectors.grants_to_review(request.user), "form": GrantReviewForm(),
+        "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def review_break_glass(request, grant_id):
+    form = GrantReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_break_glass(actor=request.user, grant_id=grant_id,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The review is recorded; the patient sees it."))
+    else:
+        messages.error(request, _("Choose justified or referred."))
+    return redirect("patients:break-glass-reviews")
+
+
+@login_required
+@require_POST
+def revoke_break_glass(request, grant_id):
+    try:
+        services.revoke_break_glass(actor=request.user, grant_id=grant_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The access is revoked."))
+    return redirect("patients:break-glass-reviews")

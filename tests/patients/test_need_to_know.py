@@ -241,6 +241,9 @@ RULES: dict[str, Rule] = {
     "api-prescription": rule((S.IDENTIFICATION, S.PRESCRIPTIONS, S.DIAGNOSES),
                              S.PRESCRIPTIONS, (*CARERS, Role.PATIENT),
                              _record("api-prescription", "prescription", "code"), marked=False),
+    "patients:break-glass-reviews": rule(
+        (S.IDENTIFICATION,), S.IDENTIFICATION, (),  # heads only: tests/patients/test_reach
+        lambda w: reverse("patients:break-glass-reviews")),
     "home": rule((S.IDENTIFICATION, S.APPOINTMENTS, S.REFERRALS, S.LAB_RESULTS, S.STAYS,
                   S.PRESCRIPTIONS), S.IDENTIFICATION, tuple(ROLE_USERS), lambda w: reverse("home")),
 }
@@ -265,7 +268,8 @@ NO_CARD_DATA = {
 }
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
 WRITES = {
-    "patients:register-temporary", "patients:break-glass", "notifications:telegram-unlink",
+    "patients:register-temporary", "patients:break-glass", "patients:break-glass-review",
+    "patients:break-glass-revoke", "notifications:telegram-unlink",
     "queue:call-next", "queue:desk-action", "queue:my-move", "queue:my-appointment-action",
     "prescriptions:cancel", "prescriptions:pharmacy-dispense", "prescriptions:pharmacy-refuse",
     "referrals:cancel", "referrals:decide", "clinics:visit-start", "clinics:visit-addendum",
