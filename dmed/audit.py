@@ -42,13 +42,13 @@ def current_origin() -> RequestOrigin:
     return _origin.get() or NO_ORIGIN
 
 
-def _event(*, actor: User | None, **fields) -> AuditEvent:
+def _event(*, actor: User | None, facility_code: str | None = None, **fields) -> AuditEvent:
     origin = current_origin()
     authenticated = actor is not None and actor.is_authenticated
     return AuditEvent(
         actor=actor if authenticated else None,
         actor_role=actor.role if authenticated else "",
-        facility_code=acting_facility_code(actor),
+        facility_code=acting_facility_code(actor) if facility_code is None else facility_code,
         ip_address=origin.ip_address,
         user_agent=origin.user_agent,
         **fields,
@@ -65,15 +65,18 @@ def record_audit_event(
     reason: str = "",
     allowed: bool = True,
     break_glass: bool = False,
+    facility_code: str | None = None,
 ) -> AuditEvent:
     """Write one audit event in the caller's transaction.
 
     Call it inside the same transaction as the read or write it describes: if the
-    row cannot be written, the whole operation fails with it.
+    row cannot be written, the whole operation fails with it. `facility_code` names the
+    facility of a system that acts without a user (a pharmacy's key); by default it is the
+    acting user's.
     """
     event = _event(actor=actor, action=action, object_type=object_type,
                    object_id=str(object_id), patient_med_id=patient_med_id, reason=reason,
-                   allowed=allowed, break_glass=break_glass)
+                   allowed=allowed, break_glass=break_glass, facility_code=facility_code)
     event.save(force_insert=True)
     return event
 

@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The facility choice in the header, for staff of several facilities.
                 "registry.acting.acting_facilities",
+                # `sees.<section>`: the parts of a card the user's role may see.
+                "patients.context.need_to_know",
             ],
         },
     },

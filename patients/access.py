@@ -13,6 +13,7 @@ from functools import cache, reduce
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -27,9 +28,87 @@ from patients.models import BreakGlassGrant, CardStatus, PatientCard, Representa
 from registry.selectors import acting_staff_record
 
 CARD_OBJECT = "patients.card"
+GLIMPSE_OBJECT = "patients.card_glimpse"  # an out-of-scope card found by its identifier
 # Staff who care for patients and may therefore break the glass to reach one.
 CARING_ROLES = (Role.CLINICIAN, Role.NURSE)
 FACILITY_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR)
+
+
+class Section(models.TextChoices):
+    """The parts of a card that need-to-know tells apart."""
+
+    IDENTIFICATION = "identification", _("identification")  # name, MED-ID, birth date, sex
+    DEMOGRAPHICS = "demographics", _("demographics and contacts")
+    ATTACHMENT = "attachment", _("attachment")
+    APPOINTMENTS = "appointments", _("appointments, tickets and visit dates")
+    CLINICAL_TEXT = "clinical_text", _("clinical text")
+    DIAGNOSES = "diagnoses", _("diagnoses")
+    LAB_RESULTS = "lab_results", _("laboratory orders and results")
+    PRESCRIPTIONS = "prescriptions", _("prescriptions")
+    ALLERGIES = "allergies", _("allergies and problems")
+    STAYS = "stays", _("hospital stays")
+    REFERRALS = "referrals", _("referrals: to whom and when")
+    ACCESS_LOG = "access_log", _("access log")
+
+
+_EVERYTHING = frozenset(Section)
+# Need-to-know: which sections of a card (one in scope) each role sees, in pages, the API
+# and exports. Clinicians and nurses treat, so they see the whole record; who opened it is
+# the patient's to read (and administrators' to review). Lab technicians and pharmacists
+# reach a card only through an order of their laboratory or a prescription's code.
+NEED_TO_KNOW: dict[str, frozenset] = {
+    Role.CLINICIAN: _EVERYTHING - {Section.ACCESS_LOG},
+    Role.NURSE: _EVERYTHING - {Section.ACCESS_LOG},
+    Role.REGISTRAR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
+                               Section.ATTACHMENT, Section.APPOINTMENTS, Section.REFERRALS}),
+    # A referral to a laboratory is one of its orders: to whom and when.
+    Role.LAB_TECHNICIAN: frozenset({Section.IDENTIFICATION, Section.LAB_RESULTS,
+                                    Section.REFERRALS}),
+    Role.PHARMACIST: frozenset({Section.IDENTIFICATION, Section.PRESCRIPTIONS}),
+    Role.PATIENT: _EVERYTHING,
+    Role.ADMINISTRATOR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
+                                   Section.ATTACHMENT, Section.APPOINTMENTS,
+                                   Section.REFERRALS, Section.ACCESS_LOG}),
+}
+
+# The section each audited kind of record belongs to: reading one needs it. A record kind
+# missing here is refused to everyone (and its tests fail) until someone decides.
+SECTION_OF_OBJECT: dict[str, str] = {
+    CARD_OBJECT: Section.IDENTIFICATION,  # the page itself hides what the role may not see
+    "patients.access_log": Section.ACCESS_LOG,
+    "patients.allergy": Section.ALLERGIES,
+    "patients.chronic_condition": Section.ALLERGIES,
+    "queue.ticket": Section.APPOINTMENTS,
+    "queue.appointment": Section.APPOINTMENTS,
+    "clinics.visit": Section.APPOINTMENTS,  # when, where, with whom; the text needs more
+    "clinics.visit_record": Section.CLINICAL_TEXT,
+    "clinics.visit_addendum": Section.CLINICAL_TEXT,
+    "clinics.timeline": Section.IDENTIFICATION,  # each entry needs its own section
+    "clinics.stay": Section.STAYS,
+    "clinics.lab_order": Section.LAB_RESULTS,
+    "clinics.lab_result": Section.LAB_RESULTS,
+    "clinics.referral": Section.REFERRALS,
+    "prescriptions.prescription": Section.PRESCRIPTIONS,
+}
+
+
+def sees(user: User, section: str) -> bool:
+    """Does the user's role see this section of a card they may open?"""
+    return section in NEED_TO_KNOW.get(user.role, frozenset())
+
+
+def sections_seen(user: User) -> dict[str, bool]:
+    """Every section by its value, for templates: `{% if sees.clinical_text %}`."""
+    return {section.value: sees(user, section) for section in Section}
+
+
+class SectionDenied(PermissionDenied):
+    """The user may know the card, but their work does not need this part of it (403)."""
+
+    code = "need_to_know"
+
+    def __init__(self):
+        super().__init__(_("Your role does not see this part of the card."))
 
 
 class CardAccessDenied(PermissionDenied):
@@ -52,9 +131,8 @@ def represented_card_ids(user: User):
 
 
 def _break_glass_cards(user: User):
-    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values(
-        "card_id"
-    )
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now(),
+                                          revoked_at__isnull=True).values("card_id")
 
 
 @dataclass(frozen=True)
@@ -158,7 +236,17 @@ def _resolve(med_id: str) -> PatientCard:
     return card
 
 
-def check_card_access(user: User, card: PatientCard) -> CardAccess:
+def check_card_access(user: User, card: PatientCard, section: str = Section.IDENTIFICATION
+                      ) -> CardAccess:
+    """May the user open this card, and read this section of it (need-to-know)? Scope is
+    decided first, so a role that may not learn the card exists gets 404 either way."""
+    access = _scope_access(user, card)
+    if not sees(user, section):
+        raise SectionDenied
+    return access
+
+
+def _scope_access(user: User, card: PatientCard) -> CardAccess:
     if regular_scope(user).contains(card):
         return CardAccess(card, break_glass=False)
     if user.role in CARING_ROLES and _break_glass_cards(user).filter(card_id=card.pk).exists():
@@ -189,7 +277,7 @@ def record_access(user: User, card: PatientCard, *, object_type: str, object_id,
     prescription)? The refusal is audited and raised; the read is audited unless the
     caller records its own event (see card_for)."""
     try:
-        access = check_card_access(user, card)
+        access = check_card_access(user, card, SECTION_OF_OBJECT[object_type])
     except (PermissionDenied, Http404):
         record_audit_event(actor=user, action=action, object_type=object_type,
                            object_id=object_id, patient_med_id=card.med_id, allowed=False)
@@ -199,3 +287,44 @@ def record_access(user: User, card: PatientCard, *, object_type: str, object_id,
                            object_id=object_id, patient_med_id=card.med_id,
                            break_glass=access.break_glass)
     return access
+
+
+def card_at_the_desk(user: User, med_id: str) -> PatientCard:
+    """The card of a person standing at a registrar's desk, by its exact MED-ID, in scope or
+    not: the walk-in ticket the registrar issues puts the person in the facility's care
+    for the day (see `cards_in_care`). The caller audits the ticket it writes."""
+    if user.role != Role.REGISTRAR or acting_staff_record(user) is None:
+        raise PermissionDenied(_("Only a registrar issues a ticket to a card outside scope."))
+    return _resolve(med_id)
+
+
+@dataclass(frozen=True)
+class CardGlimpse:
+    """What staff learn of a card outside their scope found by its exact identifier: that
+    it exists, whose initials and birth year, and what their role may do about it."""
+
+    med_id: str
+    initials: str
+    birth_year: int | None
+    can_break_glass: bool
+    can_issue_ticket: bool
+
+
+def glimpse_by_identifier(user: User, identifier) -> CardGlimpse | None:
+    """The card an exact MED-ID or PINFL (`identifier`, a Q on one of them) names, when it is
+    outside the user's scope and their role may act on it; None otherwise. Audited: the
+    patient's access log shows who looked their card up."""
+    if user.role not in FACILITY_ROLES:
+        return None
+    card = (PatientCard.objects.exclude(status=CardStatus.MERGED).filter(identifier)
+            .only("med_id", "last_name", "first_name", "birth_date").first())
+    if card is None:
+        return None
+    record_audit_event(actor=user, action=AuditAction.SEARCH, object_type=GLIMPSE_OBJECT,
+                       object_id=card.med_id, patient_med_id=card.med_id,
+                       reason="exact identifier outside scope")
+    initials = "".join(f"{name[0]}." for name in (card.last_name, card.first_name) if name)
+    return CardGlimpse(med_id=card.med_id, initials=initials,
+                       birth_year=card.birth_date.year if card.birth_date else None,
+                       can_break_glass=user.role in CARING_ROLES,
+                       can_issue_ticket=user.role == Role.REGISTRAR)

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from dmed.api.schema import NEXT_URL, results_page
 from dmed.models import User
 from patients import selectors, services
-from patients.access import card_for
+from patients.access import Section, card_for, sees
 from patients.identifiers import DocumentKind
 from patients.models import Allergy, ChronicCondition, PatientCard, Sex
 from registry.models import District, Facility, Region
@@ -22,7 +22,9 @@ def run_service(request, *, accepts, call, answer, created: bool = True) -> Resp
     body = accepts(data=request.data)
     body.is_valid(raise_exception=True)
     result = call(actor=request.user, **body.validated_data)
-    return Response(answer(result).data,
+    reply = answer(result)
+    reply.context.setdefault("request", request)  # answers show what the reader may see
+    return Response(reply.data,
                     status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -86,6 +88,25 @@ class CardSerializer(serializers.ModelSerializer):
         }
 
 
+# The section each answered field of a card belongs to (patients.access.NEED_TO_KNOW):
+# a role that does not see a section gets none of its fields.
+CARD_FIELD_SECTIONS = {
+    **dict.fromkeys(("med_id", "status", "last_name", "first_name", "middle_name",
+                     "birth_date", "sex", "identification_notes"), Section.IDENTIFICATION),
+    **dict.fromkeys(("pinfl", "phone", "region", "district", "street",
+                     "emergency_contact_name", "emergency_contact_phone", "documents"),
+                    Section.DEMOGRAPHICS),
+    **dict.fromkeys(("attached_facility", "family_doctor"), Section.ATTACHMENT),
+    "blood_group": Section.ALLERGIES,
+}
+
+
+def card_answer(user: User, card: PatientCard) -> dict:
+    """The card as this user's role may see it."""
+    return {name: value for name, value in CardSerializer(card).data.items()
+            if sees(user, CARD_FIELD_SECTIONS[name])}
+
+
 class CardListSerializer(serializers.ModelSerializer):
     attached_facility = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -114,8 +135,13 @@ class CardListView(APIView):
             query = request.query_params.copy()
             query["cursor"] = page.next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        glimpse = page.glimpse and {
+            "med_id": page.glimpse.med_id, "initials": page.glimpse.initials,
+            "birth_year": page.glimpse.birth_year,
+            "can_break_glass": page.glimpse.can_break_glass,
+            "can_issue_ticket": page.glimpse.can_issue_ticket}
         return Response({"results": CardListSerializer(page.results, many=True).data,
-                         "next": next_url})
+                         "next": next_url, "outside_scope": glimpse})
 
     @extend_schema(request=CardSerializer, responses={201: CardSerializer})
     def post(self, request):
@@ -137,7 +163,7 @@ class CardDetailView(APIView):
     @extend_schema(responses=CardSerializer)
     def get(self, request, med_id):
         access = card_for(request.user, med_id)
-        return Response(CardSerializer(access.card).data)
+        return Response(card_answer(request.user, access.card))
 
     @extend_schema(request=CardSerializer, responses=CardSerializer)
     def patch(self, request, med_id):
@@ -146,12 +172,13 @@ class CardDetailView(APIView):
         changes = dict(serializer.validated_data)
         changes.pop("confirm_not_duplicate", None)
         card = services.update_card(actor=request.user, med_id=med_id, **changes)
-        return Response(CardSerializer(card).data)
+        return Response(card_answer(request.user, card))
 
 
 class AccessLogEntrySerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
-    who = serializers.CharField(source="actor.full_name", default="")
+    who = serializers.CharField(help_text=_("A person's name, or the system that acted"))
+    what = serializers.CharField(help_text=_("What was read or changed, in words"))
     role = serializers.CharField(source="actor_role")
     facility = serializers.CharField(source="facility_code")
     facility_name = serializers.CharField()

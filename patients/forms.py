@@ -6,6 +6,7 @@ from patients.models import (
     AllergenKind,
     BloodGroup,
     ConditionStatus,
+    GrantReview,
     Severity,
     Sex,
     Verification,
@@ -110,3 +111,11 @@ class ConditionForm(forms.Form):
     @classmethod
     def initial_for(cls, condition) -> dict:
         return {name: getattr(condition, name) for name in cls.base_fields}
+
+
+class GrantReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("outcome"), choices=[
+        (GrantReview.JUSTIFIED, GrantReview.JUSTIFIED.label),
+        (GrantReview.REFERRED, GrantReview.REFERRED.label)])
+    note = forms.CharField(label=_("note for the patient and the record"), required=False,
+                           max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -345,20 +345,43 @@ class ChronicCondition(models.Model):
         return self.status == ConditionStatus.ACTIVE
 
 
-class BreakGlassGrant(models.Model):
-    """A clinician's stated-reason access to a card outside their scope, for a day."""
+class GrantReview(models.TextChoices):
+    PENDING = "pending", _("awaiting review")
+    JUSTIFIED = "justified", _("confirmed as justified")
+    REFERRED = "referred", _("referred for investigation")
 
+
+class BreakGlassGrant(models.Model):
+    """A clinician's stated-reason access to a card outside their scope, for a day.
+
+    The head of the facility it was granted at reviews it (justified, or referred on, with
+    a note the patient reads) and may revoke it before it expires."""
+
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="+")
     card = models.ForeignKey(PatientCard, on_delete=models.CASCADE, related_name="+")
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"), null=True,
+                                 on_delete=models.PROTECT, related_name="+",
+                                 help_text=_("Where the clinician acted: its head reviews."))
     reason = models.TextField(_("reason"))
     granted_at = models.DateTimeField(_("granted"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
+    review = models.CharField(_("review"), max_length=16, choices=GrantReview.choices,
+                              default=GrantReview.PENDING)
+    review_note = models.TextField(_("reviewer's note"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("break-the-glass access")
         verbose_name_plural = _("break-the-glass accesses")
-        indexes = [models.Index(fields=["user", "card", "-expires_at"], name="breakglass_lookup")]
+        indexes = [models.Index(fields=["user", "card", "-expires_at"], name="breakglass_lookup"),
+                   models.Index(fields=["facility", "review", "-granted_at"],
+                                name="breakglass_review_queue")]
         constraints = [
             models.CheckConstraint(condition=Q(expires_at__gt=F("granted_at")),
                                    name="breakglass_expires_after_grant"),

@@ -18,15 +18,32 @@ from dmed.models import AuditAction, AuditEvent, User
 from dmed.replica import lag_tolerant_db
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
+from patients.access import (
+    CARD_OBJECT,
+    GLIMPSE_OBJECT,
+    CardGlimpse,
+    card_for,
+    glimpse_by_identifier,
+    represented_card_ids,
+    visible_cards,
+)
 from patients.hooks import banner_sources
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
-from patients.models import Allergy, ChronicCondition, ConditionStatus, PatientCard
+from patients.models import (
+    Allergy,
+    BreakGlassGrant,
+    ChronicCondition,
+    ConditionStatus,
+    GrantReview,
+    PatientCard,
+)
 from registry.models import Facility
+from registry.selectors import acting_staff_record
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 ACCESS_LOG_OBJECT = "patients.access_log"
+GRANT_OBJECT = "patients.break_glass_grant"
 PINFL_RE = re.compile(r"^\d{14}$")
 DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -35,6 +52,8 @@ DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 class Page:
     results: list
     next_cursor: str | None
+    # A card outside scope that an exact MED-ID or PINFL names (see glimpse_by_identifier).
+    glimpse: CardGlimpse | None = None
 
 
 # A cursor remembers how its first page matched, so later pages match the same way.
@@ -88,13 +107,22 @@ class NameQuery:
         return condition
 
 
-def _identifier_filter(text: str) -> Q | None:
-    """What was typed as an identifier, matched exactly; None when it is not one."""
+def _exact_identifier(text: str) -> Q | None:
+    """A full, valid MED-ID or a PINFL: names at most one card."""
     compact = normalise_med_id(text)
     if is_valid_med_id(compact):
         return Q(med_id=compact)
     if PINFL_RE.match(compact):
         return Q(pinfl=compact)
+    return None
+
+
+def _identifier_filter(text: str) -> Q | None:
+    """What was typed as an identifier, matched exactly; None when it is not one."""
+    exact = _exact_identifier(text)
+    if exact is not None:
+        return exact
+    compact = normalise_med_id(text)
     birth_date = _parse_date(text)
     if birth_date:
         return Q(birth_date=birth_date)
@@ -142,7 +170,9 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
             page, more = _page(cards.filter(name.similar()), limit)
     record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
                       shown=[(card.med_id, card.med_id) for card in page], reason=query[:200])
-    return Page(results=page, next_cursor=_encode_cursor(mode, page[-1]) if more else None)
+    exact = _exact_identifier(text) if text and not page and not cursor else None
+    return Page(results=page, next_cursor=_encode_cursor(mode, page[-1]) if more else None,
+                glimpse=glimpse_by_identifier(user, exact) if exact is not None else None)
 
 
 def represented_cards(user: User) -> list[PatientCard]:
@@ -182,10 +212,100 @@ def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
     names = dict(Facility.objects.filter(code__in={e.facility_code for e in events})
                  .values_list("code", "name"))
     for event in events:
-        event.facility_name = names.get(event.facility_code, event.facility_code)
+        event.facility_name = names.get(event.facility_code, event.facility_code) or _("DMED")
+        event.who = _who(event)
+        event.what = _what(event)
     return events
 
 
+_A = AuditAction
+# What an access-log entry did, in the reader's words: by record kind and action.
+ACCESS_LOG_WORDS = {
+    (CARD_OBJECT, _A.VIEW): _("opened the card"),
+    (CARD_OBJECT, _A.PRINT): _("printed the card"),
+    (CARD_OBJECT, _A.CREATE): _("registered the card"),
+    (CARD_OBJECT, _A.UPDATE): _("changed the card"),
+    (CARD_OBJECT, _A.SEARCH): _("found the card in a search"),
+    (CARD_OBJECT, _A.BREAK_GLASS): _("broke the glass to open the card"),
+    (GLIMPSE_OBJECT, _A.SEARCH): _("looked the card up by its MED-ID or PINFL"),
+    ("patients.duplicate_candidate", _A.SEARCH): _("saw the card as a possible duplicate"),
+    ("clinics.visit", _A.VIEW): _("read a visit"),
+    ("clinics.visit", _A.LIST): _("listed the visits"),
+    ("clinics.visit", _A.CREATE): _("opened a visit"),
+    ("clinics.visit", _A.UPDATE): _("wrote in a visit"),
+    ("clinics.visit_record", _A.VIEW): _("read a visit"),
+    ("clinics.visit_addendum", _A.CREATE): _("added to a visit"),
+    ("clinics.timeline", _A.VIEW): _("read the card's history"),
+    ("clinics.stay", _A.VIEW): _("read a hospital stay"),
+    ("clinics.stay", _A.LIST): _("listed the hospital stays"),
+    ("clinics.stay", _A.CREATE): _("admitted to hospital"),
+    ("clinics.stay", _A.UPDATE): _("wrote in a hospital stay"),
+    ("clinics.lab_order", _A.VIEW): _("read lab orders"),
+    ("clinics.lab_order", _A.CREATE): _("ordered lab tests"),
+    ("clinics.lab_result", _A.VIEW): _("read lab results"),
+    ("clinics.lab_result", _A.CREATE): _("entered lab results"),
+    ("clinics.lab_result", _A.UPDATE): _("released or corrected lab results"),
+    ("clinics.lab_result", _A.EXPORT): _("downloaded lab results"),
+    ("clinics.referral", _A.VIEW): _("read referrals"),
+    ("clinics.referral", _A.CREATE): _("referred the patient"),
+    ("clinics.referral", _A.UPDATE): _("decided on a referral"),
+    ("prescriptions.prescription", _A.VIEW): _("read a prescription"),
+    ("prescriptions.prescription", _A.LIST): _("listed the prescriptions"),
+    ("prescriptions.prescription", _A.CREATE): _("wrote a prescription"),
+    ("prescriptions.prescription", _A.UPDATE): _("changed a prescription"),
+    ("prescriptions.dispensing", _A.VIEW): _("read a dispensing receipt"),
+    ("patients.break_glass_grant", _A.UPDATE): _("reviewed a break-the-glass opening"),
+    ("queue.ticket", _A.CREATE): _("issued a queue ticket"),
+    ("queue.ticket", _A.VIEW): _("read a queue ticket"),
+    ("queue.ticket", _A.UPDATE): _("called or moved a queue ticket"),
+    ("queue.appointment", _A.CREATE): _("booked an appointment"),
+    ("queue.appointment", _A.VIEW): _("read an appointment"),
+    ("queue.appointment", _A.UPDATE): _("changed an appointment"),
+}
+SYSTEM_KEY = "api-key "  # how a pharmacy system's key is named in the trail's reason
+DISPENSED = re.compile(r"^(?:api-key \S+ \S+ )?dispensed \S+: (?P<what>.+)$")
+
+
+def _who(event: AuditEvent) -> str:
+    if event.actor_id:
+        return event.actor.full_name or event.actor.username
+    if event.reason.startswith(SYSTEM_KEY):
+        return str(_("the pharmacy's system"))
+    return str(_("DMED, automatically"))
+
+
+def _what(event: AuditEvent) -> str:
+    dispensed = DISPENSED.match(event.reason)
+    if dispensed:
+        return str(_("dispensed %(what)s") % {"what": dispensed["what"]})
+    words = ACCESS_LOG_WORDS.get((event.object_type, event.action))
+    if words is not None:
+        return str(words)
+    return str(_("%(action)s: %(record)s") % {"action": event.get_action_display(),
+                                               "record": event.object_type or "—"})
+
+
+
+
+def break_glass_of_card(card: PatientCard) -> list[BreakGlassGrant]:
+    """Every break-the-glass opening of the card (its patient reads them with the review)."""
+    return list(BreakGlassGrant.objects.filter(card=card)
+                .select_related("user", "facility", "reviewed_by").order_by("-granted_at")[:50])
+
+
+def grants_to_review(user: User) -> list[BreakGlassGrant]:
+    """The break-the-glass openings made at the facility this head acts for: awaiting review
+    first, then the latest reviewed. Audited as a list: each names a patient."""
+    record = acting_staff_record(user)
+    if record is None or not record.is_head:
+        raise PermissionDenied(_("Only the head of the facility reviews break-the-glass."))
+    grants = BreakGlassGrant.objects.filter(facility_id=record.facility_id).select_related(
+        "user", "card", "reviewed_by")
+    pending = list(grants.filter(review=GrantReview.PENDING).order_by("granted_at")[:100])
+    reviewed = list(grants.exclude(review=GrantReview.PENDING).order_by("-reviewed_at")[:30])
+    record_list_event(actor=user, object_type=GRANT_OBJECT, list_id=record.facility.code,
+                      shown=[(g.public_id, g.card.med_id) for g in pending + reviewed])
+    return pending + reviewed
 
 
 # --- system reads (routing events; nothing here is shown to anyone) ------------------------

@@ -35,13 +35,14 @@ from patients.models import (
     CardStatus,
     ChronicCondition,
     ConditionStatus,
+    GrantReview,
     IdentityDocument,
     PatientCard,
     Representation,
     Severity,
     Verification,
 )
-from patients.selectors import possible_duplicates
+from patients.selectors import GRANT_OBJECT, possible_duplicates
 from patients.signals import card_merged
 from registry.models import FacilityKind
 from registry.selectors import acting_staff_record
@@ -309,7 +310,9 @@ def break_the_glass(*, actor: User, med_id: str, reason: str) -> BreakGlassGrant
     if card is None:
         raise Http404
     now = timezone.now()
+    record = acting_staff_record(actor)
     grant = BreakGlassGrant.objects.create(user=actor, card=card, reason=reason,
+                                           facility=record.facility if record else None,
                                            granted_at=now, expires_at=now + BREAK_GLASS_LIFETIME)
     record_audit_event(actor=actor, action=AuditAction.BREAK_GLASS, object_type=CARD_OBJECT,
                        object_id=card.med_id, patient_med_id=card.med_id, reason=reason,
@@ -650,3 +653,56 @@ def link_representative(*, actor: User, med_id: str, representative: User, basis
         )
         audit_card_write(actor, access, reason=basis.strip())
     return representation
+
+
+
+def _grant_for_head(actor: User, public_id) -> BreakGlassGrant:
+    """A grant made at the facility this head acts for, locked; 404 for any other."""
+    record = acting_staff_record(actor)
+    if record is None or not record.is_head:
+        raise PermissionDenied(_("Only the head of the facility reviews break-the-glass."))
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError as error:
+        raise Http404 from error
+    grant = (BreakGlassGrant.objects.select_for_update(of=("self",)).select_related("card")
+             .filter(public_id=public_id, facility_id=record.facility_id).first())
+    if grant is None:
+        raise Http404
+    return grant
+
+
+@transaction.atomic
+def review_break_glass(*, actor: User, grant_id, outcome: str, note: str) -> BreakGlassGrant:
+    """The head confirms a grant as justified or refers it on, with a note the patient
+    reads in their access log."""
+    if outcome not in (GrantReview.JUSTIFIED, GrantReview.REFERRED):
+        raise ValidationError({"outcome": [_("Choose justified or referred.")]})
+    note = (note or "").strip()
+    if outcome == GrantReview.REFERRED and not note:
+        raise ValidationError({"note": [_("Say why it is referred.")]})
+    grant = _grant_for_head(actor, grant_id)
+    if grant.review != GrantReview.PENDING:
+        raise ValidationError({"outcome": [_("This access has been reviewed already.")]})
+    grant.review, grant.review_note = outcome, note[:2000]
+    grant.reviewed_by, grant.reviewed_at = actor, timezone.now()
+    grant.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
+    record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=GRANT_OBJECT,
+                       object_id=str(grant.public_id), patient_med_id=grant.card.med_id,
+                       reason=f"{outcome}: {note}".strip())
+    return grant
+
+
+@transaction.atomic
+def revoke_break_glass(*, actor: User, grant_id) -> BreakGlassGrant:
+    """End a grant before it expires: the clinician no longer reaches the card."""
+    grant = _grant_for_head(actor, grant_id)
+    now = timezone.now()
+    if grant.revoked_at is not None or grant.expires_at <= now:
+        raise ValidationError({"grant": [_("This access has already ended.")]})
+    grant.revoked_at = now
+    grant.save(update_fields=["revoked_at"])
+    record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=GRANT_OBJECT,
+                       object_id=str(grant.public_id), patient_med_id=grant.card.med_id,
+                       reason="revoked")
+    return grant

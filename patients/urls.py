@@ -21,6 +21,11 @@ urlpatterns = [
     path("patients/<str:med_id>/conditions/", views.add_condition, name="condition-add"),
     path("patients/<str:med_id>/conditions/<uuid:condition_id>/", views.correct_condition,
          name="condition-correct"),
+    path("break-glass/reviews/", views.break_glass_reviews, name="break-glass-reviews"),
+    path("break-glass/reviews/<uuid:grant_id>/", views.review_break_glass,
+         name="break-glass-review"),
+    path("break-glass/reviews/<uuid:grant_id>/revoke/", views.revoke_break_glass,
+         name="break-glass-revoke"),
     path("me/card/", views.my_card, name="my-card"),
     path("me/card/access/", views.my_access_log, name="my-access-log"),
 ]

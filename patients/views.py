@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from patients.forms import (
     BreakGlassForm,
     ConditionForm,
     EndAllergyForm,
+    GrantReviewForm,
     RegisterCardForm,
     SearchForm,
 )
@@ -51,7 +53,9 @@ def search(request):
                                           cursor=form.cleaned_data["cursor"] or None)
         except ValidationError as error:
             form.add_error(None, error)
-    return render(request, "patients/search.html", {"form": form, "page": page})
+    return render(request, "patients/search.html", {
+        "form": form, "page": page,
+        "break_glass_form": BreakGlassForm() if page and page.glimpse else None})
 
 
 @login_required
@@ -161,8 +165,35 @@ def my_card(request):
 
 @login_required
 def my_access_log(request):
-    events = selectors.card_access_log(request.user, _own_card(request.user).med_id)
-    return render(request, "patients/access_log.html", {"events": events})
+    card = _own_card(request.user)
+    events = selectors.card_access_log(request.user, card.med_id)
+    return render(request, "patients/access_log.html", {
+        "events": events, "grants": selectors.break_glass_of_card(card)})
+
+
+@login_required
+def break_glass_reviews(request):
+    """The head's queue: break-the-glass openings at their facility, to confirm or refer."""
+    return render(request, "patients/break_glass_reviews.html", {
+        "grants": selectors.grants_to_review(request.user), "form": GrantReviewForm(),
+        "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def review_break_glass(request, grant_id):
+    form = GrantReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_break_glass(actor=request.user, grant_id=grant_id,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The review is recorded; the patient sees it."))
+    else:
+        messages.error(request, _("Choose justified or referred."))
+    return redirect("patients:break-glass-reviews")
 
 
 # The card's clinical summary (allergies, chronic conditions), kept from the card page and
@@ -256,3 +287,15 @@ def correct_condition(request, med_id, condition_id):
                           ConditionForm(request.POST, prefix=f"c-{condition_id}"),
                           partial(services.correct_chronic_condition,
                                   condition_id=condition_id))
+
+
+@login_required
+@require_POST
+def revoke_break_glass(request, grant_id):
+    try:
+        services.revoke_break_glass(actor=request.user, grant_id=grant_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The access is revoked."))
+    return redirect("patients:break-glass-reviews")

@@ -106,7 +106,8 @@ class PharmacyActor:
         reason = event.pop("reason", "")
         if self.api_key is not None:
             reason = f"api-key {self.api_key.prefix} {self.pharmacy.code} {reason}".strip()
-        return record_audit_event(actor=self.user, reason=reason, **event)
+        return record_audit_event(actor=self.user, reason=reason,
+                                  facility_code=self.pharmacy.code, **event)
 
 
 def pharmacist_actor(user: User) -> PharmacyActor:
@@ -593,7 +594,9 @@ def _dispense_locked(prescription: Prescription, *, by: PharmacyActor, wanted, i
     })
     by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
              object_id=prescription.code, patient_med_id=prescription.patient.med_id,
-             reason=f"dispensed {dispensing.public_id}")
+             reason=f"dispensed {dispensing.public_id}: " + "; ".join(
+                 f"{items[line].drug.inn} {items[line].drug.strength} × {quantity}"
+                 for line, quantity in wanted))
     return dispensing, True
 
 

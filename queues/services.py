@@ -21,7 +21,7 @@ from dmed.models import AuditAction, User
 from dmed.roles import Role
 from outbox import kinds
 from outbox.events import emit
-from patients.access import card_for
+from patients.access import card_at_the_desk, card_for
 from queues import selectors
 from queues.models import (
     OPEN_TICKET,
@@ -335,7 +335,9 @@ def issue_ticket(*, actor: User, service_point: ServicePoint, med_id: str | None
     """A walk-in ticket: from the registrar for anyone in scope (or nobody named), or from
     a patient at the kiosk page for themselves."""
     card = None
-    if med_id:
+    if med_id and actor.role == Role.REGISTRAR:
+        card = card_at_the_desk(actor, med_id)  # the person stands at the desk
+    elif med_id:
         card = card_for(actor, med_id, action=AuditAction.CREATE, object_type=TICKET_OBJECT,
                         record_success=False).card
     if actor.role == Role.PATIENT:

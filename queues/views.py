@@ -117,7 +117,9 @@ def desk_action(request, ticket_id, action):
 def walk_in(request):
     """The registrar (or any member of staff at the desk) issues a walk-in ticket."""
     _staff_only(request.user)
-    form = WalkInForm(request.POST or None, points=selectors.facility_service_points(request.user))
+    # "Issue a ticket for today" on a card found outside scope names its MED-ID.
+    form = WalkInForm(request.POST or None, points=selectors.facility_service_points(request.user),
+                      initial={"med_id": request.GET.get("med_id", "")[:16]})
     if request.method == "POST" and form.is_valid():
         try:
             ticket = services.issue_ticket(actor=request.user,

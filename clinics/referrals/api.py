@@ -13,6 +13,7 @@ from clinics.referrals import selectors, services
 from clinics.referrals.models import ReferralTarget, Urgency
 from dmed.api.schema import results_page
 from dmed.models import User
+from patients.access import Section, sees
 from patients.api import run_service
 from registry.models import Department, Facility
 
@@ -41,6 +42,16 @@ class ReferralSerializer(serializers.Serializer):
     decline_reason = serializers.CharField()
     cancelled_at = serializers.DateTimeField(allow_null=True)
     cancel_reason = serializers.CharField()
+
+    # Need-to-know: a registrar sees to whom and when, not why.
+    CLINICAL_FIELDS = {"diagnosis_code": Section.DIAGNOSES, "reason": Section.CLINICAL_TEXT,
+                       "decline_reason": Section.CLINICAL_TEXT,
+                       "cancel_reason": Section.CLINICAL_TEXT}
+
+    def to_representation(self, referral):
+        user = self.context["request"].user
+        return {name: value for name, value in super().to_representation(referral).items()
+                if name not in self.CLINICAL_FIELDS or sees(user, self.CLINICAL_FIELDS[name])}
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -86,7 +97,8 @@ class ReferralListView(APIView):
         else:
             raise serializers.ValidationError(
                 {"med_id": [_("Name the card (?med_id=…) or ask for ?incoming=1.")]})
-        return Response({"results": ReferralSerializer(referrals, many=True).data})
+        return Response({"results": ReferralSerializer(referrals, many=True,
+                                                       context={"request": request}).data})
 
     @extend_schema(request=ReferSerializer, responses={201: ReferralSerializer})
     def post(self, request):
@@ -103,7 +115,7 @@ class AcceptView(APIView):
     def post(self, request, referral_id):
         referral = services.decide_referral(actor=request.user, referral_id=referral_id,
                                             accept=True)
-        return Response(ReferralSerializer(referral).data)
+        return Response(ReferralSerializer(referral, context={"request": request}).data)
 
 
 class DeclineView(APIView):

@@ -56,7 +56,8 @@ def _after_cursor(source: TimelineSource, cursor) -> Q:
     return Q(**{f"{field}__lt": when})
 
 
-def _read(source: TimelineSource, card, *, db, cursor, since, until, limit) -> list[Entry]:
+def _read(source: TimelineSource, entry, card, *, db, cursor, since, until,
+          limit) -> list[Entry]:
     records = source.records(card).using(db)
     field = source.time_field
     if cursor:
@@ -67,7 +68,7 @@ def _read(source: TimelineSource, card, *, db, cursor, since, until, limit) -> l
         records = records.filter(**{f"{field}__lt": until})
     rows = records.order_by(f"-{field}", "-pk")[:limit]
     return [Entry(when=_get(row, field), key=source.key, pk=row.pk, group=source.group,
-                  **source.entry(row)) for row in rows]
+                  **entry(row)) for row in rows]
 
 
 def _get(row, path: str):
@@ -100,21 +101,23 @@ def card_timeline(user: User, med_id: str, *, groups: list[str] | None = None,
     """One page of the card's history, newest first, for whoever may open the card."""
     access = card_for(user, med_id, object_type=TIMELINE_OBJECT)
     position = _decode(cursor) if cursor else None
-    chosen = [s for s in SOURCES
-              if not groups or s.group in groups or set(s.also_in) & set(groups)]
+    chosen = [(source, entry) for source in SOURCES
+              if (not groups or source.group in groups or set(source.also_in) & set(groups))
+              and (entry := source.entry_for(user))]
     start = _day_start(since) if since else None
     end = _day_after(until) if until else None
     db = lag_tolerant_db(user)
-    streams = [_read(source, access.card, db=db, cursor=position, since=start, until=end,
-                     limit=limit + 1) for source in chosen]
+    streams = [_read(source, entry, access.card, db=db, cursor=position, since=start,
+                     until=end, limit=limit + 1) for source, entry in chosen]
     merged = list(heapq.merge(*streams, key=lambda e: (e.when, e.key, e.pk), reverse=True))
     page = merged[:limit]
     return access, TimelinePage(page, _encode(page[-1]) if len(merged) > limit else None)
 
 
-def timeline_groups() -> list[tuple[str, str]]:
-    """The kind filter's choices, in the order sources are listed."""
+def timeline_groups(user: User) -> list[tuple[str, str]]:
+    """The kind filter's choices the user sees, in the order sources are listed."""
     seen: dict[str, str] = {}
     for source in SOURCES:
-        seen.setdefault(source.group, str(source.label))
+        if source.entry_for(user) is not None:
+            seen.setdefault(source.group, str(source.label))
     return list(seen.items())

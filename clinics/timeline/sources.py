@@ -22,7 +22,7 @@ from clinics.labs.models import LabResult
 from clinics.referrals.models import Referral, ReferralTarget
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.visits.models import Visit
-from patients.access import of_card
+from patients.access import Section, of_card, sees
 from prescriptions.models import Prescription
 
 
@@ -48,6 +48,18 @@ class TimelineSource:
     records: Callable[[object], QuerySet]  # the card's records, joins included
     time_field: str
     entry: Callable[[object], dict]        # title, detail, url, flag of one record
+    section: str                           # need-to-know: who sees these records
+    # How a record reads to a role that sees the section but not clinical text (a
+    # registrar sees to whom a patient was referred, not why); None: such roles see none.
+    logistics: Callable[[object], dict] | None = None
+
+    def entry_for(self, user) -> Callable[[object], dict] | None:
+        """How this user reads the source's records; None when they do not see them."""
+        if not sees(user, self.section):
+            return None
+        if sees(user, Section.CLINICAL_TEXT) and sees(user, Section.DIAGNOSES):
+            return self.entry
+        return self.logistics
     also_in: tuple[str, ...] = ()          # other groups whose filter shows it too
 
 
@@ -64,12 +76,15 @@ def _result_entry(result: LabResult) -> dict:
             "flag_label": result.get_flag_display()}
 
 
+def _referral_receiver(referral: Referral) -> str:
+    return {ReferralTarget.SPECIALIST: lambda r: r.to_clinician.full_name,
+            ReferralTarget.DEPARTMENT: lambda r: r.to_department.name,
+            ReferralTarget.LABORATORY: lambda r: r.to_facility.name}[referral.target](referral)
+
+
 def _referral_entry(referral: Referral) -> dict:
-    receiver = {ReferralTarget.SPECIALIST: lambda r: r.to_clinician.full_name,
-                ReferralTarget.DEPARTMENT: lambda r: r.to_department.name,
-                ReferralTarget.LABORATORY: lambda r: r.to_facility.name}[referral.target]
     return {"title": _("Referral to %(receiver)s (%(code)s)")
-            % {"receiver": receiver(referral), "code": referral.diagnosis_id},
+            % {"receiver": _referral_receiver(referral), "code": referral.diagnosis_id},
             "detail": f"{referral.get_urgency_display()} · {referral.get_status_display()} · "
                       f"{referral.reason}",
             "url": reverse("referrals:card", args=[referral.card.med_id])
@@ -84,13 +99,25 @@ def _visits(card) -> QuerySet:
                                                           "diagnoses__pk"))))
 
 
-def _visit_entry(visit: Visit) -> dict:
-    detail = visit.get_status_display()
-    if visit.diagnosis_codes:
-        detail += " · " + _("diagnoses: %(codes)s") % {"codes": visit.diagnosis_codes}
+def _referral_logistics(referral: Referral) -> dict:
+    return {"title": _("Referral to %(receiver)s") % {"receiver": _referral_receiver(referral)},
+            "detail": f"{referral.get_urgency_display()} · {referral.get_status_display()}",
+            "url": reverse("referrals:card", args=[referral.card.med_id])}
+
+
+def _visit_logistics(visit: Visit) -> dict:
+    """Where, with whom and how it stands: what a role without diagnoses reads."""
     return {"title": _("Visit: %(facility)s, %(clinician)s")
             % {"facility": visit.facility.name, "clinician": visit.clinician.full_name},
-            "detail": detail, "url": reverse("clinics:visit", args=[visit.public_id])}
+            "detail": visit.get_status_display(),
+            "url": reverse("clinics:visit", args=[visit.public_id])}
+
+
+def _visit_entry(visit: Visit) -> dict:
+    entry = _visit_logistics(visit)
+    if visit.diagnosis_codes:
+        entry["detail"] += " · " + _("diagnoses: %(codes)s") % {"codes": visit.diagnosis_codes}
+    return entry
 
 
 def _stay_diagnosis_entry(diagnosis: StayDiagnosis) -> dict:
@@ -122,23 +149,25 @@ def _prescription_entry(prescription: Prescription) -> dict:
 
 SOURCES: list[TimelineSource] = [
     TimelineSource("visit", "visit", gettext_lazy("Visits"), _visits, "opened_at",
-                   _visit_entry, also_in=("diagnosis",)),
+                   _visit_entry, Section.APPOINTMENTS, _visit_logistics,
+                   also_in=("diagnosis",)),
     TimelineSource("stay", "stay", gettext_lazy("Hospital stays"),
                    lambda card: Stay.objects.filter(of_card(card)).select_related(
                        "facility", "admitting_diagnosis"),
-                   "admitted_at", _stay_entry),
+                   "admitted_at", _stay_entry, Section.STAYS),
     TimelineSource("diagnosis_of_stay", "diagnosis", gettext_lazy("Diagnoses"),
                    lambda card: StayDiagnosis.objects.filter(
                        of_card(card, "stay__card"), stay__discharged_at__isnull=False
                    ).select_related(
                        "stay", "code"),
-                   "stay__discharged_at", _stay_diagnosis_entry),
+                   "stay__discharged_at", _stay_diagnosis_entry, Section.DIAGNOSES),
     TimelineSource("prescription", "prescription", gettext_lazy("Prescriptions"),
-                   _prescriptions, "issued_at", _prescription_entry),
+                   _prescriptions, "issued_at", _prescription_entry, Section.PRESCRIPTIONS),
     TimelineSource("lab_result", "lab_result", gettext_lazy("Lab results"), _released_results,
-                   "sampled_at", _result_entry),
+                   "sampled_at", _result_entry, Section.LAB_RESULTS),
     TimelineSource("referral", "referral", gettext_lazy("Referrals"),
                    lambda card: Referral.objects.filter(card=card).select_related(
                        "card", "to_clinician", "to_department", "to_facility"),
-                   "created_at", _referral_entry),
+                   "created_at", _referral_entry, Section.REFERRALS,
+                   _referral_logistics),
 ]

@@ -17,14 +17,14 @@ class TimelineFilter(forms.Form):
     until = forms.DateField(label=_("until"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = timeline_groups()
+        self.fields["kind"].choices = timeline_groups(user)
 
 
 @login_required
 def timeline(request, med_id):
-    form = TimelineFilter(request.GET)
+    form = TimelineFilter(request.GET, user=request.user)
     status = 200
     filters = form.cleaned_data if form.is_valid() else {}
     if form.errors:

@@ -12,6 +12,7 @@ from clinics.visits import selectors, services
 from clinics.visits.models import DiagnosisKind, VisitStatus
 from dmed.api.schema import NEXT_URL, results_page
 from dmed.paging import PageParamsSerializer, next_url
+from patients.access import Section, sees
 from patients.api import run_service
 
 
@@ -36,7 +37,8 @@ class VisitSerializer(serializers.Serializer):
     """A visit as the API shows it; written out so one shape serves list and detail."""
 
     def to_representation(self, visit):
-        return {
+        user = self.context["request"].user  # need-to-know: what the reader's role sees
+        answer = {
             "id": str(visit.public_id),
             "med_id": visit.card.med_id,
             "facility": visit.facility.code,
@@ -45,16 +47,21 @@ class VisitSerializer(serializers.Serializer):
             "status": visit.status,
             "opened_at": visit.opened_at.isoformat(),
             "closed_at": visit.closed_at.isoformat() if visit.closed_at else None,
-            **{name: getattr(visit, name) for name in services.NARRATIVE_FIELDS},
-            "vitals": {name: _number(getattr(visit, name))
-                       for name in (*services.VITAL_FIELDS, "bmi")},
-            "diagnoses": [{"code": d.code_id, "title": d.code.title, "kind": d.kind,
-                           "note": d.note} for d in visit.diagnoses.all()],
-            "addenda": [{"id": str(a.public_id), "author": a.author.username,
-                         "written_at": a.written_at.isoformat(), "text": a.text}
-                        for a in visit.addenda.all()],
-            "content_digest": visit.content_digest or None,
         }
+        if sees(user, Section.CLINICAL_TEXT):
+            answer.update({
+                **{name: getattr(visit, name) for name in services.NARRATIVE_FIELDS},
+                "vitals": {name: _number(getattr(visit, name))
+                           for name in (*services.VITAL_FIELDS, "bmi")},
+                "addenda": [{"id": str(a.public_id), "author": a.author.username,
+                             "written_at": a.written_at.isoformat(), "text": a.text}
+                            for a in visit.addenda.all()],
+                "content_digest": visit.content_digest or None,
+            })
+        if sees(user, Section.DIAGNOSES):
+            answer["diagnoses"] = [{"code": d.code_id, "title": d.code.title, "kind": d.kind,
+                                    "note": d.note} for d in visit.diagnoses.all()]
+        return answer
 
 
 class OpenVisitSerializer(serializers.Serializer):
@@ -105,7 +112,8 @@ class VisitListView(APIView):
         else:
             page = selectors.facility_visits(request.user, status=options["status"],
                                              cursor=options["cursor"], limit=options["limit"])
-        return Response({"results": VisitSerializer(page.results, many=True).data,
+        return Response({"results": VisitSerializer(page.results, many=True,
+                                                    context={"request": request}).data,
                          "next": next_url(request, page)})
 
     @extend_schema(request=OpenVisitSerializer, responses={201: VisitSerializer})
@@ -117,7 +125,8 @@ class VisitListView(APIView):
 class VisitDetailView(APIView):
     @extend_schema(responses=VisitSerializer)
     def get(self, request, public_id):
-        return Response(VisitSerializer(selectors.visit_for(request.user, public_id)).data)
+        return Response(VisitSerializer(selectors.visit_for(request.user, public_id),
+                                        context={"request": request}).data)
 
     @extend_schema(request=RecordVisitSerializer, responses=VisitSerializer)
     def patch(self, request, public_id):
@@ -131,7 +140,8 @@ class CloseVisitView(APIView):
     @extend_schema(request=None, responses=VisitSerializer)
     def post(self, request, public_id):
         visit = services.close_visit(request.user, public_id)
-        return Response(VisitSerializer(selectors.with_details(visit)).data)
+        return Response(VisitSerializer(selectors.with_details(visit),
+                                        context={"request": request}).data)
 
 
 class AddendumView(APIView):

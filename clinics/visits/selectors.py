@@ -21,10 +21,22 @@ from clinics.visits.models import (
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
-from patients.access import CARING_ROLES, card_for, of_card, record_access, visible_cards
+from patients.access import (
+    CARING_ROLES,
+    Section,
+    SectionDenied,
+    card_for,
+    of_card,
+    record_access,
+    sees,
+    visible_cards,
+)
 from registry.selectors import acting_staff_record
 
 VISIT_OBJECT = "clinics.visit"
+# The visit's clinical record being written: needs the clinical text, not only the visit.
+VISIT_RECORD_OBJECT = "clinics.visit_record"
+
 VITAL_LABELS = {"pulse": _("pulse"), "temperature": _("temperature"), "spo2": _("SpO2"),
                 "weight": _("weight"), "height": _("height")}
 
@@ -55,10 +67,10 @@ def load_visit(public_id, *, for_update: bool = False) -> Visit:
         raise Http404 from missing
 
 
-def visit_for(user: User, public_id) -> Visit:
+def visit_for(user: User, public_id, *, object_type: str = VISIT_OBJECT) -> Visit:
     """Load a visit with its diagnoses and addenda if the user may open its card; audit."""
     visit = load_visit(public_id)
-    record_access(user, visit.card, object_type=VISIT_OBJECT, object_id=visit.public_id)
+    record_access(user, visit.card, object_type=object_type, object_id=visit.public_id)
     return _with_details(_visits()).get(pk=visit.pk)
 
 
@@ -86,6 +98,8 @@ def facility_visits(user: User, *, status: str = "", cursor: str | None = None,
     record = acting_staff_record(user)
     if record is None:
         raise PermissionDenied(_("Only staff of a facility see its visits."))
+    if not sees(user, Section.APPOINTMENTS):
+        raise SectionDenied
     visits = _visits().filter(facility=record.facility, card__in=visible_cards(user))
     if status:
         visits = visits.filter(status=status)

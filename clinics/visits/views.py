@@ -75,7 +75,8 @@ def _render_form(request, visit, form, *, draft=None):
 
 @login_required
 def edit(request, public_id):
-    visit = selectors.visit_for(request.user, public_id)
+    visit = selectors.visit_for(request.user, public_id,
+                                object_type=selectors.VISIT_RECORD_OBJECT)
     if visit.status == VisitStatus.CLOSED:
         return redirect("clinics:visit", public_id=visit.public_id)
     is_clinician = request.user.role == Role.CLINICIAN

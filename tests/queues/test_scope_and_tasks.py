@@ -191,3 +191,18 @@ def test_a_merge_keeps_the_ticket_being_served_and_the_checked_in_booking(
         identified}
     assert AuditEvent.objects.filter(object_type="queue.appointment",
                                      object_id=str(booked.public_id), actor=registrar).exists()
+
+
+def test_a_registrar_issues_todays_ticket_to_a_card_outside_scope(registrar, doctor, room):
+    visitor = CardFactory()  # found by its MED-ID at the desk: outside scope until now
+    with pytest.raises(CardAccessDenied):
+        card_for(registrar, visitor.med_id)
+    ticket = services.issue_ticket(actor=registrar, service_point=room, med_id=visitor.med_id)
+    assert ticket.card == visitor
+    assert card_for(doctor, visitor.med_id).break_glass is False
+    assert AuditEvent.objects.filter(actor=registrar, object_type="queue.ticket",
+                                     patient_med_id=visitor.med_id, action="create").exists()
+    # Clinicians still need the glass: the desk's reach is the registrar's.
+    other = CardFactory()
+    with pytest.raises(CardAccessDenied):
+        services.issue_ticket(actor=doctor, service_point=room, med_id=other.med_id)

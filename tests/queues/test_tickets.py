@@ -48,8 +48,9 @@ def test_a_patient_waits_once_in_a_queue(registrar, desk_point, card):
 
 def test_walk_in_is_refused_outside_scope_at_another_facility_and_when_closed(
         registrar, desk_point, polyclinic):
+    # A card attached elsewhere: only a registrar's desk reaches it (test_scope_and_tasks).
     with pytest.raises(PermissionDenied):
-        walk_in(registrar, desk_point, CardFactory())  # attached elsewhere
+        walk_in(staff_at(polyclinic, Role.NURSE), desk_point, CardFactory())
     with pytest.raises(PermissionDenied):
         walk_in(staff_at(FacilityFactory(), Role.REGISTRAR), desk_point)
     closed = ServicePointFactory(facility=polyclinic)  # no working hours at all
