@@ -17,7 +17,13 @@ from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import CARD_OBJECT, card_for, represented_card_ids, visible_cards
+from patients.access import (
+    CARD_OBJECT,
+    card_for,
+    regular_scope,
+    represented_card_ids,
+    visible_cards,
+)
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
 from patients.models import PatientCard
 
@@ -200,3 +206,11 @@ def own_card_district(user: User) -> int | None:
     """The district id of the card of a patient's own account, when it has one."""
     return (PatientCard.objects.filter(user=user).values_list("district_id", flat=True)
             .first())
+
+
+def patients_own_cards(user: User):
+    """The card ids a patient reads as their own: theirs and those they represent now (a
+    subquery, for the lists of their home page)."""
+    if user.role != Role.PATIENT:
+        raise PermissionDenied
+    return PatientCard.objects.filter(regular_scope(user).as_q()).values("pk")

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.selectors import acting_staff_record
 from clinics.visits.models import DiagnosisKind
 from clinics.visits.selectors import load_visit, visit_for
 from dmed.audit import record_list_event
@@ -23,6 +24,7 @@ from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
 from dmed.translit import search_key
+from dmed.worklists import Worklist, worklist
 from patients.access import card_for, record_access, regular_scope
 from patients.models import PatientCard
 from prescriptions import signing
@@ -408,3 +410,67 @@ def dispensed_totals(start: datetime, end: datetime) -> dict[tuple[int, int], in
             .values_list("dispensing__pharmacy_id", "item__drug_id")
             .annotate(total=Sum("quantity")).order_by())
     return {(pharmacy, drug): total for pharmacy, drug, total in rows}
+
+
+# --- the worklists of the role home pages (home/) ------------------------------------------
+
+RUNNING_OUT_DAYS = 7
+
+
+def _listed(user: User, listed: Worklist, *, list_id: str, reason: str, shown) -> Worklist:
+    record_list_event(actor=user, object_type=PRESCRIPTION_OBJECT, list_id=list_id,
+                      shown=shown, reason=reason)
+    return listed
+
+
+def repeats_running_out(user: User, *, cursor: str | None = None) -> Worklist:
+    """The clinician's chronic patients whose medicine runs out within a week: the last
+    issue of a series the clinician wrote at the facility they act for stops being
+    dispensable within RUNNING_OUT_DAYS, and no later chronic prescription follows it for
+    that patient. Soonest first."""
+    record = acting_staff_record(user)
+    if record is None or user.role != Role.CLINICIAN:
+        raise PermissionDenied(_("Clinicians renew prescriptions."))
+    today = timezone.localdate()
+    renewed = Prescription.objects.filter(patient=OuterRef("patient"), chronic=True,
+                                          issued_at__gt=OuterRef("issued_at")).exclude(
+        status=PrescriptionStatus.CANCELLED)
+    last_issues = (Prescription.objects.filter(
+        prescriber=user, facility_id=record.facility_id, chronic=True,
+        issue_number=F("issues_total"),
+        status__in=[*DISPENSABLE_STATUSES, PrescriptionStatus.DISPENSED],
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=RUNNING_OUT_DAYS))
+        .exclude(Exists(renewed)).select_related("patient", "diagnosis"))
+    listed = worklist(last_issues, order=("valid_until", "pk"), cursor=cursor)
+    return _listed(user, listed, list_id=record.facility.code, reason="running out",
+                   shown=[(p.code, p.patient.med_id) for p in listed.rows])
+
+
+def ready_to_dispense(user: User, cards, *, cursor: str | None = None) -> Worklist:
+    """The patient's prescriptions a pharmacy can dispense today (`cards`: their own, from
+    patients.selectors.patients_own_cards), the soonest to expire first."""
+    today = timezone.localdate()
+    prescriptions = with_details(Prescription.objects.filter(
+        patient__in=cards, status__in=DISPENSABLE_STATUSES, available_from__lte=today,
+        valid_until__gte=today))
+    listed = worklist(prescriptions, order=("valid_until", "pk"), cursor=cursor)
+    return _listed(user, listed, list_id="mine", reason="ready to dispense",
+                   shown=[(p.code, p.patient.med_id) for p in listed.rows])
+
+
+def dispensings_today(user: User, *, cursor: str | None = None) -> Worklist:
+    """What the pharmacy the pharmacist acts for gave out today, the latest first, with the
+    medicines of each."""
+    record = acting_staff_record(user)
+    if record is None or user.role != Role.PHARMACIST:
+        raise PermissionDenied(_("Only pharmacists working at a pharmacy dispense."))
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    dispensings = (Dispensing.objects.filter(pharmacy_id=record.facility_id,
+                                             dispensed_at__gte=midnight)
+                   .select_related("prescription__patient", "pharmacist")
+                   .prefetch_related(Prefetch("lines", DispensingLine.objects
+                                              .select_related("item__drug").order_by("pk"))))
+    listed = worklist(dispensings, order=("-dispensed_at", "-pk"), cursor=cursor)
+    return _listed(user, listed, list_id=record.facility.code, reason="dispensed today",
+                   shown=[(d.prescription.code, d.prescription.patient.med_id)
+                          for d in listed.rows])
