@@ -426,15 +426,16 @@ def _listed(user: User, listed: Worklist, *, list_id: str, reason: str, shown) -
 def repeats_running_out(user: User, *, cursor: str | None = None) -> Worklist:
     """The clinician's chronic patients whose medicine runs out within a week: the last
     issue of a series the clinician wrote at the facility they act for stops being
-    dispensable within RUNNING_OUT_DAYS, and no later chronic prescription follows it for
-    that patient. Soonest first."""
+    dispensable within RUNNING_OUT_DAYS, and no chronic prescription of that patient lasts
+    beyond it. Soonest first."""
     record = acting_staff_record(user)
     if record is None or user.role != Role.CLINICIAN:
         raise PermissionDenied(_("Clinicians renew prescriptions."))
     today = timezone.localdate()
+    # Renewed: another chronic prescription of the patient that lasts longer.
     renewed = Prescription.objects.filter(patient=OuterRef("patient"), chronic=True,
-                                          issued_at__gt=OuterRef("issued_at")).exclude(
-        status=PrescriptionStatus.CANCELLED)
+                                          valid_until__gt=OuterRef("valid_until")).exclude(
+        status__in=[PrescriptionStatus.CANCELLED, PrescriptionStatus.EXPIRED])
     last_issues = (Prescription.objects.filter(
         prescriber=user, facility_id=record.facility_id, chronic=True,
         issue_number=F("issues_total"),
