@@ -86,7 +86,7 @@ ROOM_QUEUE = PanelSpec(
     "room-queue", _("Your room's queue"), "home/panels/room_queue.html",
     lambda request, cursor: queue_selectors.room_queue(request.user, own_room(request),
                                                        seen=request.session),
-    live=True, counted=False, applies=lambda request: own_room(request) is not None)
+    live=True, applies=lambda request: own_room(request) is not None)
 ROOM_APPOINTMENTS = PanelSpec(
     "room-appointments", _("Today's appointments"), "home/panels/appointments.html",
     lambda request, cursor: queue_selectors.room_appointments_today(

@@ -405,6 +405,10 @@ class RoomQueue:
     waiting_count: int
     checked_in_count: int  # of the waiting, those who came for an appointment
 
+    @property
+    def count(self) -> int:
+        return self.waiting_count
+
 
 def room_queue(user: User, service_point: ServicePoint, *, seen: MutableMapping,
                limit: int = WORKLIST_ROWS) -> RoomQueue:
