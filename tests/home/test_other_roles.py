@@ -15,6 +15,7 @@ from clinics.models import FacilityKind
 from clinics.stays import services as stay_services
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
+from home.models import HomeVisit
 from notifications.models import Message
 from outbox.events import emit
 from outbox.kinds import PRESCRIPTION_ISSUED
@@ -261,3 +262,48 @@ def test_staff_without_a_post_and_unknown_panels_get_nothing(client, world):
     client.force_login(world.doctor)
     assert client.get(reverse("home-panel", args=["no-such-panel"])).status_code == 404
     assert client.get(reverse("home-panel", args=["bookings"])).status_code == 404
+
+
+def test_the_nurses_and_patients_pages_are_flat_at_thirty_rows(client, world):
+    lab = lab_world()
+    nurse = staff_at(lab.polyclinic, Role.NURSE)
+    user, card = patient_user(lab.polyclinic)
+    point = ServicePointFactory(facility=lab.polyclinic)
+
+    def fill(start, end):
+        for n in range(start, end):
+            other = patient_at(lab.polyclinic)
+            VisitFactory(card=other, clinician=lab.doctor)
+            lab_services.place_lab_order(actor=lab.doctor, med_id=other.med_id,
+                                         laboratory=lab.laboratory, tests=["HGB"])
+            appointment(point, card, minutes=n * 5,
+                        day=timezone.localdate() + timedelta(days=n + 1))
+            released_result(lab, card, "HGB", Decimal(110 + n))
+            issue_prescription(
+                actor=lab.doctor, patient=card.med_id, diagnosis="J06.9",
+                items=[{"drug": drug("Amlodipine").pk, "quantity": 10, "dosage": "1 tablet",
+                        "frequency": "once a day", "route": "oral", "duration_days": 10}])
+            _message(user, f"Xabar {n}")
+
+    def first_sitting(person) -> int:
+        # Everything is new at a first visit: the patient's page reads all its rows.
+        HomeVisit.objects.filter(user=person).delete()
+        return home_queries(client, person)
+
+    fill(0, 1)
+    for person in (nurse, user):
+        first_sitting(person)
+    few = {person.pk: first_sitting(person) for person in (nurse, user)}
+    fill(1, 30)
+    for person in (nurse, user):
+        assert first_sitting(person) == few[person.pk], person.role
+
+
+def test_the_pharmacists_page_is_flat_at_thirty_dispensings(client, world):
+    pharmacist = staff_at(FacilityFactory(kind=FacilityKind.PHARMACY), Role.PHARMACIST)
+    _dispensed(world.doctor, patient_at(world.polyclinic), pharmacist)
+    home_queries(client, pharmacist)
+    few = home_queries(client, pharmacist)
+    for _n in range(29):
+        _dispensed(world.doctor, patient_at(world.polyclinic), pharmacist)
+    assert home_queries(client, pharmacist) == few
