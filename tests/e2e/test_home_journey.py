@@ -2,34 +2,47 @@
 next patient, and the called patient's card is one click away. Every role's home page is
 photographed at phone and desktop width to be looked at."""
 
+from datetime import time
+
 import pytest
 
 from dmed.models import User
 from patients.models import PatientCard
 from queues import services
-from queues.models import ServicePoint
+from queues.models import Closure, ServicePoint, WorkingHours
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import sign_in
 
 DEMO_FACILITY = "TSH-CHL-P12"
 
 
-def _walk_in(name_part: str):
-    """The registrar gives a walk-in ticket to the doctor's room for a demo patient."""
-    registrar = User.objects.get(username="registrar")
+def _room_open_around_the_clock() -> ServicePoint:
+    """The journey runs at any hour: the demo doctor's room takes walk-ins all day."""
     room = ServicePoint.objects.get(facility__code=DEMO_FACILITY, ticket_prefix="A")
-    card = (PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY,
-                                       first_name__icontains=name_part).order_by("pk").first()
-            or PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY)
+    WorkingHours.objects.filter(service_point=room).delete()
+    Closure.objects.filter(facility=room.facility).delete()
+    for weekday in range(7):
+        WorkingHours.objects.create(service_point=room, weekday=weekday, opens_at=time(0, 0),
+                                    closes_at=time(23, 59, 59), slot_minutes=5,
+                                    valid_from="2024-01-01")
+    return room
+
+
+def _walk_in() -> PatientCard:
+    """The registrar gives a walk-in ticket to the doctor's room for a demo patient who has
+    not been there today."""
+    room = _room_open_around_the_clock()
+    card = (PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY)
             .exclude(tickets__service_point=room).order_by("pk").first())
-    services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    services.issue_ticket(actor=User.objects.get(username="registrar"), service_point=room,
+                          med_id=card.med_id)
     return card
 
 
 def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo_world,
                                                          screenshot):
     base = live_server.url
-    first = _walk_in("")
+    first = _walk_in()
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, base, "doctor")
     panel = page.locator("[data-testid=panel-room-queue]")
@@ -38,12 +51,7 @@ def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo
     screenshot("doctor-home-one-waiting")
 
     # The queue panel is live: a second walk-in appears without reloading the page.
-    second = PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY).exclude(
-        pk=first.pk).exclude(tickets__service_point__ticket_prefix="A").order_by("pk").first()
-    services.issue_ticket(actor=User.objects.get(username="registrar"),
-                          service_point=ServicePoint.objects.get(
-                              facility__code=DEMO_FACILITY, ticket_prefix="A"),
-                          med_id=second.med_id)
+    _walk_in()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=waiting-count]').innerText === '2'",
         timeout=15_000)
@@ -69,7 +77,7 @@ ROLES = ["doctor", "nurse", "registrar", "lab", "pharmacist", "patient", "cardio
 def test_every_roles_home_at_phone_and_desktop_width(page, live_server, demo_world, username):
     base = live_server.url
     if username == "doctor":
-        _walk_in("")
+        _walk_in()
     sign_in(page, base, username)
     ARTIFACTS.mkdir(exist_ok=True)
     for name, width, height in (("phone", 390, 844), ("desktop", 1280, 900)):
