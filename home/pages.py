@@ -12,6 +12,7 @@ from clinics.labs.entry_points import LAB_WORKLIST, MY_RESULTS
 from clinics.referrals.entry_points import INCOMING_REFERRALS
 from dmed.home import ACCOUNT, ADMIN, API_DOCS, EntryPoint
 from dmed.roles import Role
+from home import panels
 from notifications.entry_points import NOTIFICATION_SETTINGS
 from patients.entry_points import FIND_PATIENT, MY_ACCESS_LOG, MY_CARD, REGISTER_CARD
 from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS
@@ -37,4 +38,21 @@ ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.PATIENT: [MY_CARD, MY_RESULTS, MY_PRESCRIPTIONS, MY_QUEUE, MY_ACCESS_LOG,
                    NOTIFICATION_SETTINGS, ACCOUNT],
     Role.ADMINISTRATOR: [ADMIN, FIND_PATIENT, API_DOCS, ACCOUNT],
+}
+
+# The worklists at the top of each role's page, in the order they are read.
+PANELS: dict[str, list[panels.PanelSpec]] = {
+    Role.CLINICIAN: [panels.ROOM_QUEUE, panels.ROOM_APPOINTMENTS,
+                     # The results inbox (issue 14) goes here, before the open visits: a
+                     # PanelSpec in home/panels.py reading the inbox's selector.
+                     panels.OPEN_VISITS, panels.STAYS_IN_CARE, panels.REFERRALS_TO_DECIDE,
+                     panels.REPEATS_RUNNING_OUT],
+    Role.NURSE: [panels.WARD_LIST, panels.NURSE_ROOMS, panels.VITALS_DUE,
+                 panels.SAMPLES_TO_TAKE],
+    Role.REGISTRAR: [panels.FACILITY_APPOINTMENTS, panels.WAITING_PER_POINT,
+                     panels.NO_SHOWS],
+    Role.LAB_TECHNICIAN: [panels.LAB_SUMMARY],
+    Role.PHARMACIST: [panels.DISPENSE_BOX, panels.DISPENSINGS_TODAY],
+    Role.PATIENT: [panels.MY_APPOINTMENTS, panels.NEW_RESULTS, panels.READY_TO_DISPENSE,
+                   panels.UNREAD_MESSAGES],
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Q
 
 from dmed.models import User
+from dmed.worklists import Worklist, worklist
 from notifications.models import FALLBACK_ORDER, Message, Preference
 
 
@@ -55,3 +56,14 @@ def recent_messages(user: User, *, limit: int = 20) -> list[Message]:
     """The person's own delivery log, newest first (kind, channel, status; no text)."""
     return list(Message.objects.filter(recipient=user).order_by("-created_at")
                 .only("kind", "channel", "status", "created_at", "sent_at")[:limit])
+
+
+def messages_since(user: User, since, *, cursor: str | None = None) -> Worklist:
+    """What was written to the person since a moment (None: ever), newest first, with its
+    text: the unread messages of their home page."""
+    messages = Message.objects.filter(recipient=user)
+    if since is not None:
+        messages = messages.filter(created_at__gt=since)
+    return worklist(messages.only("kind", "text", "urgent", "channel", "status",
+                                  "created_at", "recipient_id"),
+                    order=("-created_at", "-pk"), cursor=cursor)

@@ -24,6 +24,7 @@ from patients.access import (
     CardGlimpse,
     card_for,
     glimpse_by_identifier,
+    regular_scope,
     represented_card_ids,
     visible_cards,
 )
@@ -395,3 +396,11 @@ def clinical_summary(card: PatientCard) -> ClinicalSummary:
                         key=lambda condition: (not condition.is_active, condition.icd10_code))
     card = PatientCard.objects.select_related("no_known_allergies_by").get(pk=card.pk)
     return ClinicalSummary(allergies=allergies, conditions=conditions, card=card)
+
+
+def patients_own_cards(user: User):
+    """The card ids a patient reads as their own: theirs and those they represent now (a
+    subquery, for the lists of their home page)."""
+    if user.role != Role.PATIENT:
+        raise PermissionDenied
+    return PatientCard.objects.filter(regular_scope(user).as_q()).values("pk")

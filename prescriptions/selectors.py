@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
 from dmed.translit import search_key
+from dmed.worklists import Worklist, worklist
 from patients.access import card_for, of_card, record_access, regular_scope
 from patients.models import PatientCard
 from prescriptions import signing
@@ -41,6 +42,7 @@ from prescriptions.models import (
     PrescriptionStatus,
 )
 from prescriptions.patient_checks import PatientCheckLocked, record_failure, refuse_when_locked
+from registry.selectors import acting_staff_record
 
 PRESCRIPTION_OBJECT = "prescriptions.prescription"
 PRESCRIBER_KEY_OBJECT = "prescriptions.prescriber_key"
@@ -422,3 +424,68 @@ def current_medicines(card: PatientCard) -> list[str]:
             .order_by("drug__inn", "drug__strength")
             .values_list("drug__inn", "drug__strength").distinct())
     return [f"{inn} {strength}" for inn, strength in rows]
+
+
+# --- the worklists of the role home pages (home/) ------------------------------------------
+
+RUNNING_OUT_DAYS = 7
+
+
+def _listed(user: User, listed: Worklist, *, list_id: str, reason: str, shown) -> Worklist:
+    record_list_event(actor=user, object_type=PRESCRIPTION_OBJECT, list_id=list_id,
+                      shown=shown, reason=reason)
+    return listed
+
+
+def repeats_running_out(user: User, *, cursor: str | None = None) -> Worklist:
+    """The clinician's chronic patients whose medicine runs out within a week: the last
+    issue of a series the clinician wrote at the facility they act for stops being
+    dispensable within RUNNING_OUT_DAYS, and no chronic prescription of that patient lasts
+    beyond it. Soonest first."""
+    record = acting_staff_record(user)
+    if record is None or user.role != Role.CLINICIAN:
+        raise PermissionDenied(_("Clinicians renew prescriptions."))
+    today = timezone.localdate()
+    # Renewed: another chronic prescription of the patient that lasts longer.
+    renewed = Prescription.objects.filter(patient=OuterRef("patient"), chronic=True,
+                                          valid_until__gt=OuterRef("valid_until")).exclude(
+        status__in=[PrescriptionStatus.CANCELLED, PrescriptionStatus.EXPIRED])
+    last_issues = (Prescription.objects.filter(
+        prescriber=user, facility_id=record.facility_id, chronic=True,
+        issue_number=F("issues_total"),
+        status__in=[*DISPENSABLE_STATUSES, PrescriptionStatus.DISPENSED],
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=RUNNING_OUT_DAYS))
+        .exclude(Exists(renewed)).select_related("patient", "diagnosis"))
+    listed = worklist(last_issues, order=("valid_until", "pk"), cursor=cursor)
+    return _listed(user, listed, list_id=record.facility.code, reason="running out",
+                   shown=[(p.code, p.patient.med_id) for p in listed.rows])
+
+
+def ready_to_dispense(user: User, cards, *, cursor: str | None = None) -> Worklist:
+    """The patient's prescriptions a pharmacy can dispense today (`cards`: their own, from
+    patients.selectors.patients_own_cards), the soonest to expire first."""
+    today = timezone.localdate()
+    prescriptions = with_details(Prescription.objects.filter(
+        patient__in=cards, status__in=DISPENSABLE_STATUSES, available_from__lte=today,
+        valid_until__gte=today))
+    listed = worklist(prescriptions, order=("valid_until", "pk"), cursor=cursor)
+    return _listed(user, listed, list_id="mine", reason="ready to dispense",
+                   shown=[(p.code, p.patient.med_id) for p in listed.rows])
+
+
+def dispensings_today(user: User, *, cursor: str | None = None) -> Worklist:
+    """What the pharmacy the pharmacist acts for gave out today, the latest first, with the
+    medicines of each."""
+    record = acting_staff_record(user)
+    if record is None or user.role != Role.PHARMACIST:
+        raise PermissionDenied(_("Only pharmacists working at a pharmacy dispense."))
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    dispensings = (Dispensing.objects.filter(pharmacy_id=record.facility_id,
+                                             dispensed_at__gte=midnight)
+                   .select_related("prescription__patient", "pharmacist")
+                   .prefetch_related(Prefetch("lines", DispensingLine.objects
+                                              .select_related("item__drug").order_by("pk"))))
+    listed = worklist(dispensings, order=("-dispensed_at", "-pk"), cursor=cursor)
+    return _listed(user, listed, list_id=record.facility.code, reason="dispensed today",
+                   shown=[(d.prescription.code, d.prescription.patient.med_id)
+                          for d in listed.rows])

@@ -12,7 +12,7 @@ from functools import reduce
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Avg, F, Q, Window
+from django.db.models import Avg, Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -23,6 +23,7 @@ from clinics.referrals.selectors import active_referrals_of
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
+from dmed.worklists import WORKLIST_ROWS, Worklist, worklist
 from patients.access import FACILITY_ROLES, card_for
 from queues.models import (
     HOLDS_SLOT,
@@ -377,3 +378,107 @@ def parse_day(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError as error:
         raise ValidationError({"date": [_("Give the date as YYYY-MM-DD.")]}) from error
+
+
+# --- the worklists of the role home pages (home/) ---
+
+def _facility_record(user: User, roles=FACILITY_ROLES):
+    record = acting_staff_record(user)
+    if user.role not in roles or record is None:
+        raise PermissionDenied(_("Only staff of a facility see its queues."))
+    return record
+
+
+def own_room(user: User) -> ServicePoint | None:
+    """The clinician's own doctor's room at the facility they act for, if they have one."""
+    record = _facility_record(user, (Role.CLINICIAN,))
+    return (ServicePoint.objects.filter(kind=ServicePointKind.DOCTOR_ROOM, practitioner=user,
+                                        facility_id=record.facility_id, is_active=True)
+            .select_related("facility").order_by("ticket_prefix").first())
+
+
+@dataclass
+class RoomQueue:
+    service_point: ServicePoint
+    called: list[Ticket]
+    waiting: list[Ticket]  # the head of the line, in call order
+    waiting_count: int
+    checked_in_count: int  # of the waiting, those who came for an appointment
+
+    @property
+    def count(self) -> int:
+        return self.waiting_count
+
+
+def room_queue(user: User, service_point: ServicePoint, *, seen: MutableMapping,
+               limit: int = WORKLIST_ROWS) -> RoomQueue:
+    """The live line of one room for its home panel: who is called, the first ones waiting
+    and how many wait. Three queries; audited as the desk is (_record_desk_read)."""
+    require_staff_at(user, service_point)
+    today = timezone.localdate()
+    counts = Ticket.objects.filter(service_point=service_point, day=today,
+                                   status=TicketStatus.WAITING).aggregate(
+        waiting=Count("pk"), checked_in=Count("pk", filter=Q(appointment__isnull=False)))
+    waiting = list(waiting_line(service_point, today)[:limit])
+    called = list(Ticket.objects.filter(service_point=service_point, day=today,
+                                        status=TicketStatus.CALLED)
+                  .select_related("card", "appointment").order_by("-called_at"))
+    _record_desk_read(user, service_point, waiting, called, seen)
+    return RoomQueue(service_point, called, waiting, counts["waiting"], counts["checked_in"])
+
+
+def _appointments_listed(user: User, appointments, *, list_id: str, reason: str = "",
+                         cursor: str | None = None, order=("starts_at", "pk")) -> Worklist:
+    listed = worklist(appointments.select_related("card", "service_point__practitioner",
+                                                  "ticket"),
+                      order=order, cursor=cursor)
+    record_list_event(actor=user, object_type=APPOINTMENT_OBJECT, list_id=list_id,
+                      shown=[(a.public_id, a.card.med_id) for a in listed.rows], reason=reason)
+    return listed
+
+
+def room_appointments_today(user: User, service_point: ServicePoint, *,
+                            cursor: str | None = None) -> Worklist:
+    """Today's appointments in one room, cancelled ones left out, by time."""
+    require_staff_at(user, service_point)
+    return _appointments_listed(
+        user, Appointment.objects.filter(service_point=service_point,
+                                         day=timezone.localdate()).exclude(
+            status=AppointmentStatus.CANCELLED),
+        list_id=str(service_point.public_id), reason="today", cursor=cursor)
+
+
+def facility_appointments_today(user: User, *, status: str = "",
+                                cursor: str | None = None) -> Worklist:
+    """Today's bookings of the facility the member of staff acts for (of one status, or
+    all but the cancelled), by time."""
+    record = _facility_record(user)
+    appointments = Appointment.objects.filter(service_point__facility_id=record.facility_id,
+                                              day=timezone.localdate())
+    appointments = (appointments.filter(status=status) if status
+                    else appointments.exclude(status=AppointmentStatus.CANCELLED))
+    return _appointments_listed(user, appointments, list_id=record.facility.code,
+                                reason=status or "today", cursor=cursor)
+
+
+def waiting_per_point(user: User) -> list[ServicePoint]:
+    """Every active point of the facility with today's waiting and called tickets counted
+    (numbers only, no patient): one query."""
+    record = _facility_record(user)
+    today = timezone.localdate()
+    return list(service_points(facility_code=record.facility.code).annotate(
+        waiting=Count("tickets", filter=Q(tickets__day=today,
+                                          tickets__status=TicketStatus.WAITING)),
+        called=Count("tickets", filter=Q(tickets__day=today,
+                                         tickets__status=TicketStatus.CALLED))))
+
+
+def upcoming_appointments(user: User, cards, *, cursor: str | None = None) -> Worklist:
+    """A patient's booked and checked-in appointments from today on, soonest first; `cards`
+    are the patient's own (patients.selectors.patients_own_cards)."""
+    appointments = (Appointment.objects.filter(
+        card__in=cards, day__gte=timezone.localdate(),
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN])
+        .select_related("service_point__facility"))
+    return _appointments_listed(user, appointments, list_id="mine", reason="upcoming",
+                                cursor=cursor)

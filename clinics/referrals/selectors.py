@@ -6,13 +6,14 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.referrals.models import Referral, ReferralTarget
+from clinics.referrals.models import Referral, ReferralStatus, ReferralTarget
 from clinics.referrals.receivers import receiver_condition
 from clinics.referrals.services import REFERRAL_OBJECT
 from dmed.audit import record_list_event
 from dmed.models import User
 from dmed.roles import Role
 from dmed.translit import search_key
+from dmed.worklists import Worklist, worklist
 from patients.access import CARING_ROLES, card_for
 from registry.models import StaffRecord
 from registry.selectors import acting_staff_record
@@ -116,3 +117,18 @@ def recently_referred_to(user: User, *, limit: int = SUGGESTIONS) -> list[StaffR
     records = {record.user_id: record
                for record in current_specialists().filter(user_id__in=order)}
     return [records[user_id] for user_id in order if user_id in records]
+
+
+def referrals_to_decide(user: User, *, cursor: str | None = None) -> Worklist:
+    """Active referrals to this user still waiting for a decision (sent, neither accepted
+    nor declined), oldest first: a home page worklist, audited as one list read."""
+    condition = receiver_condition(user)
+    if condition is None:
+        raise PermissionDenied(_("Only the receiving clinicians, departments and laboratories "
+                                 "have incoming referrals."))
+    listed = worklist(Referral.objects.active().filter(condition, status=ReferralStatus.SENT)
+                      .select_related("card", "referred_by", "from_facility"),
+                      order=("created_at", "pk"), cursor=cursor)
+    record_list_event(actor=user, object_type=REFERRAL_OBJECT, list_id="to decide",
+                      shown=[(r.public_id, r.card.med_id) for r in listed.rows])
+    return listed

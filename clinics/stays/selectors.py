@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,7 @@ from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
 from dmed.roles import Role
+from dmed.worklists import Worklist, worklist
 from patients.access import CARING_ROLES, card_for, of_card, record_access
 from registry.models import Department
 from registry.selectors import acting_staff_record
@@ -148,3 +149,33 @@ def cards_in_stay(user: User, record) -> object:
         return Stay.objects.none().values("card_id")
     return Stay.objects.filter(facility_id=record.facility_id,
                                status=StayStatus.CURRENT).values("card_id")
+
+
+# --- the worklists of the role home pages (home/) ---
+
+def _in_department(department_id) -> Exists:
+    return Exists(BedOccupancy.objects.filter(stay=OuterRef("pk"), ended_at__isnull=True,
+                                              bed__ward__department_id=department_id))
+
+
+def stays_in_my_care(user: User, *, cursor: str | None = None) -> Worklist:
+    """Current stays at the hospital the user acts for that are theirs: in their department
+    (for a nurse, the ward's list), or admitted by them (a clinician). Each with its bed;
+    three queries, audited as one list read."""
+    record = acting_staff_record(user)
+    if record is None or user.role not in CARING_ROLES:
+        raise PermissionDenied(_("Only staff of a hospital see its wards."))
+    mine = Q(admitted_by=user) if user.role == Role.CLINICIAN else Q(pk__in=[])
+    if record.department_id:
+        mine |= Q(_in_department(record.department_id))
+    stays = (Stay.objects.filter(mine, facility_id=record.facility_id,
+                                 status=StayStatus.CURRENT)
+             .select_related("card", "admitting_diagnosis")
+             .prefetch_related(Prefetch("occupancies",
+                                        BedOccupancy.objects.filter(ended_at__isnull=True)
+                                        .select_related("bed__ward"), to_attr="current")))
+    listed = worklist(stays, order=("-admitted_at", "-pk"), cursor=cursor)
+    record_list_event(actor=user, object_type=STAY_OBJECT, list_id=record.facility.code,
+                      shown=[(stay.public_id, stay.card.med_id) for stay in listed.rows],
+                      reason="in care")
+    return listed

@@ -21,6 +21,7 @@ from clinics.visits.models import (
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import PAGE_SIZE, Page, keyset_page
+from dmed.worklists import Worklist, worklist
 from patients.access import (
     CARING_ROLES,
     Section,
@@ -153,3 +154,42 @@ def draft_of(user: User, visit: Visit):
     if not visit.is_open:
         return None
     return VisitDraft.objects.filter(visit=visit, author=user).first()
+
+
+# --- the worklists of the role home pages (home/) ---
+
+# A visit whose vitals nobody has measured yet: blood pressure, pulse and temperature empty.
+WITHOUT_VITALS = Q(bp_systolic__isnull=True, pulse__isnull=True, temperature__isnull=True)
+
+
+def _listed(user: User, visits, *, list_id: str, reason: str, cursor: str | None) -> Worklist:
+    listed = worklist(visits.select_related("card"), order=("-opened_at", "-pk"),
+                      cursor=cursor)
+    record_list_event(actor=user, object_type=VISIT_OBJECT, list_id=list_id,
+                      shown=[(visit.public_id, visit.card.med_id) for visit in listed.rows],
+                      reason=reason)
+    return listed
+
+
+def _caring_record(user: User):
+    record = acting_staff_record(user)
+    if user.role not in CARING_ROLES or record is None:
+        raise PermissionDenied(_("Only staff of a facility see its visits."))
+    return record
+
+
+def my_open_visits(user: User, *, cursor: str | None = None) -> Worklist:
+    """The clinician's own visits at the facility they act for that are still open, that
+    is not yet closed and signed, newest first."""
+    record = _caring_record(user)
+    return _listed(user, Visit.objects.filter(clinician=user, facility_id=record.facility_id,
+                                              status=VisitStatus.OPEN),
+                   list_id=record.facility.code, reason="open", cursor=cursor)
+
+
+def visits_needing_vitals(user: User, *, cursor: str | None = None) -> Worklist:
+    """Open visits at the facility whose vitals are not measured yet, for the nurse."""
+    record = _caring_record(user)
+    return _listed(user, Visit.objects.filter(WITHOUT_VITALS, facility_id=record.facility_id,
+                                              status=VisitStatus.OPEN),
+                   list_id=record.facility.code, reason="vitals due", cursor=cursor)

@@ -49,7 +49,9 @@ def test_sign_in_and_out_through_the_form_are_audited(client, make_user):
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
     client.post(reverse("logout"))
-    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    # The home page's worklists are reads of their own (audited as lists in between).
+    actions = list(AuditEvent.objects.exclude(action=AuditAction.LIST).order_by("id")
+                   .values_list("action", flat=True))
     assert actions == [AuditAction.LOGIN, AuditAction.LOGOUT]
 
 

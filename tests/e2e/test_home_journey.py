@@ -1,0 +1,90 @@
+"""The doctor's day starts at home: the room's queue is there and live, the desk calls the
+next patient, and the called patient's card is one click away. Every role's home page is
+photographed at phone and desktop width to be looked at."""
+
+from datetime import time
+
+import pytest
+
+from dmed.models import User
+from patients.models import PatientCard
+from queues import services
+from queues.models import Closure, ServicePoint, WorkingHours
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import sign_in
+
+DEMO_FACILITY = "TSH-CHL-P12"
+
+
+def _room_open_around_the_clock() -> ServicePoint:
+    """The journey runs at any hour: the demo doctor's room takes walk-ins all day."""
+    room = ServicePoint.objects.get(facility__code=DEMO_FACILITY, ticket_prefix="A")
+    WorkingHours.objects.filter(service_point=room).delete()
+    Closure.objects.filter(facility=room.facility).delete()
+    for weekday in range(7):
+        WorkingHours.objects.create(service_point=room, weekday=weekday, opens_at=time(0, 0),
+                                    closes_at=time(23, 59, 59), slot_minutes=5,
+                                    valid_from="2024-01-01")
+    return room
+
+
+def _walk_in() -> PatientCard:
+    """The registrar gives a walk-in ticket to the doctor's room for a demo patient who has
+    not been there today."""
+    room = _room_open_around_the_clock()
+    card = (PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY)
+            .exclude(tickets__service_point=room).order_by("pk").first())
+    services.issue_ticket(actor=User.objects.get(username="registrar"), service_point=room,
+                          med_id=card.med_id)
+    return card
+
+
+def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo_world,
+                                                         screenshot):
+    base = live_server.url
+    first = _walk_in()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, base, "doctor")
+    panel = page.locator("[data-testid=panel-room-queue]")
+    assert first.full_name in panel.inner_text()
+    assert page.inner_text("[data-testid=waiting-count]") == "1"
+    screenshot("doctor-home-one-waiting")
+
+    # The queue panel is live: a second walk-in appears without reloading the page.
+    _walk_in()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=waiting-count]').innerText === '2'",
+        timeout=15_000)
+
+    page.click("[data-testid=open-desk]")
+    page.wait_for_selector("[data-testid=call-next]")
+    page.keyboard.press("n")
+    page.wait_for_selector("[data-testid=serving]")
+    assert first.full_name in page.inner_text("[data-testid=serving-name]")
+
+    page.click("text=DMED")  # the brand goes home
+    page.wait_for_selector("[data-testid=called-patient]")
+    screenshot("doctor-home-called")
+    page.click("[data-testid=called-patient]")  # one click to the card
+    page.wait_for_url(f"**/patients/{first.med_id}/")
+    assert first.med_id in page.content()
+
+
+ROLES = ["doctor", "nurse", "registrar", "lab", "pharmacist", "patient", "cardiologist"]
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_roles_home_at_phone_and_desktop_width(page, live_server, demo_world, username):
+    base = live_server.url
+    if username == "doctor":
+        _walk_in()
+    sign_in(page, base, username)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, width, height in (("phone", 390, 844), ("desktop", 1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{base}/")
+        page.wait_for_selector("[data-testid=greeting]")
+        # Nothing runs off the side of a phone.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{username} at {width}px scrolls sideways by {overflow}px"
+        page.screenshot(path=str(ARTIFACTS / f"home-{username}-{name}.png"), full_page=True)
