@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from clinics.coding.forms import diagnosis_field
 from prescriptions.codes import example_code
 from prescriptions.models import Drug
 from prescriptions.selectors import search_drugs
@@ -52,11 +53,7 @@ ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, 
 
 
 class PrescriptionForm(forms.Form):
-    # data-icd10: the visit form's ICD-10 autocomplete (clinics/visit-form.js) serves it.
-    diagnosis = forms.CharField(label=_("Diagnosis (ICD-10)"), max_length=8,
-                                widget=forms.TextInput(attrs={
-                                    "data-icd10": "primary", "autocomplete": "off",
-                                    "placeholder": _("code or words, e.g. I10 or gipertenziya")}))
+    diagnosis = diagnosis_field(_("Diagnosis (ICD-10)"))
     repeats = forms.IntegerField(label=_("Issues (repeat prescription)"), min_value=1,
                                  max_value=MAX_ISSUES, initial=1,
                                  help_text=_("Up to six issues for a chronic condition."))
