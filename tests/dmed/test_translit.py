@@ -305,7 +305,8 @@ def test_search_key_only_ascii_words():
     ("Levotiroksinni ertalab", "Левотироксинни эрталаб"),
     # Addresses, headers and API paths.
     ("info@dmed.uz yoki https://dmed.uz/yordam", "info@dmed.uz ёки https://dmed.uz/yordam"),
-    ("X-DMED-Signature sarlavhasi, Idempotency-Key", "X-DMED-Signature сарлавҳаси, Idempotency-Key"),
+    ("X-DMED-Signature sarlavhasi, Idempotency-Key",
+     "X-DMED-Signature сарлавҳаси, Idempotency-Key"),
     ("GET /api/v1/drugs/ manzili", "GET /api/v1/drugs/ манзили"),
     ("sababi `code` da", "сабаби `code` да"),
 ])
