@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/start/<str:med_id>/", visit_views.start, name="visit-start"),
     path("visits/<str:public_id>/", visit_views.detail, name="visit"),
     path("visits/<str:public_id>/edit/", visit_views.edit, name="visit-edit"),
+    path("visits/<str:public_id>/summary/", visit_views.summary, name="visit-summary"),
     path("visits/<str:public_id>/addenda/", visit_views.add_addendum, name="visit-addendum"),
     path("patients/<str:med_id>/visits/", visit_views.card_list, name="card-visits"),
     path("wards/", stay_views.wards, name="wards"),
