@@ -34,9 +34,11 @@ from prescriptions.patient_checks import PatientCheckLocked
 CHECKED = "rx_checked"  # session: code → the patient check the pharmacist passed
 
 
-def _qr_svg(prescription, items, *, scale: int = 2) -> str:
+def _qr_svg(prescription, items, *, sized_by_css: bool = False) -> str:
+    """The QR as inline SVG; `sized_by_css` leaves out width and height for a viewBox, so
+    paper.css scales it to millimetres instead of cropping it."""
     return segno.make(selectors.qr_payload(prescription, items), error="l").svg_inline(
-        scale=scale, border=2)
+        scale=2, border=2, omitsize=sized_by_css)
 
 
 def _rows(prescriptions, *, with_qr: bool = False, stock: dict | None = None) -> list[dict]:
@@ -158,7 +160,7 @@ def slip(request, code):
     return render(request, "prescriptions/slip.html", {
         "prescription": prescription, "items": items, "code": format_code(prescription.code),
         "med_id": format_med_id(prescription.patient.med_id),
-        "qr": _qr_svg(prescription, items, scale=3) if dispensable else ""})
+        "qr": _qr_svg(prescription, items, sized_by_css=True) if dispensable else ""})
 
 
 @login_required

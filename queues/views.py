@@ -216,7 +216,7 @@ def ticket_print(request, ticket_id):
     live = request.build_absolute_uri(reverse("queue:ticket", args=[progress.ticket.public_id]))
     return render(request, "queue/ticket_print.html", {
         "progress": progress,
-        "qr": segno.make(live, error="m").svg_inline(scale=3, border=2)})
+        "qr": segno.make(live, error="m").svg_inline(border=2, omitsize=True)})
 
 
 @login_required
