@@ -14,6 +14,7 @@ urlpatterns = [
     path("visits/<str:public_id>/draft/", visit_views.save_draft, name="visit-draft"),
     path("visits/<str:public_id>/draft/discard/", visit_views.discard_draft,
          name="visit-draft-discard"),
+    path("visits/<str:public_id>/summary/", visit_views.summary, name="visit-summary"),
     path("visits/<str:public_id>/addenda/", visit_views.add_addendum, name="visit-addendum"),
     path("patients/<str:med_id>/visits/", visit_views.card_list, name="card-visits"),
     path("wards/", stay_views.wards, name="wards"),

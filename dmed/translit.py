@@ -3,8 +3,8 @@
 People on the portal type names in Uzbek Latin (1995 alphabet, as revised),
 Uzbek Cyrillic or Russian Cyrillic, so "Karimov Aziz" and "Каримов Азиз" must be
 interchangeable. ``latin_to_cyrillic`` also generates the Uzbek Cyrillic UI
-catalogue from the Latin one, which is why format placeholders, HTML tags,
-entities, URLs and e-mail addresses are left untouched.
+catalogue from the Latin one (scripts/messages.py), which is why format placeholders,
+HTML tags, entities and whatever KEEP_LATIN names are left untouched.
 """
 
 import re
@@ -28,6 +28,36 @@ _CYR_TO_LAT = dict(zip("абвгдежзийклмнопрстуфхыэқҳ", "
 _CYR_TO_LAT.update(ё="yo", ц="ts", ч="ch", ш="sh", щ="shch", ю="yu", я="ya")
 _CYR_TO_LAT.update(ъ="’", ь="", ў="o‘", ғ="g‘")
 
+# What Uzbek Cyrillic text keeps in Latin, as Uzbek Cyrillic print does: the one list of
+# exceptions, used for the UI catalogue (scripts/messages.py) and every text written from
+# the Latin at runtime (protocol notes, ICD-10 titles). Matched case-sensitively, so the
+# Uzbek word "api" or "Idish" is still transliterated; an Uzbek suffix after a name is
+# ("DMEDda" -> "DMEDда").
+KEEP_LATIN_NAMES = (
+    # Names of systems, formats and protocols.
+    "DMED", "MED-ID", "API", "JSON", "CSV", "PDF", "QR", "SMS", "URL", "HTTPS", "HTTP", "IP",
+    "ISO", "LOINC", "README", "GET", "POST", "ID", "Retry-After", "Idempotency-Key",
+    "YYYY-MM-DD", "COSE", "CBOR", "Base45",
+    # Laboratory abbreviations read as international symbols.
+    "HbA1c", "EDTA", "HGB", "SpO2",
+    # Units of measurement, written in SI/ICSH form on lab reports.
+    "mmol/L", "mmol/l", "µmol/L", "μmol/L", "nmol/L", "pmol/L", "mg/dL", "g/dL", "g/L",
+    "U/L", "IU/L", "mIU/L", "mU/L", "ng/mL", "pg/mL", "mL", "fL", "mmHg", "mm/h",
+    "×10⁹/L", "×10¹²/L",
+)
+_KEEP_LATIN_PATTERNS = (
+    # Codes: ICD-10 (I10, E11.9), ATC (J01CA04), HbA1c-like symbols, key names (Ed25519):
+    # Latin letters followed directly by a digit. "KXT-10" (Uzbek for ICD-10) has a hyphen
+    # and is Uzbek, so it is transliterated.
+    r"(?<![\w-])[A-Za-z]+[0-9][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*",
+    r"(?<![\w-])[A-Z]-[0-9]{3}\b",  # queue ticket numbers (A-017)
+    r"\bX(?:-[A-Z][A-Za-z]*)+",  # HTTP headers (X-DMED-Signature)
+    r"(?<![\w/])/?api/[\w/{}.-]*",  # API paths (api/v1/visits)
+    # Words Uzbek spelling cannot hold (c outside "ch", w): trade names and INNs written in
+    # their Latin form (Paracetamol, Glucophage, Amoxicillin) and English words.
+    r"\b[A-Za-z]*(?:c(?!h)|C(?![Hh])|[wW])[A-Za-z]*",
+)
+
 # Spans that must survive transliteration byte for byte.
 _PROTECTED = re.compile(
     r"</?[A-Za-z!][^<>]*>"  # HTML tag or comment
@@ -36,8 +66,15 @@ _PROTECTED = re.compile(
     # No space flag: "50% dan" is prose, not "% d".
     r"|%(?:\([^()]*\))?[#0+\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]"
     r"|\{\{|\}\}|\{[^{}]*\}"  # str.format fields and escaped braces
-    r"|(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+"  # URLs
+    r"|(?:https?|ftp)://[^\s<>\"']*|www\.[^\s<>\"']+"  # URLs, or a scheme alone
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    # Code spans, field names of the API (`cursor`); not "o`g`il", where ` is the o‘ sign.
+    r"|(?<![A-Za-z])`[A-Za-z_][\w.]+`(?![A-Za-z])"
+    # Names before the patterns, so "Idempotency-Key" is kept whole. Longest first, so
+    # "mmol/L" is not cut to "mL"; no Latin letter may go before a name.
+    + "|(?<![A-Za-z])(?:" + "|".join(re.escape(name) for name in sorted(
+        KEEP_LATIN_NAMES, key=len, reverse=True)) + ")(?![A-Z0-9])"
+    + "".join(f"|{pattern}" for pattern in _KEEP_LATIN_PATTERNS)
 )
 
 

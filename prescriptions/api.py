@@ -151,7 +151,9 @@ class PrescriptionSerializer(serializers.Serializer):
     cancel_reason = serializers.CharField()
     key_id = serializers.UUIDField()
     signature = serializers.CharField(help_text=_("Ed25519, base64url"))
-    qr = serializers.CharField(help_text=_("DMEDRX1:code:key:signature:content (base64url)"))
+    qr = serializers.CharField(help_text=_(
+        "DMEDRX2: and a COSE_Sign1 of CBOR claims, zlib-compressed, Base45 (see the README); "
+        "issues signed before it: DMEDRX1:code:key:signature:content (base64url)"))
     items = ItemSerializer(many=True)
 
 

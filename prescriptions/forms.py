@@ -4,9 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from clinics.coding.forms import diagnosis_field
+from prescriptions import qr
 from prescriptions.codes import example_code
 from prescriptions.models import Drug
-from prescriptions.selectors import search_drugs
+from prescriptions.selectors import public_key, search_drugs
 from prescriptions.services import MAX_ISSUES
 
 DRUG_ID = re.compile(r"#(\d+)\s*$")
@@ -52,11 +54,7 @@ ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=3, 
 
 
 class PrescriptionForm(forms.Form):
-    # data-icd10: the visit form's ICD-10 autocomplete (clinics/visit-form.js) serves it.
-    diagnosis = forms.CharField(label=_("Diagnosis (ICD-10)"), max_length=8,
-                                widget=forms.TextInput(attrs={
-                                    "data-icd10": "primary", "autocomplete": "off",
-                                    "placeholder": _("code or words, e.g. I10 or gipertenziya")}))
+    diagnosis = diagnosis_field(_("Diagnosis (ICD-10)"))
     repeats = forms.IntegerField(label=_("Issues (repeat prescription)"), min_value=1,
                                  max_value=MAX_ISSUES, initial=1,
                                  help_text=_("Up to six issues for a chronic condition."))
@@ -81,8 +79,16 @@ class PharmacyLookupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
 
     def clean_code(self):
-        # A QR scanner types the whole payload: DMEDRX1:<code>:…
+        # A QR scanner types the whole payload: DMEDRX2:<Base45>, or DMEDRX1:<code>:… from
+        # issues signed before the compact QR.
         text = self.cleaned_data["code"].strip()
+        if qr.looks_like_qr(text):
+            try:
+                return qr.read(text, public_key).code
+            except qr.UnreadableQr as error:
+                raise ValidationError(_("This QR is not a valid DMED prescription: it is "
+                                        "damaged or its signature does not verify."),
+                                      code="bad_qr") from error
         if text.upper().startswith("DMEDRX1:"):
             text = text.split(":")[1]
         return text

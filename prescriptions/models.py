@@ -184,6 +184,9 @@ class Prescription(models.Model):
     valid_until = models.DateField(_("valid until"))
     signing_key = models.ForeignKey(PrescriberKey, on_delete=models.PROTECT, related_name="+")
     signature = models.BinaryField(editable=False)
+    # The QR's COSE_Sign1 over this issue's claims (prescriptions/qr.py), signed with the
+    # same key at issue; empty for issues signed before the compact QR, which keep theirs.
+    qr_message = models.BinaryField(editable=False, default=b"")
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,6 +6,7 @@ content, signature verification, the patient check and whether an issue is dispe
 from __future__ import annotations
 
 import hmac
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ from dmed.translit import search_key
 from dmed.worklists import Worklist, worklist
 from patients.access import card_for, of_card, record_access, regular_scope
 from patients.models import PatientCard
-from prescriptions import signing
+from prescriptions import qr, signing
 from prescriptions.codes import is_valid_code, normalise_code
 from prescriptions.conflicts import PrescriptionConflict
 from prescriptions.models import (
@@ -94,7 +95,13 @@ def signature_is_valid(prescription: Prescription, items=None) -> bool:
 
 
 def qr_payload(prescription: Prescription, items=None) -> str:
-    """The QR: the code, the key, the signature and the signed content, for offline checks."""
+    """The QR: the issue's signed compact claims (qr.py), for offline checks.
+
+    An issue signed before the compact QR keeps its first form: the code, the key, the
+    signature and the signed JSON content (DMEDRX1:…), which pharmacies still read.
+    """
+    if prescription.qr_message:
+        return qr.encode(prescription.qr_message)
     content = signing.canonical(canonical_content(prescription, items))
     parts = ["DMEDRX1", prescription.code, str(prescription.signing_key.key_id),
              signing.b64(prescription.signature), signing.b64(content)]
@@ -340,6 +347,17 @@ def my_prescriptions(user: User, *, cursor: str | None = None, limit: int = PAGE
 
 def _cards(condition):
     return PatientCard.objects.filter(condition).values("pk")
+
+
+def public_key(kid: bytes) -> bytes | None:
+    """The raw public key (retired ones too) whose id starts with a QR's kid bytes: a range
+    of the unique index on key_id, so one indexed read."""
+    rest = 16 - len(kid)
+    low, high = uuid.UUID(bytes=kid + b"\0" * rest), uuid.UUID(bytes=kid + b"\xff" * rest)
+    found = list(PrescriberKey.objects.filter(key_id__range=(low, high))
+                 .values_list("public_key", flat=True)[:2])
+    # Two keys under one kid (one in 2^32 at 100,000 keys): the QR cannot say whose it is.
+    return bytes(found[0]) if len(found) == 1 else None
 
 
 def public_keys(*, after: int = 0, limit: int = KEYS_PAGE):

@@ -36,7 +36,7 @@ from outbox.kinds import (
 )
 from patients.access import card_for
 from patients.models import ICD10_PATTERN, ConditionStatus
-from prescriptions import signing
+from prescriptions import qr, signing
 from prescriptions.allergies import allergy_warnings
 from prescriptions.codes import new_code
 from prescriptions.conflicts import PrescriptionConflict
@@ -297,13 +297,16 @@ def issue_prescription(*, actor: User, patient: str, diagnosis: str, items: list
             chronic=chronic, controlled=controlled, repeats=repeats, interval=interval,
             starts=starts, validity=validity, key=key)
         for issue in issues:
-            PrescriptionItem.objects.bulk_create([
+            items = PrescriptionItem.objects.bulk_create([
                 PrescriptionItem(prescription=issue, line=line, **item)
                 for line, item in enumerate(cleaned, start=1)])
+            issue.qr_message = qr.sign(qr.claims(issue, items), private_key, key.public_key,
+                                       key.key_id)
         first = issues[0]
         signature = signing.sign(private_key, signing.canonical(canonical_content(first)))
-        Prescription.objects.filter(series_code=first.series_code).update(signature=signature)
-        first.signature = signature
+        for issue in issues:
+            issue.signature = signature
+        Prescription.objects.bulk_update(issues, ["signature", "qr_message"])
         emit(PRESCRIPTION_ISSUED, {
             **_event_fields(first, [item["drug"] for item in cleaned]),
             "issues": repeats, "controlled": controlled,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/<str:med_id>/prescriptions/new/", views.write, name="write"),
     path("prescriptions/<str:code>/", views.detail, name="detail"),
     path("prescriptions/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("prescriptions/<str:code>/slip/", views.slip, name="slip"),
     path("me/prescriptions/", views.mine, name="mine"),
     path("pharmacy/", views.pharmacy_lookup, name="pharmacy"),
     path("pharmacy/prescriptions/<str:code>/", views.pharmacy_prescription,
@@ -18,4 +19,6 @@ urlpatterns = [
     path("pharmacy/prescriptions/<str:code>/refuse/", views.pharmacy_refuse,
          name="pharmacy-refuse"),
     path("pharmacy/receipts/<uuid:public_id>/", views.receipt, name="receipt"),
+    path("pharmacy/receipts/<uuid:public_id>/print/", views.receipt, {"printable": True},
+         name="receipt-print"),
 ]

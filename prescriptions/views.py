@@ -34,9 +34,11 @@ from prescriptions.patient_checks import PatientCheckLocked
 CHECKED = "rx_checked"  # session: code → the patient check the pharmacist passed
 
 
-def _qr_svg(prescription, items) -> str:
+def _qr_svg(prescription, items, *, sized_by_css: bool = False) -> str:
+    """The QR as inline SVG; `sized_by_css` leaves out width and height for a viewBox, so
+    paper.css scales it to millimetres instead of cropping it."""
     return segno.make(selectors.qr_payload(prescription, items), error="l").svg_inline(
-        scale=2, border=2)
+        scale=2, border=2, omitsize=sized_by_css)
 
 
 def _rows(prescriptions, *, with_qr: bool = False, stock: dict | None = None) -> list[dict]:
@@ -146,6 +148,19 @@ def detail(request, code):
         "can_cancel": (prescription.prescriber_id == request.user.pk
                        and prescription.status == "issued"),
     })
+
+
+@login_required
+def slip(request, code):
+    """The prescription on A6 paper for the patient: the code large, the QR, the medicines,
+    how to take them and how long it is valid."""
+    prescription = selectors.prescription_for_reader(request.user, code)
+    items = sorted(prescription.items.all(), key=lambda item: item.line)
+    dispensable = prescription.status in ("issued", "partially_dispensed")
+    return render(request, "prescriptions/slip.html", {
+        "prescription": prescription, "items": items, "code": format_code(prescription.code),
+        "med_id": format_med_id(prescription.patient.med_id),
+        "qr": _qr_svg(prescription, items, sized_by_css=True) if dispensable else ""})
 
 
 @login_required
@@ -304,8 +319,9 @@ def pharmacy_refuse(request, code):
 
 
 @login_required
-def receipt(request, public_id):
+def receipt(request, public_id, *, printable: bool = False):
     dispensing = selectors.receipt(by=_pharmacy(request), public_id=public_id)
-    return render(request, "prescriptions/receipt.html", {
+    template = "prescriptions/receipt_print.html" if printable else "prescriptions/receipt.html"
+    return render(request, template, {
         "dispensing": dispensing, "code": format_code(dispensing.prescription.code),
         "lines": sorted(dispensing.lines.all(), key=lambda line: line.item.line)})

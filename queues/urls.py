@@ -11,6 +11,8 @@ urlpatterns = [
     path("queue/desk/<str:point_id>/call-next/", views.call_next, name="call-next"),
     path("queue/tickets/<str:ticket_id>/", views.ticket, name="ticket"),
     path("queue/tickets/<str:ticket_id>/live/", views.ticket_live, name="ticket-live"),
+    # Before desk-action, whose <action> would take "print".
+    path("queue/tickets/<str:ticket_id>/print/", views.ticket_print, name="ticket-print"),
     path("queue/tickets/<str:ticket_id>/<str:action>/", views.desk_action, name="desk-action"),
     path("queue/walk-in/", views.walk_in, name="walk-in"),
     path("queue/book/", views.book, name="book"),

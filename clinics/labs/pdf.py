@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from clinics.labs.models import Flag, LabResult
 from patients.identifiers import format_med_id
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+# Millimetres across A4's 190 mm between margins: the test name gets the most.
+COLUMN_WIDTHS = (62, 30, 28, 42, 28)
 
 
 def _when(moment) -> str:
@@ -51,18 +54,17 @@ def result_pdf(result: LabResult, history: list[LabResult]) -> bytes:
         pdf.set_font("DejaVu", "", 10)
         pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (70, 30, 25, 35, 30)
-    pdf.set_font("DejaVu", "B", 10)
-    for width, heading in zip(widths, (_("test"), _("value"), _("unit"),
-                                       _("reference range"), _("flag")), strict=True):
-        pdf.cell(width, 8, heading, border=1)
-    pdf.ln()
-    pdf.set_font("DejaVu", "B" if result.flag != Flag.NORMAL else "", 10)
-    row = (result.test.name, result.value_text, result.unit,
-           result.reference_text, result.get_flag_display())
-    for width, text in zip(widths, row, strict=True):
-        pdf.cell(width, 8, text, border=1)
-    pdf.ln(10)
+    # A table whose cells wrap: a header ("o‘lchov birligi", "me’yoriy oraliq") or a long
+    # test name grows its row instead of running into the next column.
+    with pdf.table(col_widths=COLUMN_WIDTHS, line_height=5.5, padding=1.5,
+                   first_row_as_headings=True,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 242, 238))) as table:
+        table.row([_("test"), _("value"), _("unit"), _("reference range"), _("flag")])
+        pdf.set_font("DejaVu", "B" if result.flag != Flag.NORMAL else "", 10)
+        table.row([result.test.name, result.value_text, result.unit, result.reference_text,
+                   result.get_flag_display()])
+    pdf.set_font("DejaVu", "", 10)
+    pdf.ln(6)
     pdf.set_font("DejaVu", "", 9)
     if result.corrects_id:
         pdf.multi_cell(0, 5, _("Corrected result, version %(version)s. Reason: %(reason)s")
@@ -77,9 +79,9 @@ def result_pdf(result: LabResult, history: list[LabResult]) -> bytes:
         pdf.cell(0, 6, _("Earlier results"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 9)
         for previous in earlier[-10:]:
-            pdf.cell(0, 5, f"{_when(previous.sampled_at)}   {previous.value_text} "
-                           f"{previous.unit}   {previous.get_flag_display()}",
-                     new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, f"{_when(previous.sampled_at)}   {previous.value_text} "
+                                 f"{previous.unit}   {previous.get_flag_display()}",
+                           new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("DejaVu", "", 8)
     pdf.cell(0, 5, _("Printed from DMED on %(when)s") % {"when": _when(timezone.now())})

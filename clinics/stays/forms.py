@@ -3,9 +3,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinics.coding.forms import diagnosis_field
 from clinics.visits.models import DiagnosisKind
-
-ICD10_INPUT = {"data-icd10": "primary", "autocomplete": "off"}
 
 
 def bed_choices(beds) -> list[tuple[str, str]]:
@@ -18,8 +17,7 @@ class AdmitForm(forms.Form):
                            widget=forms.TextInput(attrs={"autofocus": True,
                                                          "inputmode": "numeric"}))
     bed = forms.ChoiceField(label=_("bed"))
-    admitting_diagnosis = forms.CharField(label=_("admitting diagnosis (ICD-10)"), max_length=7,
-                                          widget=forms.TextInput(attrs=ICD10_INPUT))
+    admitting_diagnosis = diagnosis_field(_("admitting diagnosis (ICD-10)"))
     note = forms.CharField(label=_("admission note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -44,12 +42,9 @@ class NoteForm(forms.Form):
 class DischargeForm(forms.Form):
     summary = forms.CharField(label=_("discharge summary"), required=False,
                               widget=forms.Textarea(attrs={"rows": 5}))
-    primary_diagnosis = forms.CharField(label=_("final primary diagnosis (ICD-10)"),
-                                        max_length=7, required=False,
-                                        widget=forms.TextInput(attrs=ICD10_INPUT))
-    secondary_diagnoses = forms.CharField(
-        label=_("secondary diagnoses (ICD-10)"), required=False, max_length=120,
-        widget=forms.TextInput(attrs={"data-icd10": "secondary", "autocomplete": "off"}))
+    primary_diagnosis = diagnosis_field(_("final primary diagnosis (ICD-10)"), required=False)
+    secondary_diagnoses = diagnosis_field(_("secondary diagnoses (ICD-10)"), required=False,
+                                          many=True)
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinics.coding.forms import diagnosis_field
 from clinics.visits.models import DiagnosisKind
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off", "class": "vital"}
@@ -38,15 +39,9 @@ class VisitForm(forms.Form):
                              widget=forms.TextInput(attrs=NUMBER))
     examination = forms.CharField(label=_("examination"), required=False,
                                   widget=forms.Textarea(attrs=TEXT_ROWS))
-    primary_diagnosis = forms.CharField(
-        label=_("primary diagnosis (ICD-10)"), required=False, max_length=7,
-        widget=forms.TextInput(attrs={"data-icd10": "primary", "autocomplete": "off",
-                                      "placeholder": _("code or words, e.g. I10 or "
-                                                       "gipertenziya")}))
-    secondary_diagnoses = forms.CharField(
-        label=_("secondary diagnoses (ICD-10)"), required=False, max_length=120,
-        widget=forms.TextInput(attrs={"data-icd10": "secondary", "autocomplete": "off"}),
-        help_text=_("Codes separated by commas."))
+    primary_diagnosis = diagnosis_field(_("primary diagnosis (ICD-10)"), required=False)
+    secondary_diagnoses = diagnosis_field(_("secondary diagnoses (ICD-10)"), required=False,
+                                          many=True, help_text=_("Codes separated by commas."))
     plan = forms.CharField(label=_("plan"), required=False,
                            widget=forms.Textarea(attrs=TEXT_ROWS))
     recommendations = forms.CharField(label=_("recommendations"), required=False,

@@ -160,6 +160,14 @@ def detail(request, public_id):
 
 
 @login_required
+def summary(request, public_id):
+    """The visit on A4 for the patient to take home: diagnoses, vitals, plan, advice."""
+    visit = selectors.visit_for(request.user, public_id)
+    return render(request, "clinics/visits/summary.html",
+                  {"visit": visit, "med_id": format_med_id(visit.card.med_id)})
+
+
+@login_required
 @require_POST
 def add_addendum(request, public_id):
     form = AddendumForm(request.POST)

@@ -326,3 +326,37 @@ class TestApi:
         assert response.status_code == 403 and response.json()["code"] == "out_of_scope"
         api_client.force_authenticate(User.objects.create(username="p2", role=Role.PATIENT))
         assert api_client.get(f"/api/v1/lab-results/?med_id={card.med_id}").status_code == 404
+
+
+def test_the_pdf_table_wraps_headers_and_long_names_inside_their_cells(world, card):
+    """Every word of the table is drawn inside its own column: in Uzbek the headers
+    ("o‘lchov birligi", "me’yoriy oraliq") and a long test name wrap instead of running on."""
+    import io
+
+    from django.utils import translation
+    from fpdf import FPDF
+    from pypdf import PdfReader
+
+    from clinics.labs.pdf import COLUMN_WIDTHS, FONTS, result_pdf
+
+    result = released_result(world, card, "HGB", Decimal(118))
+    result.test.name_uz = "Gemoglobin (to‘liq qon tahlili, avtomatik analizatorda) " * 2
+    with translation.override("uz"):
+        document = result_pdf(result, [result])
+    metrics = FPDF()
+    metrics.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    metrics.set_font("DejaVu", "B", 10)
+    mm = 72 / 25.4
+    edges = [10 * mm]  # the left margin, then each column's right edge
+    for width in COLUMN_WIDTHS:
+        edges.append(edges[-1] + width * mm)
+    drawn = []
+    PdfReader(io.BytesIO(document)).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: drawn.append((text, tm[4])))
+    in_table = [(text.strip(), x) for text, x in drawn
+                if text.strip() and edges[0] - 1 <= x and any(
+                    word in text for word in ("o‘lchov", "me’yoriy", "Gemoglobin", "oraliq"))]
+    assert in_table, drawn
+    for text, x in in_table:
+        column = max(i for i, edge in enumerate(edges[:-1]) if x >= edge - 1)
+        assert x + metrics.get_string_width(text) * mm <= edges[column + 1] + 1, text

@@ -291,3 +291,34 @@ class TestApi:
         assert listed.count() == 23
         assert sorted(listed.filter(object_id__in=visit_ids).values_list(
             "object_id", flat=True)) == sorted(visit_ids - {str(other.public_id)})
+
+
+def test_the_visit_summary_prints_on_a4_for_those_who_may_read_the_visit(client, doctor,
+                                                                           visit):
+    from tests.factories import UserFactory
+
+    services.record_visit(doctor, visit.public_id, recommendations="Tuzni kamaytiring",
+                          diagnoses=[{"code": "I10", "kind": "primary"}])
+    url = f"/visits/{visit.public_id}/summary/"
+    client.force_login(doctor)
+    assert url in client.get(f"/visits/{visit.public_id}/").content.decode()
+    page = client.get(url).content.decode()
+    assert 'class="paper-a4"' in page and 'name="viewport"' in page
+    assert "I10" in page and "Tuzni kamaytiring" in page
+    assert audit_rows(actor=doctor, object_id=str(visit.public_id)).exists()
+    client.force_login(UserFactory(role=Role.PATIENT))
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_every_page_template_has_a_viewport():
+    """A page that is a whole document (not extending base.html) must name its viewport,
+    or phones shrink it to a desktop's width."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    documents = [path for path in root.glob("**/templates/**/*.html")
+                 if ".venv" not in path.parts and "<html" in path.read_text()]
+    assert len(documents) >= 5
+    assert [str(p) for p in documents if 'name="viewport"' not in p.read_text()] == []

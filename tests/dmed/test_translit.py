@@ -287,3 +287,43 @@ def test_search_key_only_ascii_words():
     assert key == "ogiloy shohruhovna mamurova korakalpogiston"
     assert all(c.isascii() and (c.isalnum() or c == " ") for c in key)
     assert "  " not in key
+
+
+@pytest.mark.parametrize(("latin", "cyrillic"), [
+    # Abbreviations and units stay Latin; the Uzbek words around them do not.
+    ("HbA1c 7% dan yuqori", "HbA1c 7% дан юқори"),
+    ("glyukoza 5.6 mmol/L, kreatinin 80 µmol/L", "глюкоза 5.6 mmol/L, креатинин 80 µmol/L"),
+    ("DMED tizimi, MED-ID raqami", "DMED тизими, MED-ID рақами"),
+    ("JSON API orqali", "JSON API орқали"),
+    ("DMEDda ro‘yxatdan o‘ting", "DMEDда рўйхатдан ўтинг"),  # an Uzbek suffix is Uzbek
+    # Codes: ICD-10, ATC, ticket numbers; "KXT-10" is Uzbek (ICD-10) and is written anew.
+    ("Tashxis I10 yoki E11.9, ATX J01CA04", "Ташхис I10 ёки E11.9, АТХ J01CA04"),
+    ("Navbat A-017, 12-xona", "Навбат A-017, 12-хона"),
+    ("KXT-10 kodi", "КХТ-10 коди"),
+    # Drug names in their Latin form; an INN spelt the Uzbek way is Uzbek.
+    ("Paracetamol 500 mg, Glucophage", "Paracetamol 500 мг, Glucophage"),
+    ("Levotiroksinni ertalab", "Левотироксинни эрталаб"),
+    # Addresses, headers and API paths.
+    ("info@dmed.uz yoki https://dmed.uz/yordam", "info@dmed.uz ёки https://dmed.uz/yordam"),
+    ("X-DMED-Signature sarlavhasi, Idempotency-Key",
+     "X-DMED-Signature сарлавҳаси, Idempotency-Key"),
+    ("GET /api/v1/drugs/ manzili", "GET /api/v1/drugs/ манзили"),
+    ("sababi `code` da", "сабаби `code` да"),
+])
+def test_what_must_stay_latin_stays_latin_in_uzbek_cyrillic(latin, cyrillic):
+    assert latin_to_cyrillic(latin) == cyrillic
+
+
+@pytest.mark.parametrize("uzbek", ["api", "Idish", "Ingliz tili", "Saralash", "JShShIR",
+                                   "AB 130/80 mm sim. ust."])
+def test_uzbek_words_that_look_like_exceptions_are_transliterated(uzbek):
+    # Names are matched case-sensitively and whole: "api" (Uzbek "api") or "Idish" are words.
+    assert not any("a" <= ch.lower() <= "z" for ch in latin_to_cyrillic(uzbek))
+
+
+def test_every_name_kept_latin_survives_transliteration_alone_and_in_a_sentence():
+    from dmed.translit import KEEP_LATIN_NAMES
+
+    for name in KEEP_LATIN_NAMES:
+        assert latin_to_cyrillic(name) == name
+        assert latin_to_cyrillic(f"bu {name} bilan") == f"бу {name} билан"

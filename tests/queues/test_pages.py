@@ -186,3 +186,21 @@ def test_role_home_pages_lead_to_the_queue(client, polyclinic, role, tile):
     user = UserFactory(role=role) if role == Role.PATIENT else staff_at(polyclinic, role)
     client.force_login(user)
     assert f'href="{tile}"' in client.get("/").content.decode()
+
+
+def test_the_ticket_prints_on_a_roll_with_its_number_room_and_a_qr_of_its_live_page(
+        client, registrar, room, card, patient_user):
+    services.issue_ticket(actor=registrar, service_point=room,
+                          med_id=CardFactory(attached_facility=room.facility).med_id)
+    ticket = services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    client.force_login(patient_user)
+    url = f"/queue/tickets/{ticket.public_id}/print/"
+    page = client.get(url).content.decode()
+    assert 'class="paper-roll"' in page and 'name="viewport"' in page
+    assert "A-002" in page and room.room in page
+    assert '<dd data-testid="position">1</dd>' in page and "<svg" in page
+    assert f'href="/queue/tickets/{ticket.public_id}/print/"' in client.get(
+        f"/queue/tickets/{ticket.public_id}/").content.decode()
+    assert AuditEvent.objects.filter(actor=patient_user, object_id=str(ticket.public_id)).exists()
+    client.force_login(UserFactory(role=Role.PATIENT))
+    assert client.get(url).status_code == 404
