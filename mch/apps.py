@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MchConfig(AppConfig):
+    name = "mch"
+    verbose_name = _("Mother and child")
