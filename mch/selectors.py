@@ -178,6 +178,10 @@ class DistrictList:
     by_trimester: dict[int, int]
     by_risk: dict[str, int]
 
+    @property
+    def pregnant(self) -> int:
+        return sum(self.by_trimester.values())
+
 
 def _trimester_filter(trimester: int | None, today: date) -> Q:
     """Open pregnancies in a trimester, as a range of expected delivery dates (indexed)."""
