@@ -19,7 +19,12 @@ from registry.models import Facility
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which reads and sends ISO dates whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _date(label, **kwargs):
