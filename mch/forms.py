@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -141,3 +143,17 @@ class DistrictFilterForm(forms.Form):
     risk = forms.ChoiceField(label=_("risk group"), required=False,
                              choices=[("", _("All")), *RiskLevel.choices])
     overdue_only = forms.BooleanField(label=_("only with an overdue contact"), required=False)
+
+
+class GrowthForm(forms.Form):
+    measured_on = _date(_("measured on"), initial=timezone.localdate)
+    weight_kg = forms.DecimalField(label=_("weight, kg"), min_value=Decimal("0.3"),
+                                   max_value=150, decimal_places=2, required=False)
+    length_cm = forms.DecimalField(label=_("length or height, cm"), min_value=20,
+                                   max_value=220, decimal_places=1, required=False)
+    head_circumference_cm = forms.DecimalField(label=_("head circumference, cm"),
+                                               min_value=20, max_value=70, decimal_places=1,
+                                               required=False)
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)

@@ -316,3 +316,36 @@ class VaccinationExemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.get_kind_display()} {self.vaccine_id}"
+
+
+class GrowthMeasurement(models.Model):
+    """A child's weight, length or height and head circumference on a day, with the WHO
+    z-scores (SDS) computed when written (mch.growth)."""
+
+    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT,
+                             related_name="+")
+    measured_on = models.DateField(_("measured on"))
+    weight_kg = models.DecimalField(_("weight, kg"), max_digits=5, decimal_places=2,
+                                    null=True, blank=True)
+    length_cm = models.DecimalField(_("length or height, cm"), max_digits=4, decimal_places=1,
+                                    null=True, blank=True)
+    head_circumference_cm = models.DecimalField(_("head circumference, cm"), max_digits=4,
+                                                decimal_places=1, null=True, blank=True)
+    weight_sds = models.FloatField(null=True, blank=True)
+    length_sds = models.FloatField(null=True, blank=True)
+    head_circumference_sds = models.FloatField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("growth measurement")
+        verbose_name_plural = _("growth measurements")
+        ordering = ["measured_on", "pk"]
+        constraints = [models.CheckConstraint(
+            condition=Q(weight_kg__isnull=False) | Q(length_cm__isnull=False)
+            | Q(head_circumference_cm__isnull=False), name="growth_measures_something")]
+        indexes = [models.Index(fields=["card", "measured_on"], name="growth_card_date")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.measured_on:%Y-%m-%d}"

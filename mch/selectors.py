@@ -13,9 +13,11 @@ from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from mch import dating
+from mch.growth import flag
 from mch.models import (
     AntenatalContact,
     CalendarDose,
+    GrowthMeasurement,
     Pregnancy,
     RiskLevel,
     Vaccination,
@@ -122,6 +124,7 @@ class ImmunisationSection:
     schedule: list  # (calendar dose row, DoseStatus, days overdue)
     vaccinations: list
     exemptions: list
+    growth: list  # (measurement, {field: GrowthFlag})
 
 
 def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
@@ -137,6 +140,9 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
              .select_related("dose__vaccine", "given_by", "facility").order_by("given_on")),
         list(VaccinationExemption.objects.filter(card=access.card).select_related(
             "vaccine", "recorded_by")),
+        [(measured, {"weight": flag(measured.weight_sds), "length": flag(measured.length_sds),
+                     "head": flag(measured.head_circumference_sds)})
+         for measured in GrowthMeasurement.objects.filter(card=access.card)],
     )
 
 

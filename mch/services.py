@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
-from mch import dating
+from mch import dating, growth
 from mch.catalogue import AGE_35_PLUS, AGE_UNDER_18
 from mch.models import (
     AntenatalContact,
@@ -26,6 +26,7 @@ from mch.models import (
     CalendarDose,
     DatingMethod,
     ExemptionKind,
+    GrowthMeasurement,
     Newborn,
     Outcome,
     Pregnancy,
@@ -42,6 +43,7 @@ from registry.models import Facility
 from registry.selectors import acting_staff_record
 
 PREGNANCY_OBJECT = "mch.pregnancy"
+# The child's page: the immunisation calendar and growth.
 IMMUNISATION_OBJECT = "mch.immunisation"
 # Beyond this a date of the last period is a mistake, not a pregnancy still going.
 LONGEST_PREGNANCY = timedelta(weeks=44)
@@ -348,3 +350,37 @@ def record_exemption(*, actor: User, med_id: str, vaccine: Vaccine, kind: str, r
                _("%(kind)s of %(vaccine)s recorded") % {
                    "kind": ExemptionKind(kind).label, "vaccine": vaccine.name})
     return exemption
+
+
+def record_growth(*, actor: User, med_id: str, measured_on: date,
+                  weight_kg: Decimal | None = None, length_cm: Decimal | None = None,
+                  head_circumference_cm: Decimal | None = None) -> GrowthMeasurement:
+    """A child was measured; the WHO z-scores are computed and kept with the values."""
+    _require(actor, CARING_ROLES, _("Clinicians and nurses record growth."))
+    access = cards.authorise_card_write(actor, med_id)
+    card = access.card
+    values = {"weight_kg": weight_kg, "length_cm": length_cm,
+              "head_circumference_cm": head_circumference_cm}
+    if all(value is None for value in values.values()):
+        raise ValidationError({"__all__": [_("Give at least one measurement.")]})
+    if measured_on > timezone.localdate():
+        raise ValidationError({"measured_on": [_("This date is in the future.")]})
+    if card.birth_date is None or card.sex not in Sex.values:
+        raise ValidationError({"__all__": [_("The card needs a birth date and a sex for "
+                                             "growth standards.")]})
+    if measured_on < card.birth_date:
+        raise ValidationError({"measured_on": [_("This is before the birth date.")]})
+    scores, problems = growth.z_scores(sex=card.sex, birth_date=card.birth_date,
+                                       measured_on=measured_on, values=values)
+    if problems:
+        raise ValidationError({field: [_("The WHO standard cannot score this: %(reason)s")
+                                       % {"reason": reason}]
+                               for field, reason in problems.items()})
+    with transaction.atomic():
+        measurement = GrowthMeasurement.objects.create(
+            card=card, measured_on=measured_on, recorded_by=actor, **values,
+            weight_sds=scores["weight_kg"], length_sds=scores["length_cm"],
+            head_circumference_sds=scores["head_circumference_cm"])
+        _audit(actor, access, IMMUNISATION_OBJECT, measurement.pk,
+               _("Growth measured"))
+    return measurement

@@ -15,5 +15,6 @@ urlpatterns = [
     path("patients/<str:med_id>/immunisation/vaccination/", views.vaccination,
          name="vaccination"),
     path("patients/<str:med_id>/immunisation/exemption/", views.exemption, name="exemption"),
+    path("patients/<str:med_id>/immunisation/growth/", views.growth, name="growth"),
     path("district/", views.district, name="district"),
 ]

@@ -13,6 +13,7 @@ from mch.forms import (
     AntenatalVisitForm,
     DistrictFilterForm,
     ExemptionForm,
+    GrowthForm,
     OutcomeForm,
     PregnancyForm,
     VaccinationForm,
@@ -88,6 +89,7 @@ def _immunisation_page(request, med_id, status=200, **forms):
     section = selectors.immunisation_section(request.user, med_id)
     context = {"section": section, "card": section.access.card,
                "vaccination_form": VaccinationForm(), "exemption_form": ExemptionForm(),
+               "growth_form": GrowthForm(),
                "can_write": request.user.role in CARING_ROLES} | forms
     return render(request, "mch/immunisation.html", context, status=status)
 
@@ -113,6 +115,15 @@ def exemption(request, med_id):
     if _submit(request, form, services.record_exemption, _("Recorded.")):
         return redirect("mch:immunisation", med_id=med_id)
     return _immunisation_page(request, med_id, status=400, exemption_form=form)
+
+
+@login_required
+@require_POST
+def growth(request, med_id):
+    form = GrowthForm(request.POST)
+    if _submit(request, form, services.record_growth, _("Measurement recorded.")):
+        return redirect("mch:immunisation", med_id=med_id)
+    return _immunisation_page(request, med_id, status=400, growth_form=form)
 
 
 @login_required
