@@ -384,3 +384,25 @@ def record_growth(*, actor: User, med_id: str, measured_on: date,
         _audit(actor, access, IMMUNISATION_OBJECT, measurement.pk,
                _("Growth measured"))
     return measurement
+
+
+def move_to_merged_card(*, source, target) -> None:
+    """A card merged into another takes its mother-and-child records along (inside the
+    merge's transaction, from the patients.signals.card_merged receiver): a newborn's
+    temporary card merged into the card made from the birth certificate keeps its
+    vaccinations, growth and its link to the mother.
+
+    One person has one open pregnancy: if both cards have one, the merge stops with a
+    message (record the outcome of the wrong one first). A dose recorded on both cards
+    stays on the target; the source's copy stays on the merged card, in its history.
+    """
+    if Pregnancy.objects.filter(card=source, outcome="").exists() and \
+            Pregnancy.objects.filter(card=target, outcome="").exists():
+        raise ValidationError({"into": [_("Both cards have an open pregnancy; record the "
+                                          "outcome of the wrong one first.")]})
+    Pregnancy.objects.filter(card=source).update(card=target)
+    Newborn.objects.filter(card=source).update(card=target)
+    given = Vaccination.objects.filter(card=target).values("dose_id")
+    Vaccination.objects.filter(card=source).exclude(dose_id__in=given).update(card=target)
+    for model in (VaccinationExemption, GrowthMeasurement):
+        model.objects.filter(card=source).update(card=target)

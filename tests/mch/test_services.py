@@ -11,10 +11,19 @@ from django.utils import timezone
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from mch import services
-from mch.models import CalendarDose, ExemptionKind, Outcome, Pregnancy, RiskFactor
+from mch.models import (
+    CalendarDose,
+    ExemptionKind,
+    GrowthMeasurement,
+    Outcome,
+    Pregnancy,
+    RiskFactor,
+    Vaccination,
+)
 from mch.selectors import current_gestational_age
 from patients.access import CardAccessDenied
 from patients.models import Attachment, CardStatus, Representation
+from patients.services import break_the_glass, merge_cards, register_card
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.mch.factories import child, woman
 from tests.patients.factories import CardFactory
@@ -138,7 +147,6 @@ def test_live_birth_creates_the_newborns_temporary_card_with_the_mother(polyclin
     maternity = FacilityFactory(kind="hospital", name="1-sonli tug‘ruqxona")
     obstetrician = staff_at(maternity, Role.CLINICIAN)
     # The maternity's obstetrician has the mother in care through a break-the-glass grant.
-    from patients.services import break_the_glass
     break_the_glass(actor=obstetrician, med_id=mother.med_id, reason="Admitted in labour")
     today = timezone.localdate()
     pregnancy = services.record_outcome(actor=obstetrician, med_id=mother.med_id,
@@ -227,3 +235,36 @@ def test_exemption_needs_a_reason_and_a_later_revisit(doctor, polyclinic):
         actor=doctor, med_id=card.med_id, vaccine=mmr, kind=ExemptionKind.REFUSAL,
         reason="Parents refuse", revisit_on=timezone.localdate() + timedelta(days=30))
     assert exemption.recorded_by == doctor
+
+
+def test_newborns_temporary_card_merged_into_the_identified_one_keeps_its_records(
+        doctor, polyclinic):
+    mother = woman(polyclinic, doctor)
+    register(doctor, mother, lmp=timezone.localdate() - timedelta(weeks=39))
+    today = timezone.localdate()
+    pregnancy = services.record_outcome(actor=doctor, med_id=mother.med_id,
+                                        outcome=Outcome.LIVE_BIRTH, outcome_date=today,
+                                        facility=polyclinic, newborns=[baby()])
+    temporary = pregnancy.newborns.get().card
+    vaccinate(doctor, temporary, "hepb", 1, today)
+    services.record_growth(actor=doctor, med_id=temporary.med_id, measured_on=today,
+                           weight_kg=Decimal("3.35"))
+    registrar = staff_at(polyclinic, Role.REGISTRAR)
+    identified = register_card(actor=registrar, last_name="Karimova", first_name="Laylo",
+                               birth_date=today, sex="female", confirm_not_duplicate=True)
+    vaccinate(doctor, identified, "hepb", 1, today, lot_number="B2")  # recorded twice
+    merge_cards(actor=doctor, source_med_id=temporary.med_id, target_med_id=identified.med_id)
+    assert pregnancy.newborns.get().card == identified
+    assert list(Vaccination.objects.filter(card=identified).values_list("lot_number",
+                                                                        flat=True)) == ["B2"]
+    assert GrowthMeasurement.objects.filter(card=identified).count() == 1
+
+
+def test_a_merge_of_two_open_pregnancies_stops(doctor, polyclinic):
+    first, second = woman(polyclinic, doctor), woman(polyclinic, doctor)
+    register(doctor, first)
+    register(doctor, second)
+    admin = UserFactory(role=Role.ADMINISTRATOR)
+    with pytest.raises(ValidationError, match="open pregnancy"):
+        merge_cards(actor=admin, source_med_id=first.med_id, target_med_id=second.med_id)
+    assert Pregnancy.objects.filter(card=first).exists()
