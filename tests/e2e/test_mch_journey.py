@@ -18,7 +18,7 @@ def test_pregnancy_overdue_contact_on_the_district_list_then_a_birth(page, live_
     women = PatientCard.objects.filter(
         family_doctor__username="doctor", sex="female", status=CardStatus.ACTIVE,
         birth_date__range=(today - timedelta(days=40 * 365), today - timedelta(days=20 * 365)),
-    ).order_by("pk")
+    ).exclude(pk__in=Pregnancy.objects.values("card")).order_by("pk")
     mother, second = women[0], women[1]
 
     sign_in(page, base, "doctor")
