@@ -47,6 +47,8 @@ PREGNANCY_OBJECT = "mch.pregnancy"
 IMMUNISATION_OBJECT = "mch.immunisation"
 # Beyond this a date of the last period is a mistake, not a pregnancy still going.
 LONGEST_PREGNANCY = timedelta(weeks=44)
+# Younger than this, a pregnancy on the card is a mistake in the card or the choice of it.
+YOUNGEST_MOTHER = 10
 
 
 def _audit(actor: User, access, object_type: str, object_id, reason: str,
@@ -118,8 +120,12 @@ def register_pregnancy(*, actor: User, med_id: str, dating_method: str, gravidit
     access = cards.authorise_card_write(actor, med_id)
     card, today = access.card, timezone.localdate()
     errors: dict[str, list] = {}
+    age = _age_on(card.birth_date, today)
     if card.sex == Sex.MALE:
         errors["__all__"] = [_("This card is a man's.")]
+    elif age is not None and age < YOUNGEST_MOTHER:
+        errors["__all__"] = [_("By the card's birth date she is %(age)s years old: check the "
+                               "card.") % {"age": age}]
     if gravidity is None or gravidity < 1:
         errors["gravidity"] = [_("Count this pregnancy too: at least 1.")]
     elif parity is None or parity < 0 or parity >= gravidity:
@@ -133,7 +139,6 @@ def register_pregnancy(*, actor: User, med_id: str, dating_method: str, gravidit
     if errors:
         raise ValidationError(errors)
     factors = list(risk_factors)
-    age = _age_on(card.birth_date, today)
     age_code = AGE_UNDER_18 if age is not None and age < 18 else \
         AGE_35_PLUS if age is not None and age >= 35 else None
     if age_code:

@@ -100,6 +100,9 @@ def test_one_open_pregnancy_and_not_on_a_mans_card(doctor, polyclinic):
         register(doctor, mother)
     with pytest.raises(ValidationError, match="man"):
         register(doctor, CardFactory(attached_facility=polyclinic))
+    with pytest.raises(ValidationError, match="7 years old"):
+        register(doctor, woman(polyclinic, doctor,
+                               born=timezone.localdate() - timedelta(days=7 * 366)))
 
 
 def test_outside_scope_is_refused_and_audited(doctor):
