@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "prescriptions.apps.PrescriptionsConfig",
     "queues.apps.QueuesConfig",
     "pharmacy_sync.apps.PharmacySyncConfig",
+    "mch.apps.MchConfig",
     # Last and above every app: the role home pages, composed from the apps' tiles.
     "home.apps.HomeConfig",
 ]

@@ -706,3 +706,27 @@ def revoke_break_glass(*, actor: User, grant_id) -> BreakGlassGrant:
                        object_id=str(grant.public_id), patient_med_id=grant.card.med_id,
                        reason="revoked")
     return grant
+
+
+def link_mother_at_birth(*, actor: User, newborn: PatientCard, mother: PatientCard,
+                         born_on: date) -> Representation | None:
+    """The clinician recording a live birth makes the mother her newborn's representative,
+    until the child comes of age, when she has a patient account (else the registry links
+    her later, link_representative). Both cards must be in the clinician's scope."""
+    if actor.role not in CARING_ROLES:
+        raise PermissionDenied(_("Clinicians and nurses record births."))
+    access = authorise_card_write(actor, newborn.med_id)
+    authorise_card_write(actor, mother.med_id)
+    if mother.user_id is None:
+        return None
+    try:
+        comes_of_age = born_on.replace(year=born_on.year + 18)
+    except ValueError:  # born on 29 February
+        comes_of_age = date(born_on.year + 18, 3, 1)
+    with transaction.atomic():
+        representation, _created = Representation.objects.get_or_create(
+            representative_id=mother.user_id, card=newborn, valid_from=born_on,
+            defaults={"basis": _("Mother (birth record)"), "valid_to": comes_of_age},
+        )
+        audit_card_write(actor, access, reason=_("Mother linked at birth"))
+    return representation

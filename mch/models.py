@@ -1,0 +1,351 @@
+"""Mother and child: pregnancies followed through antenatal care to their outcome, and
+children followed through the national immunisation calendar.
+
+The catalogues (risk factors, antenatal contacts, vaccines and their doses) are data the
+administrators edit; migrations load today's.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low risk")
+    MEDIUM = "medium", _("Medium risk")
+    HIGH = "high", _("High risk")
+
+
+class RiskFactor(models.Model):
+    """A pregnancy risk factor; its level decides the risk group it puts a woman in."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("risk level"), max_length=6, choices=RiskLevel.choices,
+                             default=RiskLevel.MEDIUM)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("pregnancy risk factor")
+        verbose_name_plural = _("pregnancy risk factors")
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(level="low"),
+                                              name="risk_factor_raises_risk")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AntenatalContact(models.Model):
+    """One contact of the antenatal schedule, due within a window of gestational weeks."""
+
+    number = models.PositiveSmallIntegerField(_("contact"), unique=True)
+    week_from = models.PositiveSmallIntegerField(_("from week"))
+    week_to = models.PositiveSmallIntegerField(_("to week"))
+    includes = models.TextField(_("what it includes"), blank=True)
+
+    class Meta:
+        verbose_name = _("antenatal contact")
+        verbose_name_plural = _("antenatal schedule")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(week_to__gte=F("week_from")),
+                                   name="antenatal_contact_window"),
+            models.CheckConstraint(condition=Q(week_to__lte=42), name="antenatal_contact_term"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Contact %(number)s (weeks %(start)s–%(end)s)") % {
+            "number": self.number, "start": self.week_from, "end": self.week_to}
+
+
+class DatingMethod(models.TextChoices):
+    LMP = "lmp", _("Last menstrual period")
+    ULTRASOUND = "ultrasound", _("Ultrasound scan")
+
+
+class Outcome(models.TextChoices):
+    LIVE_BIRTH = "live_birth", _("Live birth")
+    STILLBIRTH = "stillbirth", _("Stillbirth")
+    MISCARRIAGE = "miscarriage", _("Miscarriage")
+    TERMINATION = "termination", _("Termination")
+
+
+class Pregnancy(models.Model):
+    """A pregnancy on a woman's card: open until its outcome is recorded.
+
+    The expected date of delivery (EDD) is what everything else is counted from: the
+    gestational age, the trimester and each antenatal contact's window.
+    """
+
+    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT,
+                             related_name="+")
+    dating_method = models.CharField(_("dated by"), max_length=10, choices=DatingMethod.choices)
+    lmp = models.DateField(_("last menstrual period"), null=True, blank=True)
+    scan_date = models.DateField(_("scan date"), null=True, blank=True)
+    scan_weeks = models.PositiveSmallIntegerField(_("weeks at scan"), null=True, blank=True)
+    scan_days = models.PositiveSmallIntegerField(_("days at scan"), null=True, blank=True)
+    edd = models.DateField(_("expected date of delivery"))
+    gravidity = models.PositiveSmallIntegerField(_("gravidity"))
+    parity = models.PositiveSmallIntegerField(_("parity"))
+    risk_factors = models.ManyToManyField(RiskFactor, verbose_name=_("risk factors"),
+                                          blank=True, related_name="+")
+    # Computed from the risk factors when they are written (services), stored so the
+    # district list filters by it with an index.
+    risk_group = models.CharField(_("risk group"), max_length=6, choices=RiskLevel.choices)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      related_name="+")
+    registered_at = models.ForeignKey("registry.Facility", on_delete=models.PROTECT,
+                                      related_name="+")
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices,
+                               blank=True)
+    outcome_date = models.DateField(_("outcome date"), null=True, blank=True)
+    outcome_facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"),
+                                         null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+
+    class Meta:
+        verbose_name = _("pregnancy")
+        verbose_name_plural = _("pregnancies")
+        constraints = [
+            models.UniqueConstraint(fields=["card"], condition=Q(outcome=""),
+                                    name="pregnancy_one_open_per_card"),
+            models.CheckConstraint(condition=Q(gravidity__gte=1) & Q(parity__lt=F("gravidity")),
+                                   name="pregnancy_parity_below_gravidity"),
+            models.CheckConstraint(
+                condition=Q(dating_method="lmp", lmp__isnull=False)
+                | Q(dating_method="ultrasound", scan_date__isnull=False,
+                    scan_weeks__isnull=False, scan_days__lte=6),
+                name="pregnancy_dated"),
+            models.CheckConstraint(
+                condition=Q(outcome="", outcome_date__isnull=True)
+                | (~Q(outcome="") & Q(outcome_date__isnull=False)),
+                name="pregnancy_outcome_dated"),
+        ]
+        indexes = [
+            # The district list: open pregnancies by expected delivery.
+            models.Index(fields=["edd"], condition=Q(outcome=""), name="pregnancy_open_edd"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} EDD {self.edd:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+
+class AntenatalVisit(models.Model):
+    """What was measured at one antenatal contact."""
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="visits")
+    contact = models.ForeignKey(AntenatalContact, verbose_name=_("contact"),
+                                on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField(_("date"))
+    systolic = models.PositiveSmallIntegerField(_("systolic pressure, mmHg"), null=True,
+                                                blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic pressure, mmHg"), null=True,
+                                                 blank=True)
+    weight_kg = models.DecimalField(_("weight, kg"), max_digits=5, decimal_places=1,
+                                    null=True, blank=True)
+    fundal_height_cm = models.PositiveSmallIntegerField(_("fundal height, cm"), null=True,
+                                                        blank=True)
+    fetal_heart_rate = models.PositiveSmallIntegerField(_("fetal heart rate, per minute"),
+                                                        null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("antenatal visit")
+        verbose_name_plural = _("antenatal visits")
+        ordering = ["visited_on"]
+        constraints = [models.UniqueConstraint(fields=["pregnancy", "contact"],
+                                               name="antenatal_visit_once_per_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.pregnancy_id} #{self.contact_id} {self.visited_on:%Y-%m-%d}"
+
+
+class Newborn(models.Model):
+    """A baby born alive of a pregnancy, and the card it got at birth."""
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="newborns")
+    card = models.OneToOneField("patients.PatientCard", on_delete=models.PROTECT,
+                                related_name="+")
+    sex = models.CharField(_("sex"), max_length=6)
+    weight_g = models.PositiveIntegerField(_("weight, g"))
+    length_cm = models.DecimalField(_("length, cm"), max_digits=4, decimal_places=1)
+    apgar_1 = models.PositiveSmallIntegerField(_("Apgar at 1 minute"))
+    apgar_5 = models.PositiveSmallIntegerField(_("Apgar at 5 minutes"))
+
+    class Meta:
+        verbose_name = _("newborn")
+        verbose_name_plural = _("newborns")
+        constraints = [
+            models.CheckConstraint(condition=Q(apgar_1__lte=10) & Q(apgar_5__lte=10),
+                                   name="newborn_apgar_range"),
+            models.CheckConstraint(condition=Q(weight_g__gte=200) & Q(weight_g__lte=7000),
+                                   name="newborn_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} ({self.pregnancy_id})"
+
+
+class Vaccine(models.Model):
+    """A series of the immunisation calendar (pentavalent, MMR, …)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("vaccine")
+        verbose_name_plural = _("vaccines")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDose(models.Model):
+    """One dose of the national immunisation calendar."""
+
+    vaccine = models.ForeignKey(Vaccine, verbose_name=_("vaccine"), on_delete=models.PROTECT,
+                                related_name="doses")
+    number = models.PositiveSmallIntegerField(_("dose"))
+    min_age_days = models.PositiveIntegerField(_("minimum age, days"))
+    min_interval_days = models.PositiveIntegerField(
+        _("minimum interval since the previous dose, days"), default=0)
+    latest_age_days = models.PositiveIntegerField(_("latest age, days"), null=True, blank=True,
+                                                  help_text=_("Not given after this age."))
+    sex = models.CharField(_("only for"), max_length=6, blank=True,
+                           choices=[("male", _("Boys")), ("female", _("Girls"))])
+
+    class Meta:
+        verbose_name = _("calendar dose")
+        verbose_name_plural = _("immunisation calendar")
+        ordering = ["min_age_days", "vaccine__code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["vaccine", "number"], name="calendar_dose_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="calendar_dose_number"),
+            models.CheckConstraint(
+                condition=Q(latest_age_days__isnull=True)
+                | Q(latest_age_days__gte=F("min_age_days")),
+                name="calendar_dose_latest_after_earliest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vaccine} — {self.number}"
+
+
+class Site(models.TextChoices):
+    LEFT_THIGH = "left_thigh", _("Left thigh")
+    RIGHT_THIGH = "right_thigh", _("Right thigh")
+    LEFT_ARM = "left_arm", _("Left upper arm")
+    RIGHT_ARM = "right_arm", _("Right upper arm")
+    MOUTH = "mouth", _("Mouth")
+
+
+class Route(models.TextChoices):
+    INTRAMUSCULAR = "im", _("Intramuscular")
+    SUBCUTANEOUS = "sc", _("Subcutaneous")
+    INTRADERMAL = "id", _("Intradermal")
+    ORAL = "oral", _("Oral")
+
+
+class Vaccination(models.Model):
+    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT,
+                             related_name="+")
+    dose = models.ForeignKey(CalendarDose, verbose_name=_("dose"), on_delete=models.PROTECT,
+                             related_name="+")
+    lot_number = models.CharField(_("lot number"), max_length=40)
+    expiry_date = models.DateField(_("expiry date"))
+    site = models.CharField(_("site"), max_length=12, choices=Site.choices)
+    route = models.CharField(_("route"), max_length=4, choices=Route.choices)
+    given_on = models.DateField(_("given on"))
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    facility = models.ForeignKey("registry.Facility", on_delete=models.PROTECT,
+                                 related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vaccination")
+        verbose_name_plural = _("vaccinations")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "dose"], name="vaccination_once_per_dose"),
+            models.CheckConstraint(condition=Q(expiry_date__gte=F("given_on")),
+                                   name="vaccination_not_expired"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.dose} {self.given_on:%Y-%m-%d}"
+
+
+class ExemptionKind(models.TextChoices):
+    # The values are the schedule's states (mch.vaccine_schedule.DoseState).
+    CONTRAINDICATION = "postponed", _("Contraindication")
+    REFUSAL = "refused", _("Refusal")
+
+
+class VaccinationExemption(models.Model):
+    """A contraindication or a refusal of a vaccine's next dose, until a date to revisit."""
+
+    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT,
+                             related_name="+")
+    vaccine = models.ForeignKey(Vaccine, verbose_name=_("vaccine"), on_delete=models.PROTECT,
+                                related_name="+")
+    kind = models.CharField(_("kind"), max_length=9, choices=ExemptionKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    revisit_on = models.DateField(_("revisit on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contraindication or refusal")
+        verbose_name_plural = _("contraindications and refusals")
+        ordering = ["-recorded_at"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""),
+                                              name="exemption_has_reason")]
+        indexes = [models.Index(fields=["card", "vaccine", "-recorded_at"],
+                                name="exemption_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.get_kind_display()} {self.vaccine_id}"
+
+
+class GrowthMeasurement(models.Model):
+    """A child's weight, length or height and head circumference on a day, with the WHO
+    z-scores (SDS) computed when written (mch.growth)."""
+
+    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT,
+                             related_name="+")
+    measured_on = models.DateField(_("measured on"))
+    weight_kg = models.DecimalField(_("weight, kg"), max_digits=5, decimal_places=2,
+                                    null=True, blank=True)
+    length_cm = models.DecimalField(_("length or height, cm"), max_digits=4, decimal_places=1,
+                                    null=True, blank=True)
+    head_circumference_cm = models.DecimalField(_("head circumference, cm"), max_digits=4,
+                                                decimal_places=1, null=True, blank=True)
+    weight_sds = models.FloatField(null=True, blank=True)
+    length_sds = models.FloatField(null=True, blank=True)
+    head_circumference_sds = models.FloatField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("growth measurement")
+        verbose_name_plural = _("growth measurements")
+        ordering = ["measured_on", "pk"]
+        constraints = [models.CheckConstraint(
+            condition=Q(weight_kg__isnull=False) | Q(length_cm__isnull=False)
+            | Q(head_circumference_cm__isnull=False), name="growth_measures_something")]
+        indexes = [models.Index(fields=["card", "measured_on"], name="growth_card_date")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.measured_on:%Y-%m-%d}"

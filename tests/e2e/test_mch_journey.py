@@ -1,0 +1,68 @@
+"""A family doctor registers a pregnancy and finds the overdue antenatal contact on the
+district list; a live birth gives the newborn a card linked to the mother."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mch.models import Pregnancy
+from mch.services import register_pregnancy
+from patients.models import CardStatus, PatientCard, Representation
+from tests.e2e.helpers import sign_in
+
+
+def test_pregnancy_overdue_contact_on_the_district_list_then_a_birth(page, live_server,
+                                                                     demo_world, screenshot):
+    base = live_server.url
+    today = timezone.localdate()
+    women = PatientCard.objects.filter(
+        family_doctor__username="doctor", sex="female", status=CardStatus.ACTIVE,
+        birth_date__range=(today - timedelta(days=40 * 365), today - timedelta(days=20 * 365)),
+    ).exclude(pk__in=Pregnancy.objects.values("card")).order_by("pk")
+    mother, second = women[0], women[1]
+
+    sign_in(page, base, "doctor")
+    page.goto(f"{base}/patients/{mother.med_id}/pregnancy/")
+    page.fill("#id_lmp", (today - timedelta(weeks=23)).isoformat())
+    page.fill("#id_gravidity", "2")
+    page.fill("#id_parity", "1")
+    page.check("[data-field=risk_factors] label:has-text('Kamqonlik') input")
+    page.click("[data-testid=register-pregnancy]")
+    page.wait_for_selector("[data-testid=gestational-age]")
+    assert "23" in page.inner_text("[data-testid=gestational-age]")
+    screenshot("pregnancy-registered")
+
+    page.goto(f"{base}/district/")
+    line = page.locator("[data-testid=pregnancy-line]", has_text=mother.last_name).filter(
+        has=page.locator("[data-testid=contact-overdue]"))
+    assert line.count() == 1
+    screenshot("district-list")
+    line.locator(f"a[href='/patients/{mother.med_id}/']").click()
+    page.wait_for_selector("[data-testid=med-id]")
+
+    # The second woman is at term; she gives birth to a girl.
+    register_pregnancy(actor=mother.family_doctor, med_id=second.med_id, dating_method="lmp",
+                       lmp=today - timedelta(weeks=39, days=2), gravidity=1, parity=0)
+    page.goto(f"{base}/patients/{second.med_id}/pregnancy/")
+    form = page.locator("[data-testid=outcome-form]")
+    form.locator("#id_outcome").select_option("live_birth")
+    form.locator("#id_sex").select_option("female")
+    form.locator("#id_weight_g").fill("3250")
+    form.locator("#id_length_cm").fill("50")
+    form.locator("#id_apgar_1").fill("8")
+    form.locator("#id_apgar_5").fill("9")
+    screenshot("outcome-form")
+    page.click("[data-testid=record-outcome]")
+    page.click("[data-testid=newborn]")
+    page.wait_for_selector("[data-testid=med-id]")
+    screenshot("newborn-card")
+    newborn = Pregnancy.objects.get(card=second).newborns.get().card
+    assert (newborn.status, newborn.birth_date, newborn.attached_facility_id) == (
+        CardStatus.TEMPORARY, today, second.attached_facility_id)
+    assert newborn.med_id in page.url
+    if second.user_id:
+        assert Representation.objects.filter(card=newborn, representative=second.user).exists()
+    page.goto(f"{base}/patients/{newborn.med_id}/immunisation/")
+    # Born today: the hepatitis B birth dose is due now.
+    assert page.locator("tr.state-due[data-testid=dose-hepb-1]").count() == 1
+    screenshot("newborn-immunisation")
