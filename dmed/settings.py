@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "oauth2_provider",
     "dmed.apps.DmedConfig",
     "outbox.apps.OutboxConfig",
     "notifications.apps.NotificationsConfig",
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "prescriptions.apps.PrescriptionsConfig",
     "queues.apps.QueuesConfig",
     "pharmacy_sync.apps.PharmacySyncConfig",
+    # The FHIR R5 interface: on top, it reads every app's selectors.
+    "fhir.apps.FhirConfig",
     # Last and above every app: the role home pages, composed from the apps' tiles.
     "home.apps.HomeConfig",
 ]
@@ -396,3 +399,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The FHIR interface's OAuth 2.0 authorization server (django-oauth-toolkit, fhir/):
+# systems get tokens with client credentials at /o/token/; the scopes a client may get are
+# those of its registration (fhir.scopes.ClientScopes). Tokens are short-lived, as SMART
+# Backend Services recommend: a system asks for a new one rather than keeping one.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "fhir.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_ACCESS_TOKEN_SECONDS", default=5 * 60),
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# Named so fhir.FhirClient's foreign key (and its migration) can point at it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
