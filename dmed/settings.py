@@ -406,6 +406,7 @@ LOGGING = {
 # Backend Services recommend: a system asks for a new one rather than keeping one.
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "fhir.scopes.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "fhir.validators.FhirClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_ACCESS_TOKEN_SECONDS", default=5 * 60),
     "PKCE_REQUIRED": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],

@@ -32,9 +32,9 @@ class FhirClientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # The inline formset hands each form the application being saved, unsaved yet on
-        # the add page, with the account and grant type the page sent.
-        application = getattr(self.instance, "application", None)
+        # The inline formset hands each form the application being saved (unsaved yet on
+        # the add page) with the account and grant type the page sent.
+        application = cleaned.get("application")
         if application is not None and "facility" in cleaned:
             try:
                 check_registration(application=application, facility=cleaned["facility"])

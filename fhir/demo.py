@@ -39,7 +39,12 @@ def demo_secret(client_id: str) -> str:
     return salted_hmac("fhir.demo.client-secret", client_id).hexdigest()
 
 
-def seed() -> list[tuple[str, str, str]]:
+def seed(world: dict) -> None:
+    """`manage.py seed_demo`: the demo world has its FHIR clients too."""
+    demo_clients()
+
+
+def demo_clients() -> list[tuple[str, str, str]]:
     """Create or refresh the demo clients; (name, client id, secret) of each."""
     facilities = Facility.objects.in_bulk([row[4] for row in DEMO_CLIENTS if row[4]],
                                           field_name="code")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
-from fhir.resources import get_fhir_model_class
 
 from dmed.models import User
 from dmed.roles import Role
+from fhir.resources import get_fhir_model_class
 from fhir.scopes import registrable_scopes
 from fhir.services import register_client
 from tests.clinics.lab_helpers import lab_world
@@ -96,4 +97,4 @@ def fhir(polyclinic_system):
 def card(world):
     return CardFactory(attached_facility=world.polyclinic, registered_at=world.polyclinic,
                        pinfl="30211975910033", phone="+998901234567",
-                       birth_date=__import__("datetime").date(1997, 11, 2))
+                       birth_date=date(1997, 11, 2))

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from fhir.demo import seed
+from fhir.demo import demo_clients
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             self.stdout.write("FHIR demo clients are made on a developer's machine only.")
             return
-        clients = seed()
+        clients = demo_clients()
         if not clients:
             self.stdout.write("No demo FHIR clients: load the demo world first (seed_demo).")
             return
