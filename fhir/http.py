@@ -99,6 +99,8 @@ class FhirView(APIView):
     """A FHIR endpoint: a registered client, with the scope for this interaction."""
 
     authentication_classes = [FhirClientAuthentication]
+    # FHIR has its own description (GET /fhir/metadata), not the REST API's OpenAPI.
+    schema = None
     permission_classes = [IsAuthenticated]
     renderer_classes = [FhirJSONRenderer]
     content_negotiation_class = FhirContentNegotiation

@@ -25,6 +25,7 @@ class Metadata(APIView):
     """The CapabilityStatement: public, as FHIR requires."""
 
     authentication_classes = []
+    schema = None
     permission_classes = []
     renderer_classes = [FhirJSONRenderer]
     content_negotiation_class = FhirContentNegotiation
