@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from fhir.demo import demo_clients
+from fhir.demo_clients import demo_clients
 
 
 class Command(BaseCommand):

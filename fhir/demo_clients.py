@@ -1,5 +1,7 @@
-"""Demo FHIR clients for `make run`: a pharmacy's system, a laboratory's system, a
-polyclinic's information system and the national platform, each with its system account.
+"""Demo FHIR clients for `make run` (`manage.py demo_fhir_clients`, after seed_demo; not a
+`demo` module, so seed_demo's world stays people and places): a pharmacy's system, a
+laboratory's system, a polyclinic's information system and the national platform, each
+with its system account.
 
 Their secrets are derived from the portal's SECRET_KEY, so they stay the same from one
 `make run` to the next on one database and are printed, in debug only, by
@@ -37,11 +39,6 @@ DEMO_CLIENTS = [
 
 def demo_secret(client_id: str) -> str:
     return salted_hmac("fhir.demo.client-secret", client_id).hexdigest()
-
-
-def seed(world: dict) -> None:
-    """`manage.py seed_demo`: the demo world has its FHIR clients too."""
-    demo_clients()
 
 
 def demo_clients() -> list[tuple[str, str, str]]:
