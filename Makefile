@@ -32,6 +32,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo && \
 	$(PY) manage.py demo_logins && \
 	$(PY) manage.py demo_pharmacy_keys && \
+	$(PY) manage.py demo_fhir_clients && \
 	exec honcho --no-prefix start --procfile Procfile --port $(PORT)
 
 lint: $(STAMP)

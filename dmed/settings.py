@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "oauth2_provider",
     "dmed.apps.DmedConfig",
     "outbox.apps.OutboxConfig",
     "notifications.apps.NotificationsConfig",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "queues.apps.QueuesConfig",
     "pharmacy_sync.apps.PharmacySyncConfig",
     "mch.apps.MchConfig",
+    # The FHIR R5 interface: on top, it reads every app's selectors.
+    "fhir.apps.FhirConfig",
     # Last and above every app: the role home pages, composed from the apps' tiles.
     "home.apps.HomeConfig",
 ]
@@ -436,3 +439,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The FHIR interface's OAuth 2.0 authorization server (django-oauth-toolkit, fhir/):
+# systems get tokens with client credentials at /o/token/; the scopes a client may get are
+# those of its registration (fhir.scopes.ClientScopes). Tokens are short-lived, as SMART
+# Backend Services recommend: a system asks for a new one rather than keeping one.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "fhir.scopes.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "fhir.validators.FhirClientValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_ACCESS_TOKEN_SECONDS", default=5 * 60),
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 (the OAuth 2.0 security BCP) enforced now, not when the library flips its
+    # defaults: no implicit or password grant, no plain PKCE, no tokens in query strings.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+# Named so fhir.FhirClient's foreign key (and its migration) can point at it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -35,6 +35,9 @@ urlpatterns = [
     path("api/v1/", include("clinics.labs.urls_api")),
     path("api/v1/", include("clinics.referrals.urls_api")),
     path("api/v1/", include("clinics.urls_api")),
+    # The FHIR R5 interface and the OAuth 2.0 token endpoint its clients use.
+    path("fhir/", include("fhir.urls")),
+    path("o/", include("fhir.urls_oauth")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

@@ -1,0 +1,60 @@
+"""FHIR clients are registered on django-oauth-toolkit's application page: the application
+(client id, secret shown once before saving, the account it acts as) with, inline, the
+facility it acts for and the scopes it may get."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from oauth2_provider.admin import ApplicationAdmin
+from oauth2_provider.models import get_application_model
+
+from fhir.models import FhirClient
+from fhir.scopes import registrable_scopes
+from fhir.services import check_registration
+
+
+class FhirClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in registrable_scopes()],
+        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = FhirClient
+        fields = ("facility", "scopes", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["scopes"] = self.instance.scope_list()
+
+    def clean_scopes(self):
+        return " ".join(self.cleaned_data["scopes"])
+
+    def clean(self):
+        cleaned = super().clean()
+        # The inline formset hands each form the application being saved (unsaved yet on
+        # the add page) with the account and grant type the page sent.
+        application = cleaned.get("application")
+        if application is not None and "facility" in cleaned:
+            try:
+                check_registration(application=application, facility=cleaned["facility"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+class FhirClientInline(admin.StackedInline):
+    model = FhirClient
+    form = FhirClientForm
+    can_delete = False
+    autocomplete_fields = ("facility",)
+
+
+Application = get_application_model()
+admin.site.unregister(Application)
+
+
+@admin.register(Application)
+class FhirApplicationAdmin(ApplicationAdmin):
+    inlines = [FhirClientInline]

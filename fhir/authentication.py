@@ -1,0 +1,33 @@
+"""Who calls the FHIR interface: an OAuth 2.0 bearer token of a registered system client.
+
+The request's user is the client's account (a User, so every selector and the audit trail
+treat it as they treat a person of that role and facility); `request.fhir_client` and
+`request.fhir_scopes` say which client and which scopes the token carries.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import exceptions
+
+from fhir.models import FhirClient
+
+
+class FhirClientAuthentication(OAuth2Authentication):
+    www_authenticate_realm = "fhir"
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        _user, token = result
+        client = (FhirClient.objects.select_related("application__user", "facility")
+                  .filter(application_id=token.application_id, is_active=True).first())
+        account = client.application.user if client is not None else None
+        if account is None or not account.is_active:
+            raise exceptions.AuthenticationFailed(
+                _("This client is not registered for the FHIR interface or was disabled."))
+        request.fhir_client = client
+        request.fhir_scopes = token.scope.split()
+        return account, token

@@ -1,0 +1,352 @@
+"""The portal's records as FHIR R5 resources on the UZ Core profiles.
+
+Plain functions from a record (already loaded and authorised by a selector) to a JSON-ready
+dict; identifier systems come from fhir.identifiers only. Ids are the portal's public
+identifiers: a MED-ID, a facility code, a username, the UUID of a visit, stay or result.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from dmed.translit import cyrillic_to_latin, latin_to_cyrillic
+from fhir import identifiers
+
+PROFILE = "https://dhp.uz/fhir/core/StructureDefinition/"
+PATIENT_PROFILE = PROFILE + "uz-core-patient"
+ORGANIZATION_PROFILE = PROFILE + "uz-core-organization"
+PRACTITIONER_PROFILE = PROFILE + "uz-core-practitioner"
+PRACTITIONER_ROLE_PROFILE = PROFILE + "uz-core-practitioner-role"
+ENCOUNTER_PROFILE = PROFILE + "uz-core-encounter"
+CONDITION_PROFILE = PROFILE + "uz-core-condition"
+OBSERVATION_PROFILE = PROFILE + "uz-core-observation"
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+
+VISIT_PREFIX, STAY_PREFIX = "visit-", "stay-"
+LAB_PREFIX, VITALS_PREFIX = "lab-", "vitals-"
+
+
+def reference(resource_type: str, resource_id: str, display: str = "") -> dict:
+    ref = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        ref["display"] = display
+    return ref
+
+
+def _instant(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def _other_script(text: str) -> tuple[str, str]:
+    """(language, text) of a name in the other script: Cyrillic for Latin and back."""
+    if any("\u0400" <= char <= "\u04ff" for char in text):
+        return "uz", cyrillic_to_latin(text)
+    return "uz-Cyrl", latin_to_cyrillic(text)
+
+
+def _translated(text: str) -> dict:
+    language, other = _other_script(text)
+    return {"extension": [{"url": TRANSLATION, "extension": [
+        {"url": "lang", "valueCode": language}, {"url": "content", "valueString": other}]}]}
+
+
+def _human_name(last: str, first: str, middle: str, use: str = "official") -> dict:
+    text = " ".join(part for part in (last, first, middle) if part)
+    name = {"use": use, "text": text, "_text": _translated(text)}
+    if last:
+        name["family"] = last
+    if first:
+        name["given"] = [first]
+    if middle:
+        # The guide's examples carry the patronymic as a suffix.
+        name["suffix"] = [middle]
+    return name
+
+
+def _uz_address(*, line: str, district, region, use: str) -> dict:
+    address = {"use": use, "type": "physical", "country": "UZ"}
+    if line:
+        address["line"] = [line]
+    if district is not None:
+        address["district"] = district.code  # SOATO, the guide's RegionsVS
+    if region is not None:
+        address["state"] = region.code  # SOATO, the guide's StateVS
+    parts = [line, district.name if district else "", region.name if region else ""]
+    address["text"] = ", ".join(part for part in parts if part)
+    return address
+
+
+def patient(card) -> dict:
+    ids = [identifiers.HEALTH_CARD.as_fhir(card.med_id)]
+    if card.pinfl:
+        ids.append(identifiers.PINFL.as_fhir(card.pinfl))
+    for document in card.documents.all():
+        if document.country:
+            system = identifiers.foreign_passport(document.country)
+            ids.append({"use": "official", "system": system, "value": document.number,
+                        "type": identifiers.PASSPORT_LOCAL.as_fhir("")["type"]})
+        else:
+            ids.append(identifiers.PASSPORT_LOCAL.as_fhir(document.number))
+    resource = {
+        "resourceType": "Patient", "id": card.med_id,
+        "meta": {"profile": [PATIENT_PROFILE], "lastUpdated": _instant(card.updated_at)},
+        "identifier": ids,
+        "active": card.status != "merged",
+    }
+    if card.last_name or card.first_name:
+        resource["name"] = [_human_name(card.last_name, card.first_name, card.middle_name)]
+    if card.phone:
+        resource["telecom"] = [{"system": "phone", "value": card.phone, "use": "mobile"}]
+    if card.sex:
+        resource["gender"] = card.sex
+    if card.birth_date:
+        resource["birthDate"] = card.birth_date.isoformat()
+    if card.street or card.district_id or card.region_id:
+        resource["address"] = [_uz_address(line=card.street, district=card.district,
+                                           region=card.region, use="home")]
+    if card.attached_facility_id:
+        resource["managingOrganization"] = reference(
+            "Organization", card.attached_facility.code, card.attached_facility.name)
+    if card.emergency_contact_name:
+        contact = {"relationship": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C",
+            "display": "Emergency Contact"}]}], "name": {"text": card.emergency_contact_name}}
+        if card.emergency_contact_phone:
+            contact["telecom"] = [{"system": "phone", "value": card.emergency_contact_phone}]
+        resource["contact"] = [contact]
+    return resource
+
+
+def organization(facility) -> dict:
+    ids = [identifiers.TAX_ID.as_fhir(facility.tax_id)]
+    if facility.shif_code:
+        ids.append(identifiers.SHIF.as_fhir(facility.shif_code))
+    resource = {
+        "resourceType": "Organization", "id": facility.code,
+        "meta": {"profile": [ORGANIZATION_PROFILE]},
+        "identifier": ids, "active": facility.is_active,
+        "type": [{"coding": [{"system": ORGANIZATION_TYPE, "code": "prov",
+                              "display": "Healthcare Provider"}],
+                  "text": facility.get_kind_display()}],
+        "name": facility.name, "_name": _translated(facility.name),
+        "contact": [{"address": _uz_address(line=facility.address, district=facility.district,
+                                            region=facility.region, use="work")}],
+    }
+    if facility.phone:
+        resource["contact"][0]["telecom"] = [{"system": "phone", "value": facility.phone}]
+    if facility.parent_id:
+        resource["partOf"] = reference("Organization", facility.parent.code,
+                                       facility.parent.name)
+    return resource
+
+
+def practitioner(user, records) -> dict:
+    ids = [identifiers.ARGOS.as_fhir(argos) for argos in
+           sorted({record.argos_id for record in records if record.argos_id})]
+    resource = {
+        "resourceType": "Practitioner", "id": user.username,
+        "meta": {"profile": [PRACTITIONER_PROFILE]},
+        "active": user.is_active,
+        "name": [_human_name(user.last_name, user.first_name, user.middle_name)],
+    }
+    if ids:
+        resource["identifier"] = ids
+    licences = sorted({record.licence_number for record in records if record.licence_number})
+    if licences:
+        resource["qualification"] = [{"identifier": [{"value": licence}], "code": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0360", "code": "MD",
+            "display": "Doctor of Medicine"}], "text": licence}} for licence in licences]
+    return resource
+
+
+def practitioner_role_id(record) -> str:
+    return f"{record.user.username}.{record.facility.code}.{record.role.replace('_', '-')}"
+
+
+def practitioner_role(record) -> dict:
+    today = timezone.localdate()
+    period = {"start": record.active_from.isoformat()}
+    if record.active_to:
+        period["end"] = record.active_to.isoformat()
+    resource = {
+        "resourceType": "PractitionerRole", "id": practitioner_role_id(record),
+        "meta": {"profile": [PRACTITIONER_ROLE_PROFILE]},
+        "active": record.active_from <= today and (record.active_to is None
+                                                   or record.active_to >= today),
+        "period": period,
+        "practitioner": reference("Practitioner", record.user.username, record.user.full_name),
+        "organization": reference("Organization", record.facility.code, record.facility.name),
+        "code": [{"text": record.get_role_display()}],
+    }
+    if record.argos_id:
+        resource["identifier"] = [identifiers.ARGOS.as_fhir(record.argos_id)]
+    if record.specialty:
+        resource["specialty"] = [{"text": record.specialty}]
+    return resource
+
+
+def _encounter(*, resource_id, card, facility, status, class_code, class_display, start, end,
+               participants) -> dict:
+    period = {"start": _instant(start)}
+    if end:
+        period["end"] = _instant(end)
+    return {
+        "resourceType": "Encounter", "id": resource_id,
+        "meta": {"profile": [ENCOUNTER_PROFILE]},
+        "status": status,
+        "class": [{"coding": [{"system": ACT_CODE, "code": class_code,
+                               "display": class_display}]}],
+        "subject": reference("Patient", card.med_id),
+        "serviceProvider": reference("Organization", facility.code, facility.name),
+        "actualPeriod": period,
+        "participant": [{"actor": reference("Practitioner", user.username, user.full_name)}
+                        for user in participants if user is not None],
+    }
+
+
+def visit_encounter(visit) -> dict:
+    return _encounter(resource_id=VISIT_PREFIX + str(visit.public_id), card=visit.card,
+                      facility=visit.facility,
+                      status="in-progress" if visit.status == "open" else "completed",
+                      class_code="AMB", class_display="ambulatory", start=visit.opened_at,
+                      end=visit.closed_at, participants=[visit.clinician])
+
+
+def stay_encounter(stay) -> dict:
+    return _encounter(resource_id=STAY_PREFIX + str(stay.public_id), card=stay.card,
+                      facility=stay.facility,
+                      status="in-progress" if stay.status == "current" else "completed",
+                      class_code="IMP", class_display="inpatient encounter",
+                      start=stay.admitted_at, end=stay.discharged_at,
+                      participants=[stay.admitted_by, stay.discharged_by])
+
+
+def condition_id(prefix: str, parent_public_id, code: str) -> str:
+    return f"{prefix}{parent_public_id}.{code}"
+
+
+def _condition(*, resource_id, diagnosis, card, encounter_id, recorded_at, active) -> dict:
+    code = diagnosis.code
+    return {
+        "resourceType": "Condition", "id": resource_id,
+        "meta": {"profile": [CONDITION_PROFILE]},
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL,
+                                       "code": "active" if active else "inactive"}]},
+        "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION,
+                                           "code": "confirmed"}]},
+        "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis",
+                                  "display": "Encounter Diagnosis"}]}],
+        "code": {"coding": [{"system": ICD10, "code": code.code, "display": code.title_en}],
+                 "text": code.title},
+        "subject": reference("Patient", card.med_id),
+        "encounter": reference("Encounter", encounter_id),
+        "recordedDate": _instant(recorded_at),
+        "note": [{"text": diagnosis.get_kind_display()}],
+    }
+
+
+def visit_condition(diagnosis) -> dict:
+    visit = diagnosis.visit
+    return _condition(resource_id=condition_id(VISIT_PREFIX, visit.public_id,
+                                               diagnosis.code_id),
+                      diagnosis=diagnosis, card=visit.card,
+                      encounter_id=VISIT_PREFIX + str(visit.public_id),
+                      recorded_at=visit.opened_at, active=visit.status == "open")
+
+
+def stay_condition(diagnosis) -> dict:
+    stay = diagnosis.stay
+    return _condition(resource_id=condition_id(STAY_PREFIX, stay.public_id, diagnosis.code_id),
+                      diagnosis=diagnosis, card=stay.card,
+                      encounter_id=STAY_PREFIX + str(stay.public_id),
+                      recorded_at=stay.discharged_at or stay.admitted_at, active=False)
+
+
+_FLAG_INTERPRETATION = {"normal": "N", "low": "L", "high": "H", "critical_low": "LL",
+                        "critical_high": "HH"}
+
+
+def _quantity(value, unit: str) -> dict:
+    return {"value": float(value), "unit": unit}
+
+
+def lab_observation(result) -> dict:
+    test = result.test
+    coding = [{"system": LOINC, "code": test.loinc, "display": test.name}] if test.loinc else []
+    resource = {
+        "resourceType": "Observation", "id": LAB_PREFIX + str(result.public_id),
+        "meta": {"profile": [OBSERVATION_PROFILE]},
+        "status": "corrected" if result.corrects_id else "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory",
+                                  "display": "Laboratory"}]}],
+        "code": {"coding": coding, "text": test.name},
+        "subject": reference("Patient", result.card.med_id),
+        "effectiveDateTime": _instant(result.sampled_at),
+        "issued": _instant(result.released_at),
+        "valueQuantity": _quantity(result.value, result.unit),
+    }
+    if result.flag in _FLAG_INTERPRETATION:
+        resource["interpretation"] = [{"coding": [{
+            "system": INTERPRETATION, "code": _FLAG_INTERPRETATION[result.flag]}],
+            "text": result.get_flag_display()}]
+    if result.reference_low is not None or result.reference_high is not None:
+        reference_range = {"text": result.reference_text}
+        if result.reference_low is not None:
+            reference_range["low"] = _quantity(result.reference_low, result.unit)
+        if result.reference_high is not None:
+            reference_range["high"] = _quantity(result.reference_high, result.unit)
+        resource["referenceRange"] = [reference_range]
+    if result.comment:
+        resource["note"] = [{"text": result.comment}]
+    return resource
+
+
+# The visit's vital signs: LOINC code, display, model field, UCUM unit.
+VITALS = (
+    ("8480-6", "Systolic blood pressure", "bp_systolic", "mm[Hg]"),
+    ("8462-4", "Diastolic blood pressure", "bp_diastolic", "mm[Hg]"),
+    ("8867-4", "Heart rate", "pulse", "/min"),
+    ("8310-5", "Body temperature", "temperature", "Cel"),
+    ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "spo2", "%"),
+    ("29463-7", "Body weight", "weight", "kg"),
+    ("8302-2", "Body height", "height", "cm"),
+    ("39156-5", "Body mass index (BMI) [Ratio]", "bmi", "kg/m2"),
+)
+
+
+def has_vitals(visit) -> bool:
+    return any(getattr(visit, field) is not None for _code, _display, field, _unit in VITALS)
+
+
+def vitals_observation(visit) -> dict:
+    """A visit's vital signs as one panel (LOINC 85353-1) with a component per measure."""
+    components = [{"code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+                   "valueQuantity": {**_quantity(getattr(visit, field), unit),
+                                     "system": UCUM, "code": unit}}
+                  for code, display, field, unit in VITALS
+                  if getattr(visit, field) is not None]
+    return {
+        "resourceType": "Observation", "id": VITALS_PREFIX + str(visit.public_id),
+        "meta": {"profile": [OBSERVATION_PROFILE]},
+        "status": "preliminary" if visit.status == "open" else "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs",
+                                  "display": "Vital Signs"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "85353-1",
+                             "display": "Vital signs, weight, height, head circumference, "
+                                        "oxygen saturation and BMI panel"}]},
+        "subject": reference("Patient", visit.card.med_id),
+        "encounter": reference("Encounter", VISIT_PREFIX + str(visit.public_id)),
+        "effectiveDateTime": _instant(visit.opened_at),
+        "component": components,
+    }

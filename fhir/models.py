@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fhir.scopes import registrable_scopes
+
+
+def validate_scopes(value: str) -> None:
+    unknown = sorted(set(value.split()) - set(registrable_scopes()))
+    if unknown:
+        raise ValidationError(_("Unknown scopes: %(scopes)s. Choose from: %(known)s.")
+                              % {"scopes": ", ".join(unknown),
+                                 "known": ", ".join(registrable_scopes())})
+
+
+class FhirClient(models.Model):
+    """A system calling the FHIR interface with OAuth 2.0 client credentials.
+
+    The OAuth application holds the client id and (hashed) secret; its `user` is the
+    system's account, whose role and staff record decide what it reaches, exactly as for
+    a person: a pharmacy system acts as a pharmacist of its pharmacy, a laboratory system
+    as a lab technician of its laboratory, the national platform as an administrator.
+    The audit trail names that account and the facility it acts for.
+    """
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, verbose_name=_("OAuth application"),
+        on_delete=models.CASCADE, related_name="fhir_client",
+    )
+    facility = models.ForeignKey(
+        "registry.Facility", verbose_name=_("acts for facility"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text=_("The facility the system acts for; its account must work there. Empty "
+                    "only for a national system whose account is an administrator."),
+    )
+    scopes = models.CharField(
+        _("allowed scopes"), max_length=1000, validators=[validate_scopes],
+        help_text=_("SMART v2 system scopes, separated by spaces, e.g. "
+                    "system/Patient.rs system/Observation.rs."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("FHIR client")
+        verbose_name_plural = _("FHIR clients")
+
+    def __str__(self) -> str:
+        return self.application.name or self.application.client_id
+
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()

@@ -1,0 +1,65 @@
+"""SMART on FHIR v2 system scopes: which a client may be given, and what a token grants.
+
+A scope reads `system/<resource type>.<permissions>`, the permissions a subset of "cruds"
+in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). This
+part of the interface reads and searches only, so the scopes offered are `r`, `s` and `rs`.
+The token endpoint (django-oauth-toolkit) asks `ClientScopes` what a client may request:
+the scopes its registration allows, and any narrower ones (`.r` under an allowed `.rs`).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+from oauth2_provider.scopes import BaseScopes
+
+READ, SEARCH = "r", "s"
+PERMISSION_ORDER = "cruds"
+# What the interface serves (fhir.views): the CapabilityStatement lists the same.
+RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole", "Encounter",
+                  "Condition", "Observation")
+_SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
+
+
+def registrable_scopes() -> list[str]:
+    """What an administrator may allow a client: read-and-search of each type served."""
+    return [f"system/{resource_type}.rs" for resource_type in RESOURCE_TYPES]
+
+
+def _narrower(scope: str) -> list[str]:
+    match = _SCOPE.match(scope)
+    if match is None:
+        return []
+    permissions = match["permissions"]
+    return [f"system/{match['type']}.{''.join(chosen)}"
+            for size in range(1, len(permissions) + 1)
+            for chosen in combinations(permissions, size)]
+
+
+def grants(scopes, resource_type: str, permission: str) -> bool:
+    """Does any of a token's scopes allow `permission` ("r", "s") on `resource_type`?"""
+    for scope in scopes:
+        match = _SCOPE.match(scope)
+        if match and match["type"] in (resource_type, "*") and permission in match["permissions"]:
+            return True
+    return False
+
+
+def _allowed(application) -> list[str]:
+    client = getattr(application, "fhir_client", None)
+    return client.scope_list() if client is not None and client.is_active else []
+
+
+class ClientScopes(BaseScopes):
+    """django-oauth-toolkit's scopes backend (settings.OAUTH2_PROVIDER)."""
+
+    def get_all_scopes(self):
+        return {scope: scope for allowed in registrable_scopes() for scope in _narrower(allowed)}
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        return sorted({scope for allowed in _allowed(application) for scope in _narrower(allowed)})
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        # A client that asks for no scope gets what its registration allows.
+        return _allowed(application)

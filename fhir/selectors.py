@@ -1,0 +1,292 @@
+"""What the FHIR interface reads, built on the apps' own selectors and access helpers.
+
+Every read of a patient's records goes through `patients.access.card_for` (or the visit,
+stay and result selectors built on it) with the object type of the page or endpoint it
+mirrors, so scope, need-to-know, break-the-glass and the audit trail apply unchanged: the
+client's account is the actor, its staff record the facility. Registries (facilities,
+staff) are not patient data and are read as the registry pages read them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.http import Http404
+
+from clinics.labs.models import LabResult
+from clinics.labs.selectors import released_result
+from clinics.labs.services import RESULT_OBJECT
+from clinics.stays.models import Stay, StayDiagnosis
+from clinics.stays.selectors import STAY_OBJECT, stay_for
+from clinics.visits.models import Visit, VisitDiagnosis
+from clinics.visits.selectors import VISIT_OBJECT, visit_for
+from dmed.audit import record_list_event
+from dmed.models import AuditAction, User
+from dmed.paging import Page, keyset_page
+from dmed.translit import search_key
+from fhir import identifiers, mapping
+from fhir.paging import Source, merged_page
+from patients.access import CARD_OBJECT, card_for, of_card, visible_cards
+from patients.identifiers import normalise_document_number, normalise_med_id
+from registry.models import Facility, StaffRecord
+
+VITAL_FIELDS = [field for _code, _display, field, _unit in mapping.VITALS]
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as error:
+        raise Http404 from error
+
+
+# ------------------------------------------------------------------------------ Patient
+
+
+def _cards(user: User):
+    return (visible_cards(user).select_related("attached_facility", "region", "district")
+            .prefetch_related("documents"))
+
+
+def patient(user: User, med_id: str):
+    """The card, as the card page reads it (audited as a view of the card)."""
+    card = card_for(user, med_id).card
+    prefetch_related_objects([card], "documents")
+    return card
+
+
+def _identifier_condition(system: str | None, value: str) -> Q:
+    med_id, document = normalise_med_id(value), normalise_document_number(value)
+    if system is None:
+        return (Q(med_id=med_id) | Q(pinfl=value)
+                | Q(documents__number=document, documents__country=""))
+    row = identifiers.system_named(system)
+    if row is identifiers.HEALTH_CARD:
+        return Q(med_id=med_id)
+    if row is identifiers.PINFL:
+        return Q(pinfl=value)
+    if row is identifiers.PASSPORT_LOCAL:
+        return Q(documents__number=document, documents__country="")
+    country = identifiers.foreign_passport_country(system)
+    if country:
+        return Q(documents__number=document, documents__country=country)
+    # A system the portal keeps no patient identifier under matches nobody.
+    return Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    identifier: tuple[str | None, str] | None = None
+    name: str = ""
+    birthdate: tuple = ()  # fhir.search.DateCondition
+    text: str = ""  # the query as sent, for the audit row
+
+
+def search_patients(user: User, query: PatientQuery, *, cursor: str | None,
+                    limit: int) -> Page:
+    """Cards the user may open that match, by name order; audited as the card search."""
+    cards = _cards(user)
+    if query.identifier is not None:
+        cards = cards.filter(_identifier_condition(*query.identifier)).distinct()
+    if query.name:
+        key = search_key(query.name)
+        # Any word of the name starts so (FHIR's `name` matches any part, by prefix).
+        cards = cards.filter(Q(search_name__startswith=key)
+                             | Q(search_name__contains=f" {key}")) if key else cards.none()
+    for condition in query.birthdate:
+        cards = cards.filter(**condition.date_lookups("birth_date"))
+    page = keyset_page(cards, order=("search_name", "pk"), cursor=cursor, limit=limit)
+    record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
+                      shown=[(card.med_id, card.med_id) for card in page.results],
+                      reason=query.text[:200])
+    return page
+
+
+# ---------------------------------------------------------------- Organization, staff
+
+
+def _facilities():
+    return Facility.objects.select_related("region", "district", "parent")
+
+
+def organization(code: str) -> Facility:
+    facility = _facilities().filter(code=code).first()
+    if facility is None:
+        raise Http404
+    return facility
+
+
+def search_organizations(*, identifier: tuple[str | None, str] | None, name: str,
+                         cursor: str | None, limit: int) -> Page:
+    facilities = _facilities()
+    if identifier is not None:
+        system, value = identifier
+        row = identifiers.system_named(system) if system else None
+        if system is None:
+            facilities = facilities.filter(Q(tax_id=value) | Q(shif_code=value)
+                                           | Q(code=value))
+        elif row is identifiers.TAX_ID:
+            facilities = facilities.filter(tax_id=value)
+        elif row is identifiers.SHIF:
+            facilities = facilities.filter(shif_code=value)
+        else:
+            facilities = facilities.none()
+    if name:
+        facilities = facilities.filter(name__icontains=name)
+    return keyset_page(facilities, order=("code",), cursor=cursor, limit=limit)
+
+
+def _practitioners():
+    # People with a post; the FHIR clients' own system accounts are not practitioners.
+    return (User.objects.filter(staff_records__isnull=False,
+                                oauth2_provider_application__isnull=True).distinct()
+            .prefetch_related(Prefetch("staff_records",
+                                       StaffRecord.objects.select_related("facility"))))
+
+
+def practitioner(username: str) -> User:
+    user = _practitioners().filter(username=username).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def search_practitioners(*, identifier: tuple[str | None, str] | None, name: str,
+                         cursor: str | None, limit: int) -> Page:
+    users = _practitioners()
+    if identifier is not None:
+        system, value = identifier
+        if system is None or identifiers.system_named(system) is identifiers.ARGOS:
+            users = users.filter(staff_records__argos_id=value)
+        else:
+            users = users.none()
+    if name:
+        users = users.filter(staff_records__search_text__contains=search_key(name))
+    return keyset_page(users, order=("username",), cursor=cursor, limit=limit)
+
+
+def _roles():
+    return StaffRecord.objects.select_related("user", "facility").filter(
+        user__oauth2_provider_application__isnull=True)
+
+
+def practitioner_role(role_id: str) -> StaffRecord:
+    username, _dot, rest = role_id.partition(".")
+    facility_code, _dot, role = rest.rpartition(".")
+    record = (_roles().filter(user__username=username, facility__code=facility_code,
+                              role=role.replace("-", "_"))
+              .order_by("-active_from").first())
+    if record is None:
+        raise Http404
+    return record
+
+
+def search_practitioner_roles(*, practitioner_id: str, organization_id: str,
+                              cursor: str | None, limit: int) -> Page:
+    records = _roles()
+    if practitioner_id:
+        records = records.filter(user__username=practitioner_id)
+    if organization_id:
+        records = records.filter(facility__code=organization_id)
+    return keyset_page(records, order=("pk",), cursor=cursor, limit=limit)
+
+
+# -------------------------------------------------- Encounter, Condition, Observation
+
+
+def _visits(card):
+    return Visit.objects.filter(of_card(card)).select_related("card", "facility", "clinician")
+
+
+def _stays(card):
+    return Stay.objects.filter(of_card(card)).select_related(
+        "card", "facility", "admitted_by", "discharged_by")
+
+
+def _dated(records, field: str, conditions):
+    for condition in conditions:
+        records = records.filter(**condition.lookups(field))
+    return records
+
+
+def search_encounters(user: User, med_id: str, *, dates, cursor, limit):
+    """A card's visits and stays, newest first: audited as the card's visit and stay lists."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+    card_for(user, med_id, action=AuditAction.LIST, object_type=STAY_OBJECT)
+    page = merged_page([
+        Source("visit", _dated(_visits(card), "opened_at", dates), "opened_at"),
+        Source("stay", _dated(_stays(card), "admitted_at", dates), "admitted_at"),
+    ], cursor=cursor, limit=limit)
+    return card, page
+
+
+def encounter(user: User, resource_id: str):
+    if resource_id.startswith(mapping.VISIT_PREFIX):
+        return "visit", visit_for(user, _uuid(resource_id.removeprefix(mapping.VISIT_PREFIX)))
+    if resource_id.startswith(mapping.STAY_PREFIX):
+        return "stay", stay_for(user, _uuid(resource_id.removeprefix(mapping.STAY_PREFIX)))
+    raise Http404
+
+
+def search_conditions(user: User, med_id: str, *, dates, cursor, limit):
+    """Diagnoses of a card's visits and (final) of its stays, as the visit and stay lists
+    show them, newest first."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+    card_for(user, med_id, action=AuditAction.LIST, object_type=STAY_OBJECT)
+    visit_diagnoses = VisitDiagnosis.objects.filter(of_card(card, "visit__card")).select_related(
+        "visit__card", "code")
+    stay_diagnoses = StayDiagnosis.objects.filter(
+        of_card(card, "stay__card"), stay__discharged_at__isnull=False).select_related(
+        "stay__card", "code")
+    page = merged_page([
+        Source("visit", _dated(visit_diagnoses, "visit__opened_at", dates), "visit__opened_at"),
+        Source("stay", _dated(stay_diagnoses, "stay__discharged_at", dates),
+               "stay__discharged_at"),
+    ], cursor=cursor, limit=limit)
+    return card, page
+
+
+def condition(user: User, resource_id: str):
+    parent_id, _dot, code = resource_id.rpartition(".")
+    kind, parent = encounter(user, parent_id)
+    found = next((d for d in parent.diagnoses.all() if d.code_id == code), None)
+    if found is None or (kind == "stay" and parent.discharged_at is None):
+        raise Http404
+    return kind, found
+
+
+LABORATORY, VITAL_SIGNS = "laboratory", "vital-signs"
+
+
+def search_observations(user: User, med_id: str, *, categories: set[str], dates, cursor,
+                        limit):
+    """Released lab results (their current versions) and visits' vital signs, newest
+    first: audited as the card's results and visit list."""
+    sources = []
+    card = None
+    if LABORATORY in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
+        corrected = LabResult.objects.filter(corrects=OuterRef("pk"), released_at__isnull=False)
+        results = (LabResult.objects.filter(of_card(card), released_at__isnull=False)
+                   .exclude(Exists(corrected)).select_related("card", "test"))
+        sources.append(Source("lab", _dated(results, "sampled_at", dates), "sampled_at"))
+    if VITAL_SIGNS in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+        measured = Q()
+        for field in VITAL_FIELDS:
+            measured |= Q(**{f"{field}__isnull": False})
+        sources.append(Source("vitals", _dated(_visits(card).filter(measured), "opened_at",
+                                               dates), "opened_at"))
+    return card, merged_page(sources, cursor=cursor, limit=limit)
+
+
+def observation(user: User, resource_id: str):
+    if resource_id.startswith(mapping.LAB_PREFIX):
+        return "lab", released_result(user, _uuid(resource_id.removeprefix(mapping.LAB_PREFIX)))
+    if resource_id.startswith(mapping.VITALS_PREFIX):
+        visit = visit_for(user, _uuid(resource_id.removeprefix(mapping.VITALS_PREFIX)))
+        if mapping.has_vitals(visit):
+            return "vitals", visit
+    raise Http404

@@ -1,0 +1,60 @@
+"""Writes of the FHIR interface: registering a client (the admin and the demo use it)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from oauth2_provider.models import get_application_model
+
+from dmed.roles import Role
+from fhir.models import FhirClient
+from registry.selectors import active_staff_records
+
+
+def check_registration(*, application, facility) -> None:
+    """Refuse a registration the interface could not honour, per field."""
+    errors = {}
+    Application = get_application_model()
+    account = application.user
+    if application.authorization_grant_type != Application.GRANT_CLIENT_CREDENTIALS \
+            or application.client_type != Application.CLIENT_CONFIDENTIAL:
+        errors["application"] = _("A FHIR system client is a confidential client with the "
+                                  "client-credentials grant.")
+    if account is None:
+        errors["application"] = _("Choose the account the system acts as (the application's "
+                                  "user).")
+    elif facility is None:
+        if account.role != Role.ADMINISTRATOR:
+            errors["facility"] = _("Choose the facility the system acts for.")
+    elif facility.pk not in (works_at := {r.facility_id for r in active_staff_records(account)}):
+        errors["facility"] = _("The system's account has no active staff record at this "
+                               "facility.")
+    elif works_at != {facility.pk}:
+        # A system acts for one facility; its account must not reach another's patients.
+        errors["facility"] = _("The system's account works at other facilities too.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def register_client(*, name: str, account, facility, scopes: list[str], client_secret: str,
+                    client_id: str) -> FhirClient:
+    """Create (or update, by client id) a confidential client-credentials client."""
+    Application = get_application_model()
+    application = (Application.objects.filter(client_id=client_id).first()
+                   or Application(client_id=client_id))
+    application.name = name
+    application.user = account
+    application.client_type = Application.CLIENT_CONFIDENTIAL
+    application.authorization_grant_type = Application.GRANT_CLIENT_CREDENTIALS
+    application.client_secret = client_secret
+    scope_text = " ".join(scopes)
+    check_registration(application=application, facility=facility)
+    application.full_clean()
+    application.save()
+    client, _created = FhirClient.objects.update_or_create(
+        application=application,
+        defaults={"facility": facility, "scopes": scope_text, "is_active": True})
+    client.full_clean()
+    return client

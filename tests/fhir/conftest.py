@@ -1,0 +1,100 @@
+"""The FHIR interface's test world: registered system clients, their tokens, and a check
+that every resource answered is valid FHIR R5 by `fhir.resources`, which nobody here wrote."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from dmed.models import User
+from dmed.roles import Role
+from fhir.resources import get_fhir_model_class
+from fhir.scopes import registrable_scopes
+from fhir.services import register_client
+from tests.clinics.lab_helpers import lab_world
+from tests.factories import StaffRecordFactory, UserFactory
+from tests.patients.factories import CardFactory
+
+ALL_SCOPES = registrable_scopes()
+
+
+@dataclass
+class SystemClient:
+    client_id: str
+    secret: str
+    account: User
+
+
+def make_system_client(*, role: str, facility, scopes=ALL_SCOPES, name: str = "") -> SystemClient:
+    account = UserFactory(role=role, first_name=name or f"{role} system")
+    if facility is not None:
+        StaffRecordFactory(user=account, facility=facility, role=role)
+    client_id = f"client-{account.username}"
+    secret = f"secret-of-{account.username}-0123456789"
+    register_client(name=name or f"{role} system {account.username}", account=account,
+                    facility=facility, scopes=list(scopes), client_secret=secret,
+                    client_id=client_id)
+    return SystemClient(client_id, secret, account)
+
+
+def request_token(client: SystemClient, scope: str | None = None):
+    basic = base64.b64encode(f"{client.client_id}:{client.secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope is not None:
+        data["scope"] = scope
+    return Client().post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+
+
+def token_for(client: SystemClient, scope: str | None = None) -> str:
+    response = request_token(client, scope)
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def valid_fhir(resource: dict):
+    """The resource parsed by fhir.resources (R5): raises on any structural error."""
+    return get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+class Fhir:
+    """GET under /fhir/ with a bearer token; every JSON answer is checked as FHIR R5."""
+
+    def __init__(self, token: str | None, language: str = "en"):
+        self.token, self.language = token, language
+        self.http = Client()
+
+    def get(self, path: str, params=None, **headers):
+        if self.token:
+            headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {self.token}")
+        headers.setdefault("HTTP_ACCEPT_LANGUAGE", self.language)
+        response = self.http.get(f"/fhir/{path}", params or {}, **headers)
+        assert response["Content-Type"].startswith("application/fhir+json"), response
+        valid_fhir(response.json())
+        return response
+
+
+@pytest.fixture
+def world(db):
+    return lab_world()
+
+
+@pytest.fixture
+def polyclinic_system(world):
+    """The polyclinic's information system: acts as a clinician of the polyclinic."""
+    return make_system_client(role=Role.CLINICIAN, facility=world.polyclinic)
+
+
+@pytest.fixture
+def fhir(polyclinic_system):
+    return Fhir(token_for(polyclinic_system))
+
+
+@pytest.fixture
+def card(world):
+    return CardFactory(attached_facility=world.polyclinic, registered_at=world.polyclinic,
+                       pinfl="30211975910033", phone="+998901234567",
+                       birth_date=date(1997, 11, 2))

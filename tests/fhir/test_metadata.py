@@ -1,0 +1,47 @@
+"""GET /fhir/metadata states exactly what is implemented, and SMART discovery says where
+systems get tokens."""
+
+import pytest
+from django.test import Client
+
+from fhir.capability import SERVED
+from fhir.scopes import RESOURCE_TYPES, registrable_scopes
+from tests.fhir.conftest import Fhir
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
+    response = Fhir(None).get("metadata")
+    statement = response.json()
+    assert response.status_code == 200
+    assert statement["fhirVersion"] == "5.0.0"
+    assert statement["format"] == ["application/fhir+json"]
+    rest = statement["rest"][0]
+    assert [r["type"] for r in rest["resource"]] == list(RESOURCE_TYPES)
+    for resource in rest["resource"]:
+        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+        assert {p["name"] for p in resource["searchParam"]} == \
+            set(SERVED[resource["type"]][1]) | {"_count"}
+    assert rest["security"]["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
+    encounter = next(r for r in rest["resource"] if r["type"] == "Encounter")
+    assert encounter["searchInclude"] == ["Encounter:patient"]
+
+
+def test_every_search_parameter_stated_is_accepted_and_no_other(fhir, card):
+    for resource_type, (_profile, parameters, _includes) in SERVED.items():
+        for name in parameters:
+            response = fhir.get(resource_type, {name: "x", "patient": card.med_id})
+            assert response.status_code != 400 or all(
+                issue.get("expression") != [name] or "not supported" not in
+                issue["diagnostics"] for issue in response.json()["issue"]), (resource_type,
+                                                                              name)
+        refused = fhir.get(resource_type, {"_lastUpdated": "ge2020"})
+        assert refused.status_code == 400
+
+
+def test_smart_configuration_names_the_token_endpoint_and_scopes():
+    body = Client().get("/fhir/.well-known/smart-configuration").json()
+    assert body["token_endpoint"].endswith("/o/token/")
+    assert body["grant_types_supported"] == ["client_credentials"]
+    assert body["scopes_supported"] == registrable_scopes()

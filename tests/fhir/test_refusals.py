@@ -1,0 +1,94 @@
+"""Every resource refuses as the REST API does: a card outside the client's scope (403
+for a clinician's system, which may know it exists; 404 where existence must not leak),
+another facility's client, a token without the scope, an expired token."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+
+from clinics.visits.models import Visit, VisitDiagnosis
+from dmed.models import AuditEvent
+from dmed.roles import Role
+from tests.clinics.factories import VisitFactory
+from tests.clinics.lab_helpers import released_result
+from tests.factories import FacilityFactory
+from tests.fhir.conftest import Fhir, make_system_client, token_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(world, card):
+    """One record of every clinical kind on the card, and the paths that read them."""
+    visit = VisitFactory(card=card, clinician=world.doctor)
+    Visit.objects.filter(pk=visit.pk).update(pulse=70)
+    VisitDiagnosis.objects.create(visit=visit, code_id="I10", kind="primary")
+    result = released_result(world, card, "GLU", Decimal("5.1"), days_ago=1)
+    return {
+        "Patient": (f"Patient/{card.med_id}", {"identifier": card.pinfl}),
+        "Encounter": (f"Encounter/visit-{visit.public_id}", {"patient": card.med_id}),
+        "Condition": (f"Condition/visit-{visit.public_id}.I10", {"patient": card.med_id}),
+        "Observation": (f"Observation/lab-{result.public_id}", {"patient": card.med_id}),
+    }
+
+
+CLINICAL = ["Patient", "Encounter", "Condition", "Observation"]
+
+
+@pytest.mark.parametrize("resource", CLINICAL)
+def test_another_polyclinics_system_is_refused_403_and_the_refusal_audited(
+        world, card, records, resource):
+    other = make_system_client(role=Role.CLINICIAN, facility=FacilityFactory())
+    fhir = Fhir(token_for(other))
+    path, params = records[resource]
+    read = fhir.get(path)
+    assert read.status_code == 403
+    assert read.json()["issue"][0]["code"] == "forbidden"
+    if resource != "Patient":  # a search of cards simply finds none in scope
+        assert fhir.get(resource, params).status_code == 403
+    refused = AuditEvent.objects.filter(actor=other.account, allowed=False)
+    assert refused.exists()
+    assert not AuditEvent.objects.filter(actor=other.account, allowed=True).exists()
+
+
+@pytest.mark.parametrize("resource", CLINICAL)
+def test_a_pharmacy_system_learns_nothing_404(world, card, records, resource):
+    pharmacy = make_system_client(role=Role.PHARMACIST, facility=FacilityFactory(
+        kind="pharmacy"))
+    fhir = Fhir(token_for(pharmacy))
+    path, params = records[resource]
+    assert fhir.get(path).status_code == 404
+    if resource != "Patient":
+        assert fhir.get(resource, params).status_code == 404
+
+
+@pytest.mark.parametrize("resource", [*CLINICAL, "Organization", "Practitioner",
+                                      "PractitionerRole"])
+def test_a_token_without_the_resources_scope_is_refused_403(
+        world, polyclinic_system, records, resource):
+    others = [scope for scope in ("system/Patient.rs", "system/Organization.rs")
+              if not scope.startswith(f"system/{resource}.")]
+    fhir = Fhir(token_for(polyclinic_system, scope=others[0]))
+    path, params = records.get(resource, (f"{resource}/X", {}))
+    for response in (fhir.get(path), fhir.get(resource, params)):
+        assert response.status_code == 403
+        assert resource in response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("resource", [*CLINICAL, "Organization"])
+def test_an_expired_token_is_refused_401(polyclinic_system, records, resource):
+    fhir = Fhir(token_for(polyclinic_system))
+    AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    path, _params = records.get(resource, (f"{resource}/X", {}))
+    response = fhir.get(path)
+    assert response.status_code == 401
+    assert response.json()["issue"][0]["code"] == "login"
+
+
+def test_unknown_paths_answer_operation_outcome(fhir):
+    response = fhir.get("Medication/1")
+    assert response.status_code == 404
+    assert response.json()["resourceType"] == "OperationOutcome"
