@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("clinics.referrals.urls")),
     path("", include("clinics.timeline.urls")),
     path("", include("clinics.urls")),
+    path("", include("inbox.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

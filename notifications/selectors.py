@@ -55,3 +55,11 @@ def recent_messages(user: User, *, limit: int = 20) -> list[Message]:
     """The person's own delivery log, newest first (kind, channel, status; no text)."""
     return list(Message.objects.filter(recipient=user).order_by("-created_at")
                 .only("kind", "channel", "status", "created_at", "sent_at")[:limit])
+
+
+def messages_of_events(event_ids) -> dict[tuple[int, int], Message]:
+    """The messages sent about these events, by (event id, recipient id): the delivery
+    log's answer to "who was told, when, by which channel" (the results inbox shows it)."""
+    return {(message.event_id, message.recipient_id): message
+            for message in Message.objects.filter(event_id__in=list(event_ids))
+            .only("event_id", "recipient_id", "status", "channel", "sent_at", "created_at")}

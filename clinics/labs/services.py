@@ -237,10 +237,23 @@ def _release_result(actor: User, result_id, order_id) -> LabResult:
         order.completed_at = result.released_at
         order.save(update_fields=["completed_at"])
     _audit(actor, AuditAction.UPDATE, result, _("released"))
+    emit(LAB_RESULT_RELEASED, _released_event(result, order),
+         dedupe_key=f"lab-result:{result.public_id}:released")
+    return result
+
+
+def _released_event(result: LabResult, order: LabOrder) -> dict:
+    """What the patient's message and the ordering clinician's results inbox need: the
+    value as the laboratory released it, whether it is critical, and who ordered it where
+    (the inbox finds the department and, for a critical value, whom to escalate to)."""
     test = result.test
-    emit(LAB_RESULT_RELEASED, {
+    return {
         "med_id": result.card.med_id, "result": str(result.public_id),
         "test": {"uz": test.name_uz, "ru": test.name_ru, "en": test.name_en},
-        "facility": order.laboratory.name,
-    }, dedupe_key=f"lab-result:{result.public_id}:released")
-    return result
+        "test_code": test.code, "facility": order.laboratory.name,
+        "patient": result.card.full_name, "version": result.version,
+        "value": result.value_text, "unit": result.unit, "flag": result.flag,
+        "critical": result.flag in CRITICAL_FLAGS, "reference": result.reference_text,
+        "sampled_at": result.sampled_at, "released_at": result.released_at,
+        "ordered_by": order.ordered_by_id, "ordering_facility": order.ordering_facility_id,
+    }

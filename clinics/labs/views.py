@@ -3,11 +3,13 @@ for patients and clinicians. Thin: services and selectors decide."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clinics.labs import selectors, services
@@ -164,6 +166,10 @@ def result_detail(request, result_id):
         "result": result, "history": history,
         "chart": history_svg(history, label=result.test.name),
         "corrected_by": getattr(result, "corrected_by", None),
+        # What apps above the laboratory add (the results inbox: who was told, who
+        # acknowledged), through the settings hook.
+        "sections": [import_string(path)(request, result)
+                     for path in settings.LAB_RESULT_SECTIONS],
     })
 
 
