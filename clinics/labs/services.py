@@ -163,6 +163,28 @@ def enter_result(*, actor: User, order_id, test_code: str, value: Decimal,
         return _enter_result(actor, order_id, test_code, value, sampled_at, comment)
 
 
+def enter_results(*, actor: User, order_id, sampled_at: datetime,
+                  values: dict[str, tuple[Decimal, str]]) -> list[LabResult]:
+    """Enter several tests of one order in one save: {test code: (value, comment)}, one
+    sampling time. All or nothing: a refused value refuses the save, with each refusal
+    under its test's field ("<code>-value", "<code>-sampled_at")."""
+    if not values:
+        raise ValidationError({"__all__": [_("Type at least one value.")]})
+    with _refusal_audited(actor, ORDER_OBJECT, order_id):
+        results, errors = [], {}
+        for code, (value, comment) in values.items():
+            try:
+                with transaction.atomic():  # a savepoint: the others are still checked
+                    results.append(_enter_result(actor, order_id, code, value, sampled_at,
+                                                 comment))
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    errors.setdefault(f"{code}-{field}", []).extend(problems)
+        if errors:
+            raise ValidationError(errors)
+        return results
+
+
 def _enter_result(actor, order_id, test_code, value, sampled_at, comment) -> LabResult:
     item = _locked_item(actor, order_id, test_code)
     versions = list(item.results.order_by("version"))
