@@ -308,6 +308,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # A critical lab value not acknowledged within this many minutes escalates to the heads of
 # the department or facility and its on-call list, and again after each further period.
 CRITICAL_ACK_MINUTES = env.int("CRITICAL_ACK_MINUTES", default=30)
+# The laboratory's turnaround target per order priority, in minutes from ordering: open
+# orders past it stand out on the worklist.
+LAB_TURNAROUND_MINUTES = {"emergency": env.int("LAB_TURNAROUND_EMERGENCY_MINUTES", default=60),
+                          "urgent": env.int("LAB_TURNAROUND_URGENT_MINUTES", default=4 * 60),
+                          "routine": env.int("LAB_TURNAROUND_ROUTINE_MINUTES", default=24 * 60)}
 # Sections other apps add to a lab result's page (hooks: the laboratory imports none of
 # them): dotted paths of functions (request, result) -> HTML.
 LAB_RESULT_SECTIONS = ["inbox.views.result_section"]

@@ -81,6 +81,40 @@ class TestWorklist:
         assert [o.pk for o in first.results + second.results] == [o.pk for o in orders]
         assert second.next_cursor is None
 
+    def test_the_worklist_goes_by_urgency_then_age_across_pages(self, world, card):
+        from clinics.labs import selectors
+        placed = {}
+        for name, priority in [("routine-old", "routine"), ("urgent-old", "urgent"),
+                               ("emergency", "emergency"), ("routine-new", "routine"),
+                               ("urgent-new", "urgent")]:
+            placed[name] = services.place_lab_order(
+                actor=world.doctor, med_id=card.med_id, laboratory=world.laboratory,
+                tests=["HGB"], priority=priority)
+        first = selectors.worklist(world.technician, limit=2)
+        rest = selectors.worklist(world.technician, cursor=first.next_cursor, limit=3)
+        by_pk = {order.pk: name for name, order in placed.items()}
+        assert [by_pk[o.pk] for o in first.results + rest.results] == [
+            "emergency", "urgent-old", "urgent-new", "routine-old", "routine-new"]
+
+    def test_overdue_orders_and_those_awaiting_a_second_technician_stand_out(
+            self, client, world, card, settings):
+        settings.LAB_TURNAROUND_MINUTES = {"emergency": 60, "urgent": 240, "routine": 1440}
+        late = services.place_lab_order(actor=world.doctor, med_id=card.med_id,
+                                        laboratory=world.laboratory, tests=["K"],
+                                        priority="emergency")
+        LabOrder.objects.filter(pk=late.pk).update(
+            ordered_at=timezone.now() - timezone.timedelta(minutes=61))
+        services.enter_result(actor=world.technician, order_id=late.public_id,
+                              test_code="K", value=Decimal("7.1"), sampled_at=timezone.now())
+        fresh = place(world, card)  # routine, a minute old: within its target
+        client.force_login(world.technician)
+        page = client.get("/lab/worklist/").content.decode()
+        rows = page.split('data-testid="worklist-order"')[1:]
+        assert str(late.public_id) in rows[0] and str(fresh.public_id) in rows[1]
+        assert 'data-testid="overdue"' in rows[0] and 'data-testid="second-verifier"' in rows[0]
+        assert 'data-testid="overdue"' not in rows[1]
+        assert 'data-testid="second-verifier"' not in rows[1]
+
     @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.REGISTRAR, Role.PATIENT])
     def test_others_have_no_worklist(self, client, world, role):
         user = UserFactory(role=role) if role == Role.PATIENT else staff_at(world.polyclinic,
