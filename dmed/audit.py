@@ -9,7 +9,8 @@ import it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -105,3 +106,26 @@ def record_list_event(
         events = [_event(actor=actor, action=action, object_type=object_type,
                          occurred_at=read_at, object_id=list_id, reason=reason)]
     AuditEvent.objects.bulk_create(events)
+
+
+def record_polled_list_event(*, seen: MutableMapping, key: str, actor: User | None,
+                             object_type: str, shown: Iterable[tuple[object, str]],
+                             list_id: str = "", reason: str = "") -> bool:
+    """Record the read of a list a page refreshes every few seconds (a queue desk, an
+    inbox), once for each set of rows it shows; True when it recorded one.
+
+    An event for every refresh would bury the trail under identical rows. So a read is
+    recorded when the set of rows shown differs from the last one recorded under `key` in
+    `seen` (the user's session): the first look, and again whenever a row joins or leaves.
+    Each event names the rows and MED-IDs shown, so the trail still says who saw which
+    patient in which list and from when.
+    """
+    shown = list(shown)
+    fingerprint = hashlib.sha256(
+        ",".join(sorted(str(object_id) for object_id, _med_id in shown)).encode()).hexdigest()
+    if seen.get(key) == fingerprint:
+        return False
+    record_list_event(actor=actor, object_type=object_type, shown=shown, list_id=list_id,
+                      reason=reason)
+    seen[key] = fingerprint
+    return True

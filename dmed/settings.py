@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "prescriptions.apps.PrescriptionsConfig",
     "queues.apps.QueuesConfig",
     "pharmacy_sync.apps.PharmacySyncConfig",
+    # Consumes results, referral answers and refusals; reads the notifications log.
+    "inbox.apps.InboxConfig",
     "mch.apps.MchConfig",
     # The FHIR R5 interface: on top, it reads every app's selectors.
     "fhir.apps.FhirConfig",
@@ -339,7 +341,24 @@ CELERY_BEAT_SCHEDULE: dict = {
     # reports are in; a run repeated for a day replaces its findings.
     "pharmacy-reconcile": {"task": "pharmacy_sync.reconcile",
                            "schedule": crontab(hour=2, minute=30)},
+    # Critical results nobody acknowledged within CRITICAL_ACK_MINUTES go to the heads and
+    # the on-call list (inbox/services.py); read from the notices' rows, so a missed run
+    # only delays the next by a minute.
+    "inbox-escalate-critical": {"task": "inbox.escalate_critical",
+                                "schedule": timedelta(minutes=1), "options": {"expires": 50}},
 }
+
+# A critical lab value not acknowledged within this many minutes escalates to the heads of
+# the department or facility and its on-call list, and again after each further period.
+CRITICAL_ACK_MINUTES = env.int("CRITICAL_ACK_MINUTES", default=30)
+# The laboratory's turnaround target per order priority, in minutes from ordering: open
+# orders past it stand out on the worklist.
+LAB_TURNAROUND_MINUTES = {"emergency": env.int("LAB_TURNAROUND_EMERGENCY_MINUTES", default=60),
+                          "urgent": env.int("LAB_TURNAROUND_URGENT_MINUTES", default=4 * 60),
+                          "routine": env.int("LAB_TURNAROUND_ROUTINE_MINUTES", default=24 * 60)}
+# Sections other apps add to a lab result's page (hooks: the laboratory imports none of
+# them): dotted paths of functions (request, result) -> HTML.
+LAB_RESULT_SECTIONS = ["inbox.views.result_section"]
 
 # The event outbox (outbox/): retries with exponential backoff and jitter, then a dead
 # letter; a dispatched delivery not done after OUTBOX_REDISPATCH_SECONDS (its task lost

@@ -8,7 +8,7 @@ import logging
 
 from notifications import services
 from notifications.selectors import recipients_of
-from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER
+from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER, STAFF, STAFF_ONLY_KINDS
 from outbox.kinds import REFERRAL_RECEIVED
 from outbox.registry import consumer
 
@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 def _targets(event) -> list[str]:
     """"<user id>" for the patient's own account, "<user id>:receiver" for the staff a
-    referral is addressed to (their message is another)."""
+    referral is addressed to, "<user id>:staff" for those a staff-only event names (their
+    messages are others)."""
+    if event.kind in STAFF_ONLY_KINDS:
+        return [f"{int(pk)}:{STAFF}" for pk in event.payload.get("recipients", [])]
     targets = [str(pk) for pk in recipients_of(event.payload)]
     if event.kind == REFERRAL_RECEIVED:
         targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event)]

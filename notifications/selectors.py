@@ -67,3 +67,11 @@ def messages_since(user: User, since, *, cursor: str | None = None) -> Worklist:
     return worklist(messages.only("kind", "text", "urgent", "channel", "status",
                                   "created_at", "recipient_id"),
                     order=("-created_at", "-pk"), cursor=cursor)
+
+
+def messages_of_events(event_ids) -> dict[tuple[int, int], Message]:
+    """The messages sent about these events, by (event id, recipient id): the delivery
+    log's answer to "who was told, when, by which channel" (the results inbox shows it)."""
+    return {(message.event_id, message.recipient_id): message
+            for message in Message.objects.filter(event_id__in=list(event_ids))
+            .only("event_id", "recipient_id", "status", "channel", "sent_at", "created_at")}

@@ -45,6 +45,14 @@ TEMPLATES = {
     f"{kinds.REFERRAL_RECEIVED}:receiver:emergency": Template(_(
         "DMED: an emergency referral to you from %(from_facility)s. Open Incoming referrals "
         "now."), urgent=True),
+    # To the clinician who ordered a critical result, then to the heads and the on-call
+    # list while nobody acknowledges it; the patient is not named.
+    f"{kinds.LAB_CRITICAL_ALERT}:staff": Template(_(
+        "DMED: CRITICAL result %(test)s %(value)s %(unit)s of your patient. Open your "
+        "results inbox and acknowledge it now."), urgent=True),
+    f"{kinds.LAB_CRITICAL_ALERT}:staff:escalated": Template(_(
+        "DMED: a CRITICAL result (%(test)s %(value)s %(unit)s) has not been acknowledged "
+        "for %(minutes)s minutes. Open your results inbox and act on it now."), urgent=True),
     kinds.APPOINTMENT_BOOKED: Template(_(
         "DMED: appointment with %(doctor)s at %(facility)s on %(starts_at)s.")),
     kinds.APPOINTMENT_CANCELLED: Template(_(
@@ -61,14 +69,20 @@ TEMPLATES = {
 NOTIFIED_KINDS = frozenset(key.split(":")[0] for key in TEMPLATES)
 
 
-# Who a message is for: the patient an event is about (the default), or the staff who
-# receive a referral.
-PATIENT, RECEIVER = "patient", "receiver"
+# Who a message is for: the patient an event is about (the default), the staff who
+# receive a referral, or the staff an event names in its "recipients".
+PATIENT, RECEIVER, STAFF = "patient", "receiver", "staff"
+
+# Events for the staff they name only: their patient is not told.
+STAFF_ONLY_KINDS = frozenset({kinds.LAB_CRITICAL_ALERT})
 
 
 def template_for(kind: str, payload: dict, audience: str = PATIENT) -> Template:
     if kind == kinds.APPOINTMENT_REMINDER:
         return TEMPLATES[f"{kind}:{payload['hours_before']}"]
+    if audience == STAFF:
+        escalated = ":escalated" if payload.get("round") else ""
+        return TEMPLATES[f"{kind}:{STAFF}{escalated}"]
     if audience == RECEIVER:
         emergency = ":emergency" if payload.get("urgency") == "emergency" else ""
         return TEMPLATES[f"{kind}:{RECEIVER}{emergency}"]

@@ -12,7 +12,12 @@ PRESCRIPTION_DISPENSED = "prescription.dispensed"
 PRESCRIPTION_EXPIRING = "prescription.expiring"
 PRESCRIPTION_EXPIRED = "prescription.expired"
 LAB_RESULT_RELEASED = "lab.result_released"
+# Raised by the results inbox: a critical value to tell the named staff about now (its
+# ordering clinician on release, heads and the on-call list while nobody acknowledges).
+LAB_CRITICAL_ALERT = "lab.critical_alert"
 REFERRAL_RECEIVED = "referral.received"
+REFERRAL_DECIDED = "referral.decided"
+PRESCRIPTION_NOT_DISPENSED = "prescription.not_dispensed"
 APPOINTMENT_BOOKED = "appointment.booked"
 APPOINTMENT_CANCELLED = "appointment.cancelled"
 APPOINTMENT_REMINDER = "appointment.reminder"
@@ -25,7 +30,10 @@ KINDS = frozenset({
     PRESCRIPTION_EXPIRING,
     PRESCRIPTION_EXPIRED,
     LAB_RESULT_RELEASED,
+    LAB_CRITICAL_ALERT,
     REFERRAL_RECEIVED,
+    REFERRAL_DECIDED,
+    PRESCRIPTION_NOT_DISPENSED,
     APPOINTMENT_BOOKED,
     APPOINTMENT_CANCELLED,
     APPOINTMENT_REMINDER,

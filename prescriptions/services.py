@@ -33,6 +33,7 @@ from outbox.kinds import (
     PRESCRIPTION_EXPIRED,
     PRESCRIPTION_EXPIRING,
     PRESCRIPTION_ISSUED,
+    PRESCRIPTION_NOT_DISPENSED,
 )
 from patients.access import card_for
 from patients.models import ICD10_PATTERN, ConditionStatus
@@ -637,6 +638,12 @@ def _refuse_locked(prescription: Prescription, *, by: PharmacyActor, line: int,
     by.audit(action=AuditAction.UPDATE, object_type=PRESCRIPTION_OBJECT,
              object_id=prescription.code, patient_med_id=prescription.patient.med_id,
              reason=f"item {line} not dispensed: {reason}")
+    # For the prescriber's results inbox ("not dispensed: out of stock"); one per refusal.
+    emit(PRESCRIPTION_NOT_DISPENSED, {
+        "med_id": prescription.patient.med_id, "code": prescription.code, "line": line,
+        "drug": f"{item.drug.inn} {item.drug.strength}", "reason": item.status_reason,
+        "pharmacy": by.pharmacy.name, "patient": prescription.patient.full_name,
+        "prescriber": prescription.prescriber_id, "refused_at": timezone.now()})
     return item
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import operator
 from collections.abc import MutableMapping
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.referrals.models import ReferralTarget
 from clinics.referrals.selectors import active_referrals_of
-from dmed.audit import record_audit_event, record_list_event
+from dmed.audit import record_audit_event, record_list_event, record_polled_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from dmed.worklists import WORKLIST_ROWS, Worklist, worklist
@@ -137,27 +136,16 @@ class Desk:
 
 def _record_desk_read(user: User, service_point: ServicePoint, waiting: list[Ticket],
                       called: list[Ticket], seen: MutableMapping) -> None:
-    """Audit what the desk shows, once for each set of tickets it shows.
-
-    The desk's line refreshes every five seconds; an event for every refresh would bury
-    the trail (and the audit table) under identical rows. So a read is recorded when the
-    set of tickets shown differs from the last one recorded for this desk in `seen` (the
-    desk user's session): the first look, and again whenever a ticket joins or leaves.
-    Each event names the tickets and MED-IDs shown, so the trail still says who saw which
-    patient at which desk and from when. A ticket only moving from waiting to called
-    shows no new patient and records nothing here (calling it is audited by call_next).
-    """
+    """Audit what the desk shows, once for each set of tickets it shows (the line refreshes
+    every five seconds; see dmed.audit.record_polled_list_event). A ticket only moving
+    from waiting to called shows no new patient and records nothing here (calling it is
+    audited by call_next)."""
     shown = sorted(waiting + called, key=lambda ticket: ticket.pk)
-    key = f"queue-desk-shown:{service_point.public_id}"
-    fingerprint = hashlib.sha256(",".join(str(t.pk) for t in shown).encode()).hexdigest()
-    if seen.get(key) == fingerprint:
-        return
-    record_list_event(actor=user, object_type=TICKET_OBJECT,
-                      list_id=str(service_point.public_id),
-                      shown=[(t.public_id, t.card.med_id if t.card_id else "") for t in shown],
-                      reason=f"{service_point.public_id}: {len(waiting)} waiting, "
-                             f"{len(called)} called")
-    seen[key] = fingerprint
+    record_polled_list_event(
+        seen=seen, key=f"queue-desk-shown:{service_point.public_id}", actor=user,
+        object_type=TICKET_OBJECT, list_id=str(service_point.public_id),
+        shown=[(t.public_id, t.card.med_id if t.card_id else "") for t in shown],
+        reason=f"{service_point.public_id}: {len(waiting)} waiting, {len(called)} called")
 
 
 def desk(user: User, service_point: ServicePoint, *, seen: MutableMapping) -> Desk:

@@ -32,26 +32,65 @@ def _now_local():
     return timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
 
 
-class ResultForm(forms.Form):
-    test_code = forms.CharField(widget=forms.HiddenInput)
+def _decimal_comma(data, key):
+    """A decimal comma is what people type here; the fields read both."""
+    if data is not None and key in data:
+        data = data.copy()
+        data[key] = data[key].replace(",", ".").strip()
+    return data
+
+
+class CorrectionForm(forms.Form):
+    """A new value for a released result, with the reason (the old version stays)."""
+
     value = forms.DecimalField(label=_("value"), max_digits=12, decimal_places=4,
                                widget=forms.TextInput(attrs={"inputmode": "decimal",
                                                              "autocomplete": "off"}))
-    sampled_at = forms.DateTimeField(
-        label=_("sampled at"), initial=_now_local,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     comment = forms.CharField(label=_("comment"), max_length=500, required=False)
+    reason = forms.CharField(label=_("reason for correction"), max_length=500)
 
     def __init__(self, data=None, *args, prefix=None, **kwargs):
-        # A decimal comma is what people type here; the field reads both.
-        key = f"{prefix}-value" if prefix else "value"
-        if data is not None and key in data:
-            data = data.copy()
-            data[key] = data[key].replace(",", ".").strip()
+        data = _decimal_comma(data, f"{prefix}-value" if prefix else "value")
         super().__init__(data, *args, prefix=prefix, **kwargs)
 
 
-class CorrectionForm(ResultForm):
-    test_code = None
-    sampled_at = None
-    reason = forms.CharField(label=_("reason for correction"), max_length=500)
+class OrderResultsForm(forms.Form):
+    """Every test of an order still to be released, in one form with one save: a value
+    (empty: not done yet) and a comment per test, one sampling time. A value that fails
+    keeps the others as typed; its field says why."""
+
+    sampled_at = forms.DateTimeField(
+        label=_("sampled at"), initial=_now_local,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, data=None, *, items, **kwargs):
+        for item in items:
+            data = _decimal_comma(data, f"{item.test.code}-value")
+        super().__init__(data, **kwargs)
+        self.items, self.codes = list(items), []
+        initial_sampled = None
+        for item in items:
+            code = item.test.code
+            draft = item.latest_result
+            self.codes.append(code)
+            self.fields[f"{code}-value"] = forms.DecimalField(
+                label=item.test.name, max_digits=12, decimal_places=4, required=False,
+                initial=draft.value_text if draft else None,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+            self.fields[f"{code}-comment"] = forms.CharField(
+                label=_("comment"), max_length=500, required=False,
+                initial=draft.comment if draft else "")
+            if draft is not None and initial_sampled is None:
+                initial_sampled = timezone.localtime(draft.sampled_at).strftime(
+                    "%Y-%m-%dT%H:%M")
+        if initial_sampled:
+            self.fields["sampled_at"].initial = initial_sampled
+
+    def rows(self):
+        """(ordered test, value field, comment field) per test, for the template."""
+        return [(item, self[f"{item.test.code}-value"], self[f"{item.test.code}-comment"])
+                for item in self.items]
+
+    def values(self) -> dict:
+        return {code: (self.cleaned_data[f"{code}-value"], self.cleaned_data[f"{code}-comment"])
+                for code in self.codes if self.cleaned_data.get(f"{code}-value") is not None}

@@ -132,6 +132,14 @@ class ReferenceRange(models.Model):
 class OrderPriority(models.TextChoices):
     ROUTINE = "routine", _("Routine")
     URGENT = "urgent", _("Urgent")
+    EMERGENCY = "emergency", _("Emergency")
+
+
+# The worklist's order: emergencies first, then urgent, then routine (then the oldest).
+URGENCY_RANK = models.Case(
+    models.When(priority=OrderPriority.EMERGENCY, then=models.Value(0)),
+    models.When(priority=OrderPriority.URGENT, then=models.Value(1)),
+    default=models.Value(2), output_field=models.SmallIntegerField())
 
 
 class LabOrder(models.Model):
@@ -151,8 +159,11 @@ class LabOrder(models.Model):
                                           on_delete=models.PROTECT, related_name="+")
     laboratory = models.ForeignKey("registry.Facility", verbose_name=_("laboratory"),
                                    on_delete=models.PROTECT, related_name="lab_orders")
-    priority = models.CharField(_("priority"), max_length=8, choices=OrderPriority.choices,
+    priority = models.CharField(_("priority"), max_length=9, choices=OrderPriority.choices,
                                 default=OrderPriority.ROUTINE)
+    urgency_rank = models.GeneratedField(expression=URGENCY_RANK,
+                                         output_field=models.SmallIntegerField(),
+                                         db_persist=True)
     clinical_note = models.CharField(_("clinical note"), max_length=500, blank=True)
     ordered_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
     # Set when the last ordered test is released: the worklist reads the open ones.
@@ -167,14 +178,26 @@ class LabOrder(models.Model):
                                    name="laborder_priority_known"),
         ]
         indexes = [
-            # The laboratory worklist: open orders of one laboratory, oldest first.
-            models.Index(fields=["laboratory", "ordered_at"], condition=Q(completed_at=None),
-                         name="laborder_open_worklist"),
+            # The laboratory worklist: open orders of one laboratory, most urgent first,
+            # then oldest first.
+            models.Index(fields=["laboratory", "urgency_rank", "ordered_at", "id"],
+                         condition=Q(completed_at=None), name="laborder_urgent_worklist"),
             models.Index(fields=["card", "ordered_at"], name="laborder_card_time"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def awaits_second_verifier(self) -> bool:
+        """A critical value or a correction entered and not released: another technician
+        than its enterer must verify it (read from prefetched items, see labs.selectors)."""
+        for item in self.items.all():
+            latest = item.latest_result
+            if latest is not None and not latest.is_released and (
+                    latest.flag in CRITICAL_FLAGS or latest.corrects_id is not None):
+                return True
+        return False
 
 
 class LabOrderItem(models.Model):

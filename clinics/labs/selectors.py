@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
@@ -47,10 +50,17 @@ def _with_items(orders):
 
 def worklist(user: User, *, cursor: str | None = None,
              limit: int = WORKLIST_PAGE) -> Page:
-    """The laboratory's open orders, oldest first (keyset pages), urgent ones marked."""
+    """The laboratory's open orders by urgency (emergency, urgent, routine), then oldest
+    first (keyset pages); each marked `overdue` when past the turnaround target of its
+    priority (LAB_TURNAROUND_MINUTES)."""
     laboratory = _technicians_laboratory(user)
     orders = _with_items(LabOrder.objects.filter(laboratory=laboratory, completed_at=None))
-    page = keyset_page(orders, order=("ordered_at", "pk"), cursor=cursor, limit=limit)
+    page = keyset_page(orders, order=("urgency_rank", "ordered_at", "pk"), cursor=cursor,
+                       limit=limit)
+    now = timezone.now()
+    for order in page.results:
+        target = timedelta(minutes=settings.LAB_TURNAROUND_MINUTES[order.priority])
+        order.overdue = order.ordered_at + target < now
     record_list_event(actor=user, object_type=ORDER_OBJECT, list_id=laboratory.code,
                       shown=[(order.public_id, order.card.med_id) for order in page.results])
     return page

@@ -163,6 +163,28 @@ def enter_result(*, actor: User, order_id, test_code: str, value: Decimal,
         return _enter_result(actor, order_id, test_code, value, sampled_at, comment)
 
 
+def enter_results(*, actor: User, order_id, sampled_at: datetime,
+                  values: dict[str, tuple[Decimal, str]]) -> list[LabResult]:
+    """Enter several tests of one order in one save: {test code: (value, comment)}, one
+    sampling time. All or nothing: a refused value refuses the save, with each refusal
+    under its test's field ("<code>-value", "<code>-sampled_at")."""
+    if not values:
+        raise ValidationError({"__all__": [_("Type at least one value.")]})
+    with _refusal_audited(actor, ORDER_OBJECT, order_id):
+        results, errors = [], {}
+        for code, (value, comment) in values.items():
+            try:
+                with transaction.atomic():  # a savepoint: the others are still checked
+                    results.append(_enter_result(actor, order_id, code, value, sampled_at,
+                                                 comment))
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    errors.setdefault(f"{code}-{field}", []).extend(problems)
+        if errors:
+            raise ValidationError(errors)
+        return results
+
+
 def _enter_result(actor, order_id, test_code, value, sampled_at, comment) -> LabResult:
     item = _locked_item(actor, order_id, test_code)
     versions = list(item.results.order_by("version"))
@@ -237,10 +259,23 @@ def _release_result(actor: User, result_id, order_id) -> LabResult:
         order.completed_at = result.released_at
         order.save(update_fields=["completed_at"])
     _audit(actor, AuditAction.UPDATE, result, _("released"))
+    emit(LAB_RESULT_RELEASED, _released_event(result, order),
+         dedupe_key=f"lab-result:{result.public_id}:released")
+    return result
+
+
+def _released_event(result: LabResult, order: LabOrder) -> dict:
+    """What the patient's message and the ordering clinician's results inbox need: the
+    value as the laboratory released it, whether it is critical, and who ordered it where
+    (the inbox finds the department and, for a critical value, whom to escalate to)."""
     test = result.test
-    emit(LAB_RESULT_RELEASED, {
+    return {
         "med_id": result.card.med_id, "result": str(result.public_id),
         "test": {"uz": test.name_uz, "ru": test.name_ru, "en": test.name_en},
-        "facility": order.laboratory.name,
-    }, dedupe_key=f"lab-result:{result.public_id}:released")
-    return result
+        "test_code": test.code, "facility": order.laboratory.name,
+        "patient": result.card.full_name, "version": result.version,
+        "value": result.value_text, "unit": result.unit, "flag": result.flag,
+        "critical": result.flag in CRITICAL_FLAGS, "reference": result.reference_text,
+        "sampled_at": result.sampled_at, "released_at": result.released_at,
+        "ordered_by": order.ordered_by_id, "ordering_facility": order.ordering_facility_id,
+    }

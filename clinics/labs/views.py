@@ -3,16 +3,18 @@ for patients and clinicians. Thin: services and selectors decide."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from clinics.labs import selectors, services
 from clinics.labs.chart import history_svg
-from clinics.labs.forms import CorrectionForm, LabOrderForm, ResultForm
+from clinics.labs.forms import CorrectionForm, LabOrderForm, OrderResultsForm
 from clinics.labs.pdf import result_pdf
 from dmed.models import AuditAction
 from dmed.roles import Role
@@ -21,6 +23,8 @@ from patients.access import card_for
 
 def _add_errors(form, error: ValidationError) -> None:
     for name, problems in error.message_dict.items():
+        if name not in form.fields and name.endswith("-sampled_at"):
+            name = "sampled_at"  # one sampling time for every test of the entry form
         form.add_error(name if name in form.fields else None, problems)
 
 
@@ -35,20 +39,23 @@ def worklist(request):
     })
 
 
+def _open_items(order) -> list:
+    """The ordered tests whose newest version is not released: the entry form's."""
+    return [item for item in order.items.all()
+            if item.latest_result is None or not item.latest_result.is_released]
+
+
 def _rows(order, posted_form=None, posted_code=None):
-    """Each ordered test with its versions and the form that applies to it now."""
+    """Each ordered test with its versions, and the correction form of a released one."""
     rows = []
     for item in order.items.all():
         versions = list(item.results.all())
         latest = versions[-1] if versions else None
+        form = None
         if latest is not None and latest.is_released:
             form = CorrectionForm(prefix=item.test.code)
-        else:
-            form = ResultForm(prefix=item.test.code, initial={
-                "test_code": item.test.code,
-                **({"value": latest.value_text, "comment": latest.comment} if latest else {})})
-        if posted_code == item.test.code and posted_form is not None:
-            form = posted_form
+            if posted_code == item.test.code and posted_form is not None:
+                form = posted_form
         rows.append({"item": item, "versions": versions, "latest": latest, "form": form})
     return rows
 
@@ -62,44 +69,53 @@ def _posted_result_id(request) -> uuid.UUID:
 
 @login_required
 def laboratory_order(request, order_id):
-    posted_form, posted_code, status = None, None, 200
+    posted_form, posted_code, entry_form, status = None, None, None, 200
     if request.method == "POST":
-        action, code = request.POST.get("action"), request.POST.get("test_code", "")
+        action = request.POST.get("action")
         try:
             if action == "release":
                 services.release_result(actor=request.user, order_id=order_id,
                                         result_id=_posted_result_id(request))
                 messages.success(request, _("Result released."))
                 return redirect("labs:order", order_id=order_id)
-            form_class = CorrectionForm if action == "correct" else ResultForm
-            posted_form, posted_code = form_class(request.POST, prefix=code), code
-            if posted_form.is_valid():
-                data = posted_form.cleaned_data
-                if action == "correct":
+            if action == "correct":
+                code = request.POST.get("test_code", "")
+                posted_form, posted_code = CorrectionForm(request.POST, prefix=code), code
+                if posted_form.is_valid():
+                    data = posted_form.cleaned_data
                     services.correct_result(actor=request.user, order_id=order_id,
                                             result_id=_posted_result_id(request),
                                             value=data["value"], reason=data["reason"],
                                             comment=data["comment"])
-                else:
-                    services.enter_result(actor=request.user, order_id=order_id,
-                                          test_code=code, value=data["value"],
-                                          sampled_at=data["sampled_at"],
-                                          comment=data["comment"])
-                messages.success(request, _("Result saved; verify and release it."))
-                return redirect("labs:order", order_id=order_id)
+                    messages.success(request, _("Correction saved; another technician "
+                                                "verifies and releases it."))
+                    return redirect("labs:order", order_id=order_id)
+            else:  # every test still open, in one save
+                order = selectors.laboratory_order(request.user, order_id)
+                entry_form = OrderResultsForm(request.POST, items=_open_items(order))
+                if entry_form.is_valid():
+                    services.enter_results(actor=request.user, order_id=order_id,
+                                           sampled_at=entry_form.cleaned_data["sampled_at"],
+                                           values=entry_form.values())
+                    messages.success(request, _("Results saved; verify and release them."))
+                    return redirect("labs:order", order_id=order_id)
             status = 400
         except ValidationError as error:
             status = 400
-            if posted_form is not None:
-                _add_errors(posted_form, error)
+            if entry_form is not None or posted_form is not None:
+                _add_errors(entry_form or posted_form, error)
             else:
                 messages.error(request, " ".join(error.messages))
         except PermissionDenied as refusal:
             status = 403
             messages.error(request, str(refusal))
     order = selectors.laboratory_order(request.user, order_id)
+    open_items = _open_items(order)
+    if entry_form is None and open_items:
+        entry_form = OrderResultsForm(items=open_items)
     return render(request, "clinics/labs/order.html", {
         "order": order, "rows": _rows(order, posted_form, posted_code),
+        "entry_form": entry_form,
     }, status=status)
 
 
@@ -164,6 +180,10 @@ def result_detail(request, result_id):
         "result": result, "history": history,
         "chart": history_svg(history, label=result.test.name),
         "corrected_by": getattr(result, "corrected_by", None),
+        # What apps above the laboratory add (the results inbox: who was told, who
+        # acknowledged), through the settings hook.
+        "sections": [import_string(path)(request, result)
+                     for path in settings.LAB_RESULT_SECTIONS],
     })
 
 

@@ -32,7 +32,7 @@ from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from outbox.events import emit
-from outbox.kinds import REFERRAL_RECEIVED
+from outbox.kinds import REFERRAL_DECIDED, REFERRAL_RECEIVED
 from patients.access import CARING_ROLES
 from patients.services import authorise_card_write
 from registry.models import Department, Facility, FacilityKind
@@ -117,7 +117,8 @@ def _referral_to_change(actor: User, referral_id, *, may):
     try:
         with transaction.atomic():
             referral = (Referral.objects.select_for_update(of=("self",))
-                        .select_related("card").filter(public_id=referral_id).first())
+                        .select_related("card", "to_facility")
+                        .filter(public_id=referral_id).first())
             if referral is None or not may(actor, referral):
                 raise Http404
             yield referral
@@ -147,6 +148,14 @@ def decide_referral(*, actor: User, referral_id, accept: bool, reason: str = "")
                            reason=_("accepted") if accept else reason[:200])
         if not accept:
             referral_withdrawn.send(Referral, referral=referral, actor=actor)
+        # For the referring clinician's results inbox.
+        emit(REFERRAL_DECIDED, {
+            "med_id": referral.card.med_id, "referral": referral.public_id,
+            "status": referral.status, "reason": referral.decline_reason,
+            "patient": referral.card.full_name, "referred_by": referral.referred_by_id,
+            "decided_by": actor.full_name, "to_facility": referral.to_facility.name,
+            "decided_at": referral.decided_at},
+            dedupe_key=f"referral:{referral.public_id}:decided")
     return referral
 
 

@@ -81,6 +81,40 @@ class TestWorklist:
         assert [o.pk for o in first.results + second.results] == [o.pk for o in orders]
         assert second.next_cursor is None
 
+    def test_the_worklist_goes_by_urgency_then_age_across_pages(self, world, card):
+        from clinics.labs import selectors
+        placed = {}
+        for name, priority in [("routine-old", "routine"), ("urgent-old", "urgent"),
+                               ("emergency", "emergency"), ("routine-new", "routine"),
+                               ("urgent-new", "urgent")]:
+            placed[name] = services.place_lab_order(
+                actor=world.doctor, med_id=card.med_id, laboratory=world.laboratory,
+                tests=["HGB"], priority=priority)
+        first = selectors.worklist(world.technician, limit=2)
+        rest = selectors.worklist(world.technician, cursor=first.next_cursor, limit=3)
+        by_pk = {order.pk: name for name, order in placed.items()}
+        assert [by_pk[o.pk] for o in first.results + rest.results] == [
+            "emergency", "urgent-old", "urgent-new", "routine-old", "routine-new"]
+
+    def test_overdue_orders_and_those_awaiting_a_second_technician_stand_out(
+            self, client, world, card, settings):
+        settings.LAB_TURNAROUND_MINUTES = {"emergency": 60, "urgent": 240, "routine": 1440}
+        late = services.place_lab_order(actor=world.doctor, med_id=card.med_id,
+                                        laboratory=world.laboratory, tests=["K"],
+                                        priority="emergency")
+        LabOrder.objects.filter(pk=late.pk).update(
+            ordered_at=timezone.now() - timezone.timedelta(minutes=61))
+        services.enter_result(actor=world.technician, order_id=late.public_id,
+                              test_code="K", value=Decimal("7.1"), sampled_at=timezone.now())
+        fresh = place(world, card)  # routine, a minute old: within its target
+        client.force_login(world.technician)
+        page = client.get("/lab/worklist/").content.decode()
+        rows = page.split('data-testid="worklist-order"')[1:]
+        assert str(late.public_id) in rows[0] and str(fresh.public_id) in rows[1]
+        assert 'data-testid="overdue"' in rows[0] and 'data-testid="second-verifier"' in rows[0]
+        assert 'data-testid="overdue"' not in rows[1]
+        assert 'data-testid="second-verifier"' not in rows[1]
+
     @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.REGISTRAR, Role.PATIENT])
     def test_others_have_no_worklist(self, client, world, role):
         user = UserFactory(role=role) if role == Role.PATIENT else staff_at(world.polyclinic,
@@ -97,9 +131,8 @@ class TestResultEntryPage:
         url = f"/lab/orders/{order.public_id}/"
         assert client.get(url).status_code == 200
         sampled = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
-        response = client.post(url, {"action": "enter", "test_code": "HGB",
-                                     "HGB-test_code": "HGB", "HGB-value": "118,5",
-                                     "HGB-sampled_at": sampled})
+        response = client.post(url, {"action": "enter", "HGB-value": "118,5",
+                                     "sampled_at": sampled})
         assert response.status_code == 302, response.content.decode()
         result = LabResult.objects.get()
         assert result.value == Decimal("118.5") and result.flag == Flag.LOW
@@ -112,10 +145,62 @@ class TestResultEntryPage:
         order = place(world, card)
         client.force_login(world.technician)
         response = client.post(f"/lab/orders/{order.public_id}/", {
-            "action": "enter", "test_code": "HGB", "HGB-test_code": "HGB",
-            "HGB-value": "much", "HGB-sampled_at": "2020-01-01T10:00"})
+            "action": "enter", "HGB-value": "much", "sampled_at": "2020-01-01T10:00"})
         assert response.status_code == 400
         assert not LabResult.objects.exists()
+
+    def test_every_test_of_the_order_is_entered_in_one_save(self, client, world, card):
+        order = place(world, card, "HGB", "GLU", "CREA")
+        client.force_login(world.technician)
+        url = f"/lab/orders/{order.public_id}/"
+        page = client.get(url).content.decode()
+        assert page.count('data-testid="entry-') == 3 and page.count("save-results") == 1
+        response = client.post(url, {
+            "action": "enter", "sampled_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "HGB-value": "150", "GLU-value": "5,4", "GLU-comment": "fasting",
+            "CREA-value": ""})  # not done yet: left for later
+        assert response.status_code == 302, response.content.decode()
+        entered = {r.test.code: r for r in LabResult.objects.select_related("test")}
+        assert set(entered) == {"HGB", "GLU"}
+        assert entered["GLU"].value == Decimal("5.4") and entered["GLU"].comment == "fasting"
+        # The form now offers the drafts as typed and the test still to do.
+        page = client.get(url).content.decode()
+        assert 'value="5.4"' in page and page.count('data-testid="entry-') == 3
+
+    def test_a_refused_value_keeps_the_others_typed_and_marks_its_field(self, client, world,
+                                                                       card):
+        order = place(world, card, "HGB", "GLU", "CREA")
+        client.force_login(world.technician)
+        response = client.post(f"/lab/orders/{order.public_id}/", {
+            "action": "enter", "sampled_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "HGB-value": "150", "GLU-value": "5..4", "CREA-value": "88",
+            "CREA-comment": "haemolysed"})
+        assert response.status_code == 400
+        assert not LabResult.objects.exists()  # nothing half saved
+        page = response.content.decode()
+        row = page[page.index('data-testid="entry-GLU"'):page.index('data-testid="entry-HGB"')]
+        assert 'class="invalid"' in row and 'aria-invalid="true"' in row
+        assert 'value="150"' in page and 'value="88"' in page and 'value="haemolysed"' in page
+
+    def test_a_sampling_time_the_service_refuses_is_marked_on_its_field(self, client, world,
+                                                                       card):
+        order = place(world, card, "HGB", "GLU")
+        client.force_login(world.technician)
+        response = client.post(f"/lab/orders/{order.public_id}/", {
+            "action": "enter", "sampled_at": "2020-01-01T10:00", "HGB-value": "150",
+            "GLU-value": "5.4"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400 and not LabResult.objects.exists()
+        assert "The sample was taken before the order." in response.content.decode()
+        assert 'value="5.4"' in response.content.decode()
+
+    def test_an_empty_form_says_to_type_a_value(self, client, world, card):
+        order = place(world, card, "HGB")
+        client.force_login(world.technician)
+        response = client.post(f"/lab/orders/{order.public_id}/", {
+            "action": "enter", "sampled_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "HGB-value": ""})
+        assert response.status_code == 400
+        assert "Type at least one value." in response.content.decode()
 
     def test_another_laboratorys_technician_gets_404(self, client, world, card):
         order = place(world, card)

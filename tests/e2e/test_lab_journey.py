@@ -41,8 +41,18 @@ def test_visit_protocol_order_release_and_the_patient_sees_the_flag(page, live_s
     screenshot("worklist")
     page.click("[data-testid=worklist-order]:last-child a")
     page.wait_for_selector("[data-testid=test-HGB]")
+    # Every test of the order in one form, one save: a mistyped value keeps the others.
     page.fill("#id_HGB-value", "118")
-    page.click("[data-testid=save-HGB]")
+    page.fill("#id_PLT-value", "2O5")
+    page.fill("#id_FERR-comment", "keyinroq")
+    page.click("[data-testid=save-results]")
+    page.wait_for_selector("[data-testid=entry-PLT].invalid")
+    assert page.input_value("#id_HGB-value") == "118"
+    assert page.input_value("#id_FERR-comment") == "keyinroq"
+    screenshot("a-mistyped-value-is-marked")
+    page.fill("#id_PLT-value", "205")
+    page.fill("#id_FERR-comment", "")
+    page.click("[data-testid=save-results]")
     page.wait_for_selector("[data-testid=release-HGB]")
     assert "Past" in page.inner_text("[data-testid=test-HGB] [data-testid=flag]")
     screenshot("entered")

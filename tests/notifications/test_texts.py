@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from notifications.texts import PATIENT, RECEIVER, TEMPLATES, render, template_for
+from notifications.texts import PATIENT, RECEIVER, STAFF, TEMPLATES, render, template_for
 from outbox import kinds
 
 PAYLOADS = {
@@ -33,6 +33,11 @@ PAYLOADS = {
                                         "starts_at": "2026-12-01T04:30:00+00:00",
                                         "hours_before": 2},
     kinds.TICKET_CALLED: {"ticket": "A-017", "service_point": "kabinet 14"},
+    f"{kinds.LAB_CRITICAL_ALERT}:staff": {"test": "Kaliy", "value": "7.1", "unit": "mmol/L",
+                                          "round": 0, "minutes": 0},
+    f"{kinds.LAB_CRITICAL_ALERT}:staff:escalated": {"test": "Kaliy", "value": "7.1",
+                                                    "unit": "mmol/L", "round": 1,
+                                                    "minutes": 30},
 }
 CYRILLIC = re.compile("[а-яўқғҳ]", re.IGNORECASE)
 
@@ -44,7 +49,7 @@ def test_every_template_has_a_sample():
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
 def test_each_event_reads_in_each_language(key):
     kind = key.split(":")[0]
-    audience = RECEIVER if f"{kind}:{RECEIVER}" in key else PATIENT
+    audience = next((who for who in (RECEIVER, STAFF) if f"{kind}:{who}" in key), PATIENT)
     texts = {lang: render(kind, PAYLOADS[key], lang, audience)
              for lang in ["uz", "uz-cyrl", "ru", "en"]}
 
