@@ -13,6 +13,7 @@ from clinics.referrals.entry_points import INCOMING_REFERRALS
 from dmed.home import ACCOUNT, ADMIN, API_DOCS, EntryPoint
 from dmed.roles import Role
 from home import panels
+from mch.entry_points import DISTRICT
 from notifications.entry_points import NOTIFICATION_SETTINGS
 from patients.entry_points import FIND_PATIENT, MY_ACCESS_LOG, MY_CARD, REGISTER_CARD
 from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS
@@ -30,8 +31,9 @@ GREETINGS = {
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, REGISTER_CARD, INCOMING_REFERRALS,
-                     API_DOCS, ACCOUNT],
-    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, INCOMING_REFERRALS, ACCOUNT],
+                     DISTRICT, API_DOCS, ACCOUNT],
+    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, INCOMING_REFERRALS, DISTRICT,
+                 ACCOUNT],
     Role.REGISTRAR: [WALK_IN, BOOK, QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [LAB_WORKLIST, INCOMING_REFERRALS, API_DOCS, ACCOUNT],
     Role.PHARMACIST: [DISPENSE, API_DOCS, ACCOUNT],
@@ -42,9 +44,7 @@ ENTRY_POINTS: dict[str, list[EntryPoint]] = {
 
 # The worklists at the top of each role's page, in the order they are read.
 PANELS: dict[str, list[panels.PanelSpec]] = {
-    Role.CLINICIAN: [panels.ROOM_QUEUE, panels.ROOM_APPOINTMENTS,
-                     # The results inbox (issue 14) goes here, before the open visits: a
-                     # PanelSpec in home/panels.py reading the inbox's selector.
+    Role.CLINICIAN: [panels.ROOM_QUEUE, panels.ROOM_APPOINTMENTS, panels.RESULTS_INBOX,
                      panels.OPEN_VISITS, panels.STAYS_IN_CARE, panels.REFERRALS_TO_DECIDE,
                      panels.REPEATS_RUNNING_OUT],
     Role.NURSE: [panels.WARD_LIST, panels.NURSE_ROOMS, panels.VITALS_DUE,

@@ -18,6 +18,7 @@ from clinics.referrals import selectors as referral_selectors
 from clinics.stays import selectors as stay_selectors
 from clinics.visits import selectors as visit_selectors
 from home.services import new_since
+from inbox import selectors as inbox_selectors
 from notifications import selectors as notification_selectors
 from patients.selectors import patients_own_cards
 from prescriptions import selectors as prescription_selectors
@@ -92,6 +93,10 @@ ROOM_APPOINTMENTS = PanelSpec(
     lambda request, cursor: queue_selectors.room_appointments_today(
         request.user, own_room(request), cursor=cursor),
     applies=lambda request: own_room(request) is not None)
+RESULTS_INBOX = PanelSpec(
+    "inbox", _("Results inbox"), "home/panels/inbox.html",
+    lambda request, cursor: inbox_selectors.inbox_panel(request.user, seen=request.session),
+    all_url="inbox:inbox")
 OPEN_VISITS = PanelSpec(
     "open-visits", _("Open visits, not yet signed"), "home/panels/visits.html",
     lambda request, cursor: visit_selectors.my_open_visits(request.user, cursor=cursor),

@@ -57,6 +57,11 @@ class InboxPanel:
     waiting: int
     critical: int
 
+    @property
+    def count(self) -> int:
+        """What a home page panel counts: the entries still waiting."""
+        return self.waiting
+
 
 def inbox_panel(user: User, *, seen: MutableMapping, limit: int = PANEL_ROWS) -> InboxPanel:
     """For the clinician's home page: the first rows of the inbox and its counts (two

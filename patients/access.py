@@ -89,6 +89,9 @@ SECTION_OF_OBJECT: dict[str, str] = {
     "clinics.lab_result": Section.LAB_RESULTS,
     "clinics.referral": Section.REFERRALS,
     "prescriptions.prescription": Section.PRESCRIPTIONS,
+    # Mother and child (mch/): a pregnancy's course and a child's vaccinations are clinical.
+    "mch.pregnancy": Section.CLINICAL_TEXT,
+    "mch.immunisation": Section.CLINICAL_TEXT,
 }
 
 

@@ -117,8 +117,9 @@ def start_worker(tmp_path):
 
 def _reload_reference_data() -> None:
     """Put back what data migrations ship, after a transactional test flushed it."""
-    from clinics.coding.services import load_icd10, load_protocols
+    from clinics.coding.services import load_icd10, load_protocols, load_russian_titles
     from clinics.labs.catalogue import load_lab_catalogue
+    from mch.catalogue import load_all as load_mother_and_child_catalogues
     from prescriptions.registry import import_starter_registry
     from registry.models import Region
     from registry.services import load_administrative_divisions
@@ -127,9 +128,11 @@ def _reload_reference_data() -> None:
         return
     load_administrative_divisions()
     load_icd10()
+    load_russian_titles()
     load_protocols()
     load_lab_catalogue()
     import_starter_registry()
+    load_mother_and_child_catalogues()
 
 
 @pytest.hookimpl(hookwrapper=True)
