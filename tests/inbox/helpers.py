@@ -33,7 +33,8 @@ class World:
 
 
 def staff(facility, role=Role.CLINICIAN, department=None, name="Xodim", **flags) -> User:
-    user = UserFactory(role=role, last_name=name,
+    # English readers: the tests read the messages and pages they are sent.
+    user = UserFactory(role=role, last_name=name, language="en",
                        email=f"{UserFactory._meta.model.objects.count()}@dmed.uz")
     StaffRecordFactory(user=user, facility=facility, role=role, department=department,
                        **flags)

@@ -82,7 +82,7 @@ class TestResultsReachTheInbox:
     def _page(self, user):
         client = Client()
         client.force_login(user)
-        answer = client.get("/inbox/")
+        answer = client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en")
         assert answer.status_code == 200
         return answer.content.decode()
 
