@@ -30,8 +30,9 @@ class ReferralSerializer(serializers.Serializer):
     to_facility = serializers.CharField(source="to_facility.code")
     referred_by = serializers.CharField(source="referred_by.username")
     from_facility = serializers.CharField(source="from_facility.code")
-    diagnosis_code = serializers.CharField(source="diagnosis_id")
-    reason = serializers.CharField()
+    # Not required: left out for a role whose work does not need them (CLINICAL_FIELDS).
+    diagnosis_code = serializers.CharField(source="diagnosis_id", required=False)
+    reason = serializers.CharField(required=False)
     urgency = serializers.CharField()
     status = serializers.CharField()
     valid_until = serializers.DateField()
@@ -39,9 +40,9 @@ class ReferralSerializer(serializers.Serializer):
     decided_by = serializers.CharField(source="decided_by.username", default=None,
                                        allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
-    decline_reason = serializers.CharField()
+    decline_reason = serializers.CharField(required=False)
     cancelled_at = serializers.DateTimeField(allow_null=True)
-    cancel_reason = serializers.CharField()
+    cancel_reason = serializers.CharField(required=False)
 
     # Need-to-know: a registrar sees to whom and when, not why.
     CLINICAL_FIELDS = {"diagnosis_code": Section.DIAGNOSES, "reason": Section.CLINICAL_TEXT,
