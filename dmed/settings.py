@@ -419,7 +419,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several apps have a "priority" choice; each enum gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {"LabOrderPriorityEnum": "clinics.labs.models.OrderPriority",
-                            "TicketPriorityEnum": "queues.api.PRIORITY_CODES"},
+                            "TicketPriorityEnum": "queues.api.PRIORITY_CODES",
+                            "ConditionStatusEnum": "patients.models.ConditionStatus",
+                            "CardStatusEnum": "patients.models.CardStatus"},
 }
 
 # Prescribers' private signing keys are stored encrypted under a key derived from this

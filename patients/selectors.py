@@ -22,10 +22,12 @@ from patients.access import (
     CARD_OBJECT,
     GLIMPSE_OBJECT,
     CardGlimpse,
+    Section,
     card_for,
     glimpse_by_identifier,
     regular_scope,
     represented_card_ids,
+    sees,
     visible_cards,
 )
 from patients.hooks import banner_sources
@@ -326,9 +328,11 @@ def own_card_district(user: User) -> int | None:
             .first())
 
 
-# Who reads the banner's clinical parts (allergies, problems, medicines, vitals): those
-# who care for the patient, and the patient. A registrar sees who the patient is only.
-CLINICAL_READERS = (Role.CLINICIAN, Role.NURSE, Role.PATIENT, Role.ADMINISTRATOR)
+def reads_clinical_summary(user: User) -> bool:
+    """Who reads the banner's clinical parts (allergies, problems, medicines, vitals): the
+    need-to-know matrix's allergies and problems section. A registrar sees who the patient
+    is only."""
+    return sees(user, Section.ALLERGIES)
 
 
 @dataclass
@@ -359,7 +363,7 @@ def clinical_banner(user: User, card: PatientCard) -> ClinicalBanner:
     allergies, one for problems, one per source of other apps (settings.
     CLINICAL_BANNER_SOURCES): a fixed few, however long the patient's history."""
     banner = ClinicalBanner(card=card, age=_age(card.birth_date, timezone.localdate()),
-                            clinical=user.role in CLINICAL_READERS)
+                            clinical=reads_clinical_summary(user))
     if not banner.clinical:
         return banner
     banner.allergies = sorted(

@@ -117,7 +117,7 @@ def _card_context(request, card: PatientCard, break_glass: bool) -> dict:
                                                "district")
             .prefetch_related("documents").get(pk=card.pk))
     context = {"card": card, "med_id": format_med_id(card.med_id), "break_glass": break_glass}
-    if request.user.role in selectors.CLINICAL_READERS:
+    if selectors.reads_clinical_summary(request.user):
         context.update(summary_context(request, card, next_url=request.get_full_path()))
         context["card"] = card
     return context

@@ -3,7 +3,7 @@ orders its suggested tests from the visit, the laboratory enters and releases th
 and the patient sees it with its flag, its history chart and a PDF."""
 
 from patients.models import PatientCard
-from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.helpers import fill_placeholders, sign_in, sign_out
 
 
 def test_visit_protocol_order_release_and_the_patient_sees_the_flag(page, live_server,
@@ -32,7 +32,9 @@ def test_visit_protocol_order_release_and_the_patient_sees_the_flag(page, live_s
     page.click("[data-testid=place-order]")
     page.wait_for_selector("[data-testid=visit-form]")  # back to writing the visit
     assert page.input_value("#id_primary_diagnosis") == "D50"
+    fill_placeholders(page)
     page.keyboard.press("Control+Enter")
+    page.click("[data-testid=confirm-seal]")  # after seeing what will be sealed
     page.wait_for_selector("[data-testid=visit-status]")
     sign_out(page)
 

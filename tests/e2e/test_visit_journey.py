@@ -6,12 +6,9 @@ What is typed survives the browser being closed mid-visit."""
 
 import re
 
-from clinics.visits.services import PLACEHOLDER
 from patients.models import PatientCard
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import sign_in
-
-NARRATIVE = ("complaints", "history", "examination", "plan", "recommendations")
+from tests.e2e.helpers import fill_placeholders, sign_in
 
 
 def test_doctor_records_a_visit_from_a_protocol(page, new_context, live_server, demo_world,
@@ -69,12 +66,7 @@ def test_doctor_records_a_visit_from_a_protocol(page, new_context, live_server, 
     assert not page.is_visible("[data-testid=confirm-seal]")
     screenshot("sign-refused")
 
-    for field in NARRATIVE:
-        text = page.input_value(f"#id_{field}")
-        filled = PLACEHOLDER.sub(lambda mark: "yo‘q" if "/" in mark.group() else "me’yorida",
-                                 text)
-        if filled != text:
-            page.fill(f"#id_{field}", filled)
+    fill_placeholders(page)
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("[data-testid=confirm-seal]")  # what will be sealed, first
     assert "me’yorida" in page.inner_text("[data-testid=visit-content]")
