@@ -198,7 +198,7 @@ class TestResultEntryPage:
         client.force_login(world.technician)
         response = client.post(f"/lab/orders/{order.public_id}/", {
             "action": "enter", "sampled_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "HGB-value": ""})
+            "HGB-value": ""}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400
         assert "Type at least one value." in response.content.decode()
 
