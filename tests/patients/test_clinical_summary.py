@@ -264,7 +264,7 @@ class TestPages:
             {"allergy-kind": "drug_group", "allergy-substance": "penicillin",
              "allergy-reaction": "Urticaria", "allergy-severity": "severe",
              "allergy-verification": "verified", "next": "/visits/x/edit/"},
-            HTTP_HX_REQUEST="true")
+            HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200
         page = response.content.decode()
         assert 'id="clinical-summary"' in page and 'hx-swap-oob="true"' in page
