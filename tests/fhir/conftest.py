@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from dmed.models import User
 from dmed.roles import Role
@@ -98,3 +99,10 @@ def card(world):
     return CardFactory(attached_facility=world.polyclinic, registered_at=world.polyclinic,
                        pinfl="30211975910033", phone="+998901234567",
                        birth_date=date(1997, 11, 2))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Services answer in the active language (Uzbek by default); tests read English."""
+    with translation.override("en"):
+        yield

@@ -172,7 +172,8 @@ def test_the_admin_registers_a_client_on_the_application_page(client, world):
         "fhir_client-0-scopes": ["system/Observation.rs", "system/Organization.rs"],
         "fhir_client-0-is_active": "on",
     }
-    wrong = client.post("/admin/oauth2_provider/application/add/", form)
+    wrong = client.post("/admin/oauth2_provider/application/add/", form,
+                        HTTP_ACCEPT_LANGUAGE="en")
     assert wrong.status_code == 200, FhirClient.objects.values()
     assert b"no active staff record at this facility" in wrong.content
     assert not FhirClient.objects.exists()
