@@ -71,7 +71,7 @@ def test_a_critical_potassium_reaches_the_doctor_then_the_head_until_acknowledge
 
     _run_outbox(settings)
     told = [m for m in _messages(tmp_path) if m["to"] == DOCTOR_PHONE]
-    assert len(told) == 1 and "CRITICAL" in told[0]["text"] and "7.1" in told[0]["text"]
+    assert len(told) == 1 and "KRITIK" in told[0]["text"] and "7.1" in told[0]["text"]
 
     sign_in(page, base, "doctor")
     page.goto(f"{base}/inbox/")
