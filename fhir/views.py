@@ -90,13 +90,9 @@ class ResourceView(FhirView):
         return Response(self.search(request, params, cursor=params.get("_cursor"),
                                     limit=limit))
 
+    # Each resource's view defines read(user, resource_id) and
+    # search(request, params, *, cursor, limit), both answering a FHIR resource as a dict.
     extra_parameters: set[str] = set()
-
-    def read(self, user, resource_id: str) -> dict:
-        raise NotImplementedError
-
-    def search(self, request, params, *, cursor, limit) -> dict:
-        raise NotImplementedError
 
 
 def _identifier(params):
