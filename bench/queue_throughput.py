@@ -102,7 +102,9 @@ def call_all(point, nurses, workers: int) -> tuple[float, int]:
     counts = [0] * workers
 
     def work(index):
-        while services.call_next(actor=nurses[index], service_point=point) is not None:
+        # A desk serves one ticket at a time, so each call is followed by completing it.
+        while (ticket := services.call_next(actor=nurses[index], service_point=point)):
+            services.complete(actor=nurses[index], ticket_id=ticket.public_id)
             counts[index] += 1
 
     seconds = in_parallel(workers, work)

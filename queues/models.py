@@ -325,6 +325,11 @@ class Ticket(models.Model):
             models.UniqueConstraint(fields=["card", "service_point", "day"],
                                     condition=OPEN_TICKET & Q(card__isnull=False),
                                     name="ticket_one_open_per_patient"),
+            # A desk serves one patient at a time: whoever calls must finish, mark "did
+            # not come" or send on the ticket before calling the next.
+            models.UniqueConstraint(fields=["service_point", "day", "called_by"],
+                                    condition=Q(status=TicketStatus.CALLED),
+                                    name="ticket_one_served_per_desk"),
         ]
         indexes = [
             # Call next: the head of one point's waiting line, read with SKIP LOCKED.

@@ -148,6 +148,12 @@ def _record_desk_read(user: User, service_point: ServicePoint, waiting: list[Tic
         reason=f"{service_point.public_id}: {len(waiting)} waiting, {len(called)} called")
 
 
+def ticket_being_served(user: User, service_point: ServicePoint, day) -> Ticket | None:
+    """The ticket this person called at this point and has not finished (at most one)."""
+    return (Ticket.objects.filter(service_point=service_point, day=day, called_by=user,
+                                  status=TicketStatus.CALLED).first())
+
+
 def desk(user: User, service_point: ServicePoint, *, seen: MutableMapping) -> Desk:
     """What a desk shows: the waiting line with names, and the tickets being served.
     `seen` remembers what was audited already (see _record_desk_read)."""

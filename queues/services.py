@@ -357,8 +357,12 @@ def call_next(*, actor: User, service_point: ServicePoint, desk: str = "") -> Ti
     different ticket: the row is taken with FOR UPDATE SKIP LOCKED, so a ticket another
     desk is calling is skipped, never waited for nor handed out twice."""
     require_staff_at(actor, service_point)
+    today = timezone.localdate()
     with transaction.atomic():
-        ticket = (selectors.waiting_line(service_point, timezone.localdate())
+        serving = selectors.ticket_being_served(actor, service_point, today)
+        if serving is not None:
+            raise _still_serving(serving)
+        ticket = (selectors.waiting_line(service_point, today)
                   .select_for_update(skip_locked=True, of=("self",)).first())
         if ticket is None:
             return None
@@ -366,10 +370,24 @@ def call_next(*, actor: User, service_point: ServicePoint, desk: str = "") -> Ti
         ticket.status, ticket.called_at, ticket.called_by = (TicketStatus.CALLED,
                                                              timezone.now(), actor)
         ticket.desk, ticket.call_count = desk[:20], ticket.call_count + 1
-        ticket.save(update_fields=["status", "called_at", "called_by", "desk", "call_count"])
+        try:
+            with transaction.atomic():
+                ticket.save(update_fields=["status", "called_at", "called_by", "desk",
+                                           "call_count"])
+        except IntegrityError:
+            # The same person pressed at two desks at once; the other press won.
+            raise _still_serving(
+                selectors.ticket_being_served(actor, service_point, today)) from None
         _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="called")
         _emit_called(ticket)
     return ticket
+
+
+def _still_serving(ticket: Ticket | None) -> ValidationError:
+    number = ticket.display_number if ticket else ""
+    return ValidationError({"status": [_(
+        "You are serving %(number)s: complete it, mark that the patient did not come or "
+        "send them on before calling the next.") % {"number": number}]})
 
 
 def _desk_ticket(actor: User, ticket_id, *allowed: str) -> Ticket:

@@ -79,8 +79,12 @@ def desk_line(request, point_id):
 @require_POST
 def call_next(request, point_id):
     point = selectors.service_point_for(point_id)
-    ticket = services.call_next(actor=request.user, service_point=point,
-                                desk=point.room)
+    try:
+        ticket = services.call_next(actor=request.user, service_point=point,
+                                    desk=point.room)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("queue:desk", point_id=point.public_id)
     if ticket is None:
         messages.info(request, _("Nobody is waiting."))
     else:

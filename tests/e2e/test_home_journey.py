@@ -58,6 +58,9 @@ def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo
 
     page.click("[data-testid=open-desk]")
     page.wait_for_selector("[data-testid=call-next]")
+    # The keys work once the desk's deferred script has run; a key pressed while the page
+    # still loads is lost on a busy machine.
+    page.wait_for_load_state("load")
     page.keyboard.press("n")
     page.wait_for_selector("[data-testid=serving]")
     assert first.full_name in page.inner_text("[data-testid=serving-name]")

@@ -61,6 +61,7 @@ def test_patient_books_checks_in_is_called_on_the_board_and_seen(
     desk.goto(f"{base}/queue/")
     desk.click("[data-testid=points] a >> text=Oilaviy shifokor")
     desk.wait_for_selector("[data-testid=call-next]")
+    desk.wait_for_load_state("load")  # the keys work once the deferred desk script ran
     desk.keyboard.press("n")  # the desk works from the keyboard
     desk.wait_for_selector("[data-testid=serving]")
     assert "Abdullayev Shohruh" in desk.inner_text("[data-testid=serving-name]")

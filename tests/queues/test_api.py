@@ -8,7 +8,7 @@ from django.utils import timezone
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from queues import selectors, services
-from queues.models import Appointment, Ticket
+from queues.models import Appointment, Ticket, TicketStatus
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 from tests.queues.factories import ServicePointFactory
@@ -49,7 +49,11 @@ def test_issue_a_ticket_then_call_next_until_nobody_waits(api_client, registrar,
     first = api_client.post(url, {"desk": "214"}, format="json")
     assert first.status_code == 200
     assert first.json()["number"] == "A-001" and first.json()["status"] == "called"
-    assert api_client.post(url).json()["number"] == "A-002"
+    done = f"/api/v1/queue/tickets/{first.json()['id']}/complete/"
+    assert api_client.post(done).status_code == 200
+    second = api_client.post(url).json()
+    assert second["number"] == "A-002"
+    assert api_client.post(f"/api/v1/queue/tickets/{second['id']}/no-show/").status_code == 200
     assert api_client.post(url).status_code == 204
 
 
@@ -152,3 +156,17 @@ def test_check_in_and_desk_actions_through_the_api(api_client, room, card, patie
                             format="json")
     assert moved.status_code == 200 and moved.json()["number"] == "R-001"
     assert api_client.post(ticket_url + "complete/").json()["code"] == "invalid"
+
+
+def test_call_next_while_serving_is_a_400_naming_the_ticket(api_client, registrar, doctor,
+                                                             room, polyclinic):
+    for _ in range(2):
+        services.issue_ticket(actor=registrar, service_point=room,
+                              med_id=CardFactory(attached_facility=polyclinic).med_id)
+    url = f"/api/v1/queue/service-points/{room.public_id}/call-next/"
+    api_client.force_authenticate(doctor)
+    assert api_client.post(url).status_code == 200
+    response = api_client.post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "A-001" in response.json()["fields"]["status"][0]
+    assert Ticket.objects.filter(status=TicketStatus.CALLED).count() == 1

@@ -18,8 +18,9 @@ def _fill_queue(registrar, doctor, room, polyclinic, waiting=25, called=3):
         services.issue_ticket(actor=registrar, service_point=room,
                               med_id=CardFactory(attached_facility=polyclinic).med_id,
                               priority=[Priority.NORMAL, Priority.ELDERLY][index % 2])
-    for _ in range(called):
-        services.call_next(actor=doctor, service_point=room)
+    # Each desk serves one patient at a time: the called tickets are several desks'.
+    for caller in [doctor, *(staff_at(polyclinic, Role.NURSE) for _ in range(called - 1))]:
+        services.call_next(actor=caller, service_point=room)
 
 
 def test_desk_page_lists_the_line_with_flat_queries(client, registrar, doctor, room, polyclinic,
@@ -204,3 +205,17 @@ def test_the_ticket_prints_on_a_roll_with_its_number_room_and_a_qr_of_its_live_p
     assert AuditEvent.objects.filter(actor=patient_user, object_id=str(ticket.public_id)).exists()
     client.force_login(UserFactory(role=Role.PATIENT))
     assert client.get(url).status_code == 404
+
+
+def test_the_desk_refuses_a_second_call_while_serving_and_says_whom_to_finish(
+        client, registrar, doctor, room, polyclinic, desk_point):
+    for _ in range(2):
+        services.issue_ticket(actor=registrar, service_point=room,
+                              med_id=CardFactory(attached_facility=polyclinic).med_id)
+    client.force_login(doctor)
+    client.post(f"/queue/desk/{room.public_id}/call-next/")
+    response = client.post(f"/queue/desk/{room.public_id}/call-next/", follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "You are serving A-001" in response.content.decode()
+    assert list(Ticket.objects.order_by("number").values_list("status", flat=True)) == [
+        TicketStatus.CALLED, TicketStatus.WAITING]

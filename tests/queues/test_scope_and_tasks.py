@@ -164,6 +164,7 @@ def test_a_merge_keeps_one_place_in_a_line_both_cards_waited_in(room, desk_point
                             f"{earlier.display_number} stays")
     # The line holds the person once, and calls them once.
     assert services.call_next(actor=doctor, service_point=room) == earlier
+    services.complete(actor=doctor, ticket_id=earlier.public_id)
     assert services.call_next(actor=doctor, service_point=room) is None
 
 

@@ -79,10 +79,14 @@ def test_call_next_takes_priority_first_then_appointment_time_or_arrival(
     # A booking for a time before everyone's arrival goes ahead of the normal walk-ins.
     booked = walk_in(registrar, room, cards[4])
     Ticket.objects.filter(pk=booked.pk).update(queued_for=timezone.now() - timedelta(hours=1))
-    order = [services.call_next(actor=doctor, service_point=room) for _ in range(6)]
+    order = []
+    for _ in range(6):
+        order.append(services.call_next(actor=doctor, service_point=room))
+        if order[-1]:
+            assert order[-1].status == TicketStatus.CALLED and order[-1].called_by == doctor
+            services.complete(actor=doctor, ticket_id=order[-1].public_id)
     assert [t.pk if t else None for t in order] == [
         emergency.pk, elderly.pk, booked.pk, normal_early.pk, normal_late.pk, None]
-    assert all(t.status == TicketStatus.CALLED and t.called_by == doctor for t in order[:5])
     assert AuditEvent.objects.filter(object_type="queue.ticket", reason="called",
                                      patient_med_id=cards[3].med_id).exists()
     called_event = Event.objects.get(kind="queue.ticket_called", payload__med_id=cards[3].med_id)
@@ -151,13 +155,14 @@ def test_twenty_desks_calling_at_once_on_fifty_tickets_call_each_exactly_once(co
         while (ticket := services.call_next(actor=desks[index], service_point=point,
                                             desk=str(index))) is not None:
             called.append(ticket.pk)
+            services.complete(actor=desks[index], ticket_id=ticket.public_id)
         return called
 
     results, errors = run_at_once(20, work_the_desk)
     assert errors == []
     calls = Counter(pk for called in results for pk in called)
     assert len(calls) == 50 and set(calls.values()) == {1}
-    assert Ticket.objects.filter(status=TicketStatus.CALLED, call_count=1).count() == 50
+    assert Ticket.objects.filter(status=TicketStatus.COMPLETED, call_count=1).count() == 50
     # More than one desk got work: the calls really ran side by side.
     assert sum(1 for called in results if called) > 1
 
@@ -181,3 +186,30 @@ def test_patient_sees_position_and_estimated_wait(registrar, doctor, room, polyc
     assert progress.estimated_wait == timedelta(minutes=12)
     with pytest.raises(Http404):
         ticket_progress(UserFactory(role=Role.PATIENT), mine.public_id)
+
+
+def test_a_desk_serves_one_ticket_at_a_time(registrar, doctor, room, polyclinic, desk_point):
+    first, second = (walk_in(registrar, room, CardFactory(attached_facility=polyclinic))
+                     for _ in "ab")
+    assert services.call_next(actor=doctor, service_point=room) == first
+    with pytest.raises(ValidationError) as refused:
+        services.call_next(actor=doctor, service_point=room)
+    assert first.display_number in str(refused.value)
+    second.refresh_from_db()
+    assert second.status == TicketStatus.WAITING
+    # Another person's desk at the same point is not held up.
+    colleague = staff_at(polyclinic, Role.NURSE)
+    assert services.call_next(actor=colleague, service_point=room) == second
+    # Once the patient is seen (or did not come), the desk calls again.
+    services.mark_no_show(actor=doctor, ticket_id=first.public_id)
+    assert services.call_next(actor=doctor, service_point=room) is None
+
+
+def test_the_database_refuses_two_tickets_served_by_one_desk(registrar, doctor, room,
+                                                            polyclinic):
+    first, second = (walk_in(registrar, room, CardFactory(attached_facility=polyclinic))
+                     for _ in "ab")
+    services.call_next(actor=doctor, service_point=room)
+    with pytest.raises(IntegrityError):
+        Ticket.objects.filter(pk=second.pk).update(status=TicketStatus.CALLED,
+                                                   called_at=timezone.now(), called_by=doctor)
