@@ -162,6 +162,7 @@ PATIENT_CARE_RELATIONS = [
 CLINICAL_BANNER_SOURCES = {
     "medicines": "prescriptions.selectors.current_medicines",
     "vitals": "clinics.visits.selectors.last_vitals",
+    "pregnancy": "mch.selectors.current_gestational_age",
 }
 ALLERGEN_RESOLVER = "prescriptions.allergies.resolve_allergen"
 ALLERGEN_GROUPS = "prescriptions.allergies.allergen_groups"

@@ -39,6 +39,7 @@ from patients.models import (
     ConditionStatus,
     GrantReview,
     PatientCard,
+    Sex,
 )
 from registry.models import Facility
 from registry.selectors import acting_staff_record
@@ -345,6 +346,7 @@ class ClinicalBanner:
     problems: list = field(default_factory=list)  # active chronic conditions
     medicines: list = field(default_factory=list)
     vitals: object = None
+    pregnancy: object = None  # the gestational age of an open pregnancy
 
 
 def _age(birth_date: date | None, today: date) -> tuple[int, str] | None:
@@ -359,9 +361,10 @@ def _age(birth_date: date | None, today: date) -> tuple[int, str] | None:
 def clinical_banner(user: User, card: PatientCard) -> ClinicalBanner:
     """The strip at the top of every page about one patient, for a reader the page has
     already let in (and audited): who the patient is, and for those who care for them the
-    current allergies, active problems, current medicines and last vitals. One query for
-    allergies, one for problems, one per source of other apps (settings.
-    CLINICAL_BANNER_SOURCES): a fixed few, however long the patient's history."""
+    current allergies, active problems, current medicines, last vitals and the weeks of a
+    pregnancy. One query for allergies, one for problems, one per source of other apps
+    (settings.CLINICAL_BANNER_SOURCES; pregnancy for women only): a fixed few, however long
+    the patient's history."""
     banner = ClinicalBanner(card=card, age=_age(card.birth_date, timezone.localdate()),
                             clinical=reads_clinical_summary(user))
     if not banner.clinical:
@@ -375,6 +378,8 @@ def clinical_banner(user: User, card: PatientCard) -> ClinicalBanner:
     sources = banner_sources()
     banner.medicines = sources["medicines"](card)
     banner.vitals = sources["vitals"](card)
+    if card.sex == Sex.FEMALE:
+        banner.pregnancy = sources["pregnancy"](card)
     return banner
 
 
