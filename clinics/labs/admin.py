@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest, ReferenceRange
+from clinics.labs.models import (
+    LabOrder,
+    LabOrderItem,
+    LabResult,
+    LabTest,
+    ReferenceRange,
+    TurnaroundTarget,
+)
 
 
 class ReferenceRangeInline(admin.TabularInline):
@@ -50,3 +57,14 @@ class LabResultAdmin(LabOrderAdmin):
     list_filter = ("flag", "test")
     list_select_related = ("card", "test")
     inlines = []
+
+
+@admin.register(TurnaroundTarget)
+class TurnaroundTargetAdmin(admin.ModelAdmin):
+    """A laboratory's own promise per priority; without one the national default holds."""
+
+    list_display = ("laboratory", "priority", "minutes")
+    list_filter = ("priority",)
+    search_fields = ("laboratory__code", "laboratory__name")
+    list_select_related = ("laboratory",)
+    autocomplete_fields = ("laboratory",)

@@ -142,6 +142,31 @@ URGENCY_RANK = models.Case(
     default=models.Value(2), output_field=models.SmallIntegerField())
 
 
+class TurnaroundTarget(models.Model):
+    """How long a laboratory promises to take over an order of one priority, when it differs
+    from the national default (settings.LAB_TURNAROUND_MINUTES): a hospital's emergency
+    laboratory promises less than a district's routine one."""
+
+    laboratory = models.ForeignKey("registry.Facility", verbose_name=_("laboratory"),
+                                   on_delete=models.CASCADE, related_name="turnaround_targets")
+    priority = models.CharField(_("priority"), max_length=9, choices=OrderPriority.choices)
+    minutes = models.PositiveIntegerField(_("minutes"))
+
+    class Meta:
+        verbose_name = _("turnaround target")
+        verbose_name_plural = _("turnaround targets")
+        constraints = [
+            models.UniqueConstraint(fields=["laboratory", "priority"],
+                                    name="turnaround_one_per_priority"),
+            models.CheckConstraint(condition=Q(priority__in=OrderPriority.values),
+                                   name="turnaround_priority_known"),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="turnaround_minutes_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.laboratory} · {self.get_priority_display()}: {self.minutes}"
+
+
 class LabOrder(models.Model):
     """Tests a clinician asks a laboratory to perform for one patient."""
 

@@ -20,7 +20,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.labs.models import LabOrder, LabOrderItem, LabResult, LabTest
+from clinics.labs.models import (
+    LabOrder,
+    LabOrderItem,
+    LabResult,
+    LabTest,
+    TurnaroundTarget,
+)
 from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
@@ -51,19 +57,27 @@ def _with_items(orders):
 def worklist(user: User, *, cursor: str | None = None,
              limit: int = WORKLIST_PAGE) -> Page:
     """The laboratory's open orders by urgency (emergency, urgent, routine), then oldest
-    first (keyset pages); each marked `overdue` when past the turnaround target of its
-    priority (LAB_TURNAROUND_MINUTES)."""
+    first (keyset pages); each marked `overdue` when past the laboratory's turnaround target
+    for its priority."""
     laboratory = _technicians_laboratory(user)
     orders = _with_items(LabOrder.objects.filter(laboratory=laboratory, completed_at=None))
     page = keyset_page(orders, order=("urgency_rank", "ordered_at", "pk"), cursor=cursor,
                        limit=limit)
-    now = timezone.now()
+    now, targets = timezone.now(), turnaround_targets(laboratory)
     for order in page.results:
-        target = timedelta(minutes=settings.LAB_TURNAROUND_MINUTES[order.priority])
-        order.overdue = order.ordered_at + target < now
+        order.overdue = order.ordered_at + targets[order.priority] < now
     record_list_event(actor=user, object_type=ORDER_OBJECT, list_id=laboratory.code,
                       shown=[(order.public_id, order.card.med_id) for order in page.results])
     return page
+
+
+def turnaround_targets(laboratory) -> dict[str, timedelta]:
+    """Priority → the time the laboratory promises: its own target where it set one, the
+    national default (LAB_TURNAROUND_MINUTES) otherwise."""
+    minutes = {**settings.LAB_TURNAROUND_MINUTES,
+               **dict(TurnaroundTarget.objects.filter(laboratory=laboratory)
+                      .values_list("priority", "minutes"))}
+    return {priority: timedelta(minutes=value) for priority, value in minutes.items()}
 
 
 def corrections_awaiting_verification(user: User) -> list[LabResult]:

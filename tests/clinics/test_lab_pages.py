@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from clinics.labs import services
-from clinics.labs.models import Flag, LabOrder, LabResult
+from clinics.labs import selectors, services
+from clinics.labs.models import Flag, LabOrder, LabResult, TurnaroundTarget
 from clinics.visits.services import open_visit
 from dmed.models import AuditAction, AuditEvent, User
 from dmed.roles import Role
@@ -74,7 +74,6 @@ class TestWorklist:
         assert page.content.decode().count('data-testid="worklist-order"') == 25
 
     def test_the_worklist_pages_by_keyset(self, world, card):
-        from clinics.labs import selectors
         orders = [place(world, card) for _ in range(5)]
         first = selectors.worklist(world.technician, limit=3)
         second = selectors.worklist(world.technician, cursor=first.next_cursor, limit=3)
@@ -82,7 +81,6 @@ class TestWorklist:
         assert second.next_cursor is None
 
     def test_the_worklist_goes_by_urgency_then_age_across_pages(self, world, card):
-        from clinics.labs import selectors
         placed = {}
         for name, priority in [("routine-old", "routine"), ("urgent-old", "urgent"),
                                ("emergency", "emergency"), ("routine-new", "routine"),
@@ -114,6 +112,26 @@ class TestWorklist:
         assert 'data-testid="overdue"' in rows[0] and 'data-testid="second-verifier"' in rows[0]
         assert 'data-testid="overdue"' not in rows[1]
         assert 'data-testid="second-verifier"' not in rows[1]
+
+    def test_a_laboratorys_own_target_decides_what_is_overdue(self, world, card, settings,
+                                                              django_assert_max_num_queries):
+        settings.LAB_TURNAROUND_MINUTES = {"emergency": 60, "urgent": 240, "routine": 1440}
+        TurnaroundTarget.objects.create(laboratory=world.laboratory, priority="routine",
+                                        minutes=30)
+        # Another laboratory's promise is not this one's.
+        TurnaroundTarget.objects.create(laboratory=FacilityFactory(), priority="urgent",
+                                        minutes=5)
+        ages = {"routine": 40, "urgent": 100}
+        for priority, minutes in ages.items():
+            order = services.place_lab_order(actor=world.doctor, med_id=card.med_id,
+                                             laboratory=world.laboratory, tests=["HGB"],
+                                             priority=priority)
+            LabOrder.objects.filter(pk=order.pk).update(
+                ordered_at=timezone.now() - timezone.timedelta(minutes=minutes))
+        with django_assert_max_num_queries(8):
+            results = selectors.worklist(world.technician).results
+        assert {order.priority: order.overdue for order in results} == {
+            "urgent": False, "routine": True}
 
     @pytest.mark.parametrize("role", [Role.CLINICIAN, Role.REGISTRAR, Role.PATIENT])
     def test_others_have_no_worklist(self, client, world, role):
