@@ -45,7 +45,12 @@ STAFF = [
     ("pharmacist", "TSH-CHL-A07", Role.PHARMACIST, "Provizor", None, "AR1000005", "LIC-12-0454"),
     ("cardiologist", "TSH-CHL-H03", Role.CLINICIAN, "Kardiolog", "CARD", "AR1000006",
      "LIC-12-0455"),
+    ("head", "TSH-CHL-P12", Role.CLINICIAN, "Terapevt, bo‘lim mudiri", "THER", "AR1000007",
+     "LIC-12-0456"),
 ]
+# The head of the polyclinic's therapy department, also on call: a critical result nobody
+# acknowledges reaches her, and she reviews the polyclinic's broken-glass grants.
+HEADS_ON_CALL = {"head"}
 
 
 def seed(world: dict) -> None:
@@ -74,7 +79,9 @@ def seed(world: dict) -> None:
             user=user, facility=facilities[facility_code], role=role,
             active_from=STAFF_SINCE,
             defaults={"specialty": specialty, "argos_id": argos_id, "licence_number": licence,
-                      "department": departments.get(department)},
+                      "department": departments.get(department),
+                      "is_head": username in HEADS_ON_CALL,
+                      "on_call": username in HEADS_ON_CALL},
         )
     seed_wards(departments)
     world["facilities"] = facilities

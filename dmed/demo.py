@@ -8,6 +8,7 @@ DEMO_USERS = [
     ("admin", Role.ADMINISTRATOR, "Rahimova", "Dilnoza", "Anvarovna"),
     ("doctor", Role.CLINICIAN, "Karimov", "Aziz", "Rustamovich"),
     ("cardiologist", Role.CLINICIAN, "Nazarov", "Bobur", "Alisherovich"),
+    ("head", Role.CLINICIAN, "Saidova", "Nodira", "Baxtiyorovna"),
     ("nurse", Role.NURSE, "Yusupova", "Malika", "Shavkatovna"),
     ("registrar", Role.REGISTRAR, "Ergashev", "Sardor", "Bahodirovich"),
     ("lab", Role.LAB_TECHNICIAN, "Tursunova", "Gulnora", "Ilhomovna"),

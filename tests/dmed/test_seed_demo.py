@@ -28,7 +28,7 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                             FacilityKind.PHARMACY])
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {"admin": Role.ADMINISTRATOR, "doctor": Role.CLINICIAN,
-                     "cardiologist": Role.CLINICIAN,
+                     "cardiologist": Role.CLINICIAN, "head": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
                      "patient": Role.PATIENT,
@@ -36,9 +36,12 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                      "lab2": Role.LAB_TECHNICIAN}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
     assert workplaces == {"doctor": "polyclinic", "cardiologist": "hospital",
-                          "nurse": "polyclinic",
+                          "head": "polyclinic", "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
                           "lab2": "laboratory", "pharmacist": "pharmacy"}
+    # Someone a critical result nobody acknowledges reaches, and who reviews broken glass.
+    assert list(StaffRecord.objects.filter(is_head=True, on_call=True)
+                .values_list("user__username", flat=True)) == ["head"]
     request = RequestFactory().post("/login/")
     assert authenticate(request, username="doctor", password=DEMO_PASSWORD) is not None
 
