@@ -167,6 +167,7 @@ CLINICAL_BANNER_SOURCES = {
 ALLERGEN_RESOLVER = "prescriptions.allergies.resolve_allergen"
 ALLERGEN_GROUPS = "prescriptions.allergies.allergen_groups"
 ICD10_TITLE = "clinics.coding.selectors.icd10_title"
+ICD10_TITLES = "clinics.coding.selectors.icd10_titles"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses further attempts (form and API token alike).
     "axes.backends.AxesStandaloneBackend",

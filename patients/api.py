@@ -254,12 +254,18 @@ class AllergySerializer(serializers.ModelSerializer):
 
 
 class ChronicConditionSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField(
+        help_text=_("The clinician's text, or the catalogue's title in the request's language."))
+
     class Meta:
         model = ChronicCondition
-        fields = ["public_id", "icd10_code", "text", "since", "status"]
+        fields = ["public_id", "icd10_code", "text", "name", "since", "status"]
         read_only_fields = ["public_id"]
         # Left out, the catalogue's title names the condition (patients.services).
         extra_kwargs = {"text": {"required": False, "allow_blank": True}}
+
+    def get_name(self, condition) -> str:
+        return selectors.with_catalogue_titles([condition])[0].name
 
 
 class AllergyView(APIView):

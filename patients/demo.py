@@ -15,8 +15,8 @@ FEMALE = ["Dilnoza", "Malika", "Gulnora", "Nilufar", "Zarina", "Madina", "Shahno
 SURNAMES = ["Karimov", "Abdullayev", "Yusupov", "Toshmatov", "Rahimov", "Ergashev", "Qodirov",
             "Tursunov", "G‘ulomov", "Nazarov", "Saidov", "Xolmatov", "Mirzayev", "Sobirov"]
 FATHERS = ["Akmal", "Rustam", "Anvar", "Bahodir", "Shavkat", "Ilhom", "Olim", "Alisher"]
-CONDITIONS = [("I10", "Essential (primary) hypertension"), ("E11.9", "Type 2 diabetes mellitus"),
-              ("J45.9", "Asthma"), ("D50.9", "Iron deficiency anaemia")]
+# Named by the catalogue, in each reader's language.
+CONDITIONS = ["I10", "E11.9", "J45.9", "D50.9"]
 ALLERGIES = [("Penicillin", "Urticaria", Severity.MODERATE),
              ("Metamizole", "Anaphylaxis", Severity.SEVERE), ("Pollen", "Rhinitis", Severity.MILD)]
 COUNT = 36
@@ -59,8 +59,8 @@ def seed(world: dict) -> None:
                 family_doctor=users["doctor"], confirm_not_duplicate=True,
             )
             if serial % 5 == 0:
-                code, text = CONDITIONS[serial % len(CONDITIONS)]
-                ChronicCondition.objects.create(card=card, icd10_code=code, text=text,
+                ChronicCondition.objects.create(card=card,
+                                                icd10_code=CONDITIONS[serial % len(CONDITIONS)],
                                                 since=birth + timedelta(days=365 * 30))
             if serial % 7 == 0:
                 substance, reaction, severity = ALLERGIES[serial % len(ALLERGIES)]

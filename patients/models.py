@@ -311,7 +311,9 @@ class ChronicCondition(models.Model):
         _("ICD-10 code"), max_length=8,
         validators=[RegexValidator(ICD10_PATTERN, _("An ICD-10 code looks like I10 or E11.9."))],
     )
-    text = models.CharField(_("condition"), max_length=300)
+    # The clinician's own words, when they gave any; otherwise the catalogue's title names
+    # the condition, in each reader's language (see `name`).
+    text = models.CharField(_("condition"), max_length=300, blank=True)
     since = models.DateField(_("since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ConditionStatus.choices,
                               default=ConditionStatus.ACTIVE)
@@ -339,6 +341,14 @@ class ChronicCondition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.icd10_code} {self.text}"
+
+    # The catalogue's title in the reader's language, set by the selectors that show
+    # conditions (patients.selectors.with_catalogue_titles), one query for a whole list.
+    catalogue_title = ""
+
+    @property
+    def name(self) -> str:
+        return self.text or self.catalogue_title
 
     @property
     def is_active(self) -> bool:

@@ -30,7 +30,7 @@ from patients.access import (
     sees,
     visible_cards,
 )
-from patients.hooks import banner_sources
+from patients.hooks import banner_sources, hook
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
 from patients.models import (
     Allergy,
@@ -336,6 +336,17 @@ def reads_clinical_summary(user: User) -> bool:
     return sees(user, Section.ALLERGIES)
 
 
+def with_catalogue_titles(conditions) -> list[ChronicCondition]:
+    """The conditions, each with its ICD-10 title in the reader's language (one query
+    through the coding catalogue's hook, none for an empty list)."""
+    conditions = list(conditions)
+    if conditions:
+        titles = hook("ICD10_TITLES")({condition.icd10_code for condition in conditions})
+        for condition in conditions:
+            condition.catalogue_title = titles.get(condition.icd10_code, "")
+    return conditions
+
+
 @dataclass
 class ClinicalBanner:
     card: PatientCard
@@ -373,8 +384,8 @@ def clinical_banner(user: User, card: PatientCard) -> ClinicalBanner:
         Allergy.objects.filter(card=card, ended_at__isnull=True),
         key=lambda allergy: (not allergy.is_severe, allergy.substance.lower()))
     banner.no_known_allergies = not banner.allergies and card.no_known_allergies_at is not None
-    banner.problems = list(ChronicCondition.objects.filter(card=card,
-                                                           status=ConditionStatus.ACTIVE))
+    banner.problems = with_catalogue_titles(
+        ChronicCondition.objects.filter(card=card, status=ConditionStatus.ACTIVE))
     sources = banner_sources()
     banner.medicines = sources["medicines"](card)
     banner.vitals = sources["vitals"](card)
@@ -401,8 +412,9 @@ def clinical_summary(card: PatientCard) -> ClinicalSummary:
     allergies = sorted(Allergy.objects.filter(card=card).select_related(*people),
                        key=lambda allergy: (not allergy.is_active, not allergy.is_severe,
                                             allergy.substance.lower()))
-    conditions = sorted(ChronicCondition.objects.filter(card=card).select_related(*people),
-                        key=lambda condition: (not condition.is_active, condition.icd10_code))
+    conditions = sorted(
+        with_catalogue_titles(ChronicCondition.objects.filter(card=card).select_related(*people)),
+        key=lambda condition: (not condition.is_active, condition.icd10_code))
     card = PatientCard.objects.select_related("no_known_allergies_by").get(pk=card.pk)
     return ClinicalSummary(allergies=allergies, conditions=conditions, card=card)
 

@@ -564,7 +564,8 @@ def record_no_known_allergies(*, actor: User, med_id: str) -> PatientCard:
 def _condition_fields(*, icd10_code: str, text: str, since: date | None,
                       status: str) -> dict:
     """A chronic condition's fields checked: the code must be in the ICD-10 catalogue
-    (through its hook), whose title names the condition when no text is given."""
+    (through its hook). Without the clinician's own text the catalogue's title names the
+    condition, in each reader's language, so none is copied in the writer's."""
     errors: dict[str, list] = {}
     code, text = (icd10_code or "").strip().upper(), (text or "").strip()
     title = hook("ICD10_TITLE")(code) if re.match(ICD10_PATTERN, code) else None
@@ -578,8 +579,7 @@ def _condition_fields(*, icd10_code: str, text: str, since: date | None,
         errors["status"] = [_("Choose active, in remission or resolved.")]
     if errors:
         raise ValidationError(errors)
-    return {"icd10_code": code, "text": text or title[:CONDITION_TEXT_LENGTH],
-            "since": since, "status": status}
+    return {"icd10_code": code, "text": text, "since": since, "status": status}
 
 
 def _refuse_condition_twice(card: PatientCard, code: str, *, other_than=None) -> None:
@@ -602,8 +602,9 @@ def record_chronic_condition(*, actor: User, med_id: str, icd10_code: str, text:
         _refuse_condition_twice(card, fields["icd10_code"])
         condition = ChronicCondition.objects.create(card=card, recorded_by=actor,
                                                     changed_by=actor, **fields)
-        audit_card_write(actor, access, _("Chronic condition recorded: %(code)s %(text)s")
-                         % {"code": condition.icd10_code, "text": condition.text})
+        audit_card_write(actor, access, (_("Chronic condition recorded: %(code)s %(text)s")
+                                         % {"code": condition.icd10_code,
+                                            "text": condition.text}).strip())
     return condition
 
 

@@ -62,3 +62,9 @@ def icd10_title(code: str) -> str | None:
     hook (settings.ICD10_TITLE) by which the card's problem list checks what is typed."""
     found = Icd10Code.objects.filter(code=code.strip().upper()).first()
     return found.title if found else None
+
+
+def icd10_titles(codes) -> dict[str, str]:
+    """Code → title in the reader's language for many codes in one query: the hook
+    (settings.ICD10_TITLES) by which a problem list names conditions."""
+    return {found.code: found.title for found in Icd10Code.objects.filter(code__in=codes)}

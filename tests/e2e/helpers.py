@@ -30,3 +30,18 @@ def fill_placeholders(page) -> None:
                                  text)
         if filled != text:
             page.fill(f"#id_{field}", filled)
+
+
+def add_allergy_in_visit(page, substance: str, reaction: str, severity: str = "severe") -> None:
+    """Record a verified drug allergy from the visit form's summary, in place (htmx); it
+    returns once the banner shows it."""
+    page.click("[data-testid=summary-in-visit] > summary")
+    page.click("[data-testid=add-allergy]")
+    page.select_option("#id_allergy-kind", "drug")
+    page.fill("#id_allergy-substance", substance)
+    page.fill("#id_allergy-reaction", reaction)
+    page.select_option("#id_allergy-severity", severity)
+    page.select_option("#id_allergy-verification", "verified")
+    page.click("[data-testid=save-allergy]")
+    page.wait_for_selector("[data-testid=banner-allergy][data-severe]"
+                           if severity == "severe" else "[data-testid=banner-allergy]")

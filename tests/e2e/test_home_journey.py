@@ -11,7 +11,7 @@ from patients.models import PatientCard
 from queues import services
 from queues.models import Closure, ServicePoint, WorkingHours
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import add_allergy_in_visit, fill_placeholders, sign_in
 
 DEMO_FACILITY = "TSH-CHL-P12"
 
@@ -58,6 +58,7 @@ def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo
 
     page.click("[data-testid=open-desk]")
     page.wait_for_selector("[data-testid=call-next]")
+    desk = page.url
     # The keys work once the desk's deferred script has run; a key pressed while the page
     # still loads is lost on a busy machine.
     page.wait_for_load_state("load")
@@ -71,6 +72,32 @@ def test_doctors_day_from_home_to_the_next_patients_card(page, live_server, demo
     page.click("[data-testid=called-patient]")  # one click to the card
     page.wait_for_url(f"**/patients/{first.med_id}/")
     assert first.med_id in page.content()
+
+    # Back at the desk, completing the ticket (asked first) opens the visit under the
+    # patient's banner; a second call before that is refused.
+    page.goto(desk)
+    page.wait_for_load_state("load")
+    page.keyboard.press("n")
+    refused = page.wait_for_selector(".messages .error")
+    assert page.inner_text("[data-testid=serving] .number") in refused.inner_text()
+    assert page.locator("[data-testid=serving]").count() == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("c")
+    page.wait_for_url("**/visits/*/edit/")
+    assert first.full_name in page.inner_text("[data-testid=clinical-banner]")
+    page.keyboard.type("Yo‘tal, harorat")  # the complaints have the focus
+    add_allergy_in_visit(page, "Amoxicillin", "Urticaria")
+    assert "Amoxicillin" in page.inner_text("[data-testid=banner-allergies]")
+    page.fill("#id_primary_diagnosis", "J06.9")
+    page.fill("#id_examination", "Tomoq qizargan")
+    fill_placeholders(page)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-testid=confirm-seal]")  # what will be sealed, first
+    assert "Yo‘tal, harorat" in page.inner_text("[data-testid=visit-content]")
+    screenshot("doctor-confirms-the-seal")
+    page.click("[data-testid=confirm-seal]")
+    page.wait_for_selector("[data-testid=visit-status]")
+    assert "imzolangan" in page.inner_text("[data-testid=visit-status]")
 
 
 ROLES = ["doctor", "nurse", "registrar", "lab", "pharmacist", "patient", "cardiologist"]

@@ -8,7 +8,7 @@ import re
 
 from patients.models import PatientCard
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import fill_placeholders, sign_in
+from tests.e2e.helpers import add_allergy_in_visit, fill_placeholders, sign_in
 
 
 def test_doctor_records_a_visit_from_a_protocol(page, new_context, live_server, demo_world,
@@ -24,15 +24,7 @@ def test_doctor_records_a_visit_from_a_protocol(page, new_context, live_server, 
 
     page.keyboard.type("Bosh og‘rig‘i, ensada og‘irlik")  # complaints have the focus
     # An allergy recorded in place: the visit and what is typed in it stay.
-    page.click("[data-testid=summary-in-visit] > summary")
-    page.click("[data-testid=add-allergy]")
-    page.select_option("#id_allergy-kind", "drug")
-    page.fill("#id_allergy-substance", "Ibuprofen")
-    page.fill("#id_allergy-reaction", "Quincke's oedema")
-    page.select_option("#id_allergy-severity", "severe")
-    page.select_option("#id_allergy-verification", "verified")
-    page.click("[data-testid=save-allergy]")
-    page.wait_for_selector("[data-testid=banner-allergy][data-severe]")
+    add_allergy_in_visit(page, "Ibuprofen", "Quincke's oedema")
     assert "Ibuprofen" in page.inner_text("[data-testid=banner-allergies]")
     assert "Ibuprofen" in page.inner_text("[data-testid=allergy-list]")
     assert page.input_value("#id_complaints") == "Bosh og‘rig‘i, ensada og‘irlik"

@@ -173,8 +173,17 @@ class TestChronicConditions:
         condition = services.record_chronic_condition(actor=doctor, med_id=card.med_id,
                                                       icd10_code="e11.9",
                                                       since=date(2015, 6, 1))
-        assert condition.icd10_code == "E11.9" and "diabetes" in condition.text.lower()
-        assert condition.recorded_by == doctor
+        assert condition.icd10_code == "E11.9" and condition.recorded_by == doctor
+        # Nothing is copied in the writer's language: each reader gets the title in theirs.
+        assert condition.text == ""
+        for language, words in (("en", "diabetes"), ("ru", "диабет")):
+            with translation.override(language):
+                assert words in clinical_banner(doctor, card).problems[0].name.lower()
+        own = services.correct_chronic_condition(
+            actor=doctor, med_id=card.med_id, condition_id=condition.public_id,
+            icd10_code="E11.9", text="Qandli diabet, insulinga muhtoj emas")
+        with translation.override("ru"):
+            assert clinical_banner(doctor, card).problems[0].name == own.text
 
     @pytest.mark.parametrize(("fields", "field"), [
         ({"icd10_code": "Z99.999"}, "icd10_code"),
@@ -334,7 +343,7 @@ class TestBanner:
             visit = VisitFactory(card=card, opened_at=timezone.now() - timedelta(days=days),
                                  bp_systolic=150 - days, bp_diastolic=90, pulse=70,
                                  weight=Decimal("80.0"), height=Decimal("170.0"))
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):  # and the problems' catalogue titles
             banner = clinical_banner(doctor, card)
         assert [a.substance for a in banner.allergies][0] == "Ibuprofen"  # severe first
         assert len(banner.allergies) == 5 and len(banner.problems) == 3
