@@ -249,8 +249,14 @@ class AllergySerializer(serializers.ModelSerializer):
     class Meta:
         model = Allergy
         fields = ["public_id", "kind", "substance", "atc_code", "reaction", "severity",
-                  "verification", "noted_at"]
-        read_only_fields = ["public_id", "atc_code", "noted_at"]
+                  "verification", "noted_at", "ended_at", "end_reason"]
+        read_only_fields = ["public_id", "atc_code", "noted_at", "ended_at", "end_reason"]
+
+
+class AllergyEndSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.END_REASON_LENGTH,
+                                   help_text=_("Why it no longer applies: outgrown, recorded "
+                                               "in error…"))
 
 
 class ChronicConditionSerializer(serializers.ModelSerializer):
@@ -274,6 +280,37 @@ class AllergyView(APIView):
         return run_service(request, accepts=AllergySerializer,
                            call=partial(services.record_allergy, med_id=med_id),
                            answer=AllergySerializer)
+
+
+class AllergyDetailView(APIView):
+    """Correct a current allergy: the whole allergy as it should read."""
+
+    @extend_schema(request=AllergySerializer, responses=AllergySerializer)
+    def put(self, request, med_id, allergy_id):
+        return run_service(request, accepts=AllergySerializer, answer=AllergySerializer,
+                           call=partial(services.correct_allergy, med_id=med_id,
+                                        allergy_id=allergy_id), created=False)
+
+
+class AllergyEndView(APIView):
+    """End an allergy: it stays on the card as history and warns no more."""
+
+    @extend_schema(request=AllergyEndSerializer, responses=AllergySerializer)
+    def post(self, request, med_id, allergy_id):
+        return run_service(request, accepts=AllergyEndSerializer, answer=AllergySerializer,
+                           call=partial(services.end_allergy, med_id=med_id,
+                                        allergy_id=allergy_id), created=False)
+
+
+class ChronicConditionDetailView(APIView):
+    """Correct a condition or change its status (in remission, resolved)."""
+
+    @extend_schema(request=ChronicConditionSerializer, responses=ChronicConditionSerializer)
+    def put(self, request, med_id, condition_id):
+        return run_service(request, accepts=ChronicConditionSerializer,
+                           answer=ChronicConditionSerializer,
+                           call=partial(services.correct_chronic_condition, med_id=med_id,
+                                        condition_id=condition_id), created=False)
 
 
 class ChronicConditionView(APIView):

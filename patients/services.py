@@ -412,6 +412,8 @@ def change_attachment(*, actor: User, med_id: str, facility, family_doctor: User
 
 def _authorise_clinical_write(actor: User, med_id: str):
     if actor.role not in CARING_ROLES:
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=CARD_OBJECT,
+                           object_id=med_id, allowed=False, reason="clinical summary")
         raise PermissionDenied(_("Clinicians and nurses record the clinical summary."))
     return authorise_card_write(actor, med_id)
 

@@ -17,6 +17,12 @@ urlpatterns = [
          name="api-patient-representatives"),
     path("patients/<str:med_id>/allergies/", api.AllergyView.as_view(),
          name="api-patient-allergies"),
+    path("patients/<str:med_id>/allergies/<str:allergy_id>/", api.AllergyDetailView.as_view(),
+         name="api-patient-allergy"),
+    path("patients/<str:med_id>/allergies/<str:allergy_id>/end/", api.AllergyEndView.as_view(),
+         name="api-patient-allergy-end"),
     path("patients/<str:med_id>/chronic-conditions/", api.ChronicConditionView.as_view(),
          name="api-patient-conditions"),
+    path("patients/<str:med_id>/chronic-conditions/<str:condition_id>/",
+         api.ChronicConditionDetailView.as_view(), name="api-patient-condition"),
 ]
