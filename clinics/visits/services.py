@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +39,8 @@ from registry.selectors import acting_staff_record
 
 ADDENDUM_OBJECT = "clinics.visit_addendum"
 DRAFT_OBJECT = "clinics.visit_draft"
+# Drafts saved closer together than this are one sitting at the form, audited once.
+DRAFT_SITTING = timedelta(minutes=15)
 NARRATIVE_FIELDS = ("complaints", "history", "examination", "plan", "recommendations")
 VITAL_FIELDS = tuple(vital.field for vital in VITAL_RANGES)
 MAX_DIAGNOSES = 12
@@ -238,10 +241,15 @@ def save_draft(actor: User, public_id, *, fields: dict) -> VisitDraft:
     with transaction.atomic():
         visit = _visit_for_change(actor, public_id, roles=CARING_ROLES)
         _refuse_closed(visit)
+        before = (VisitDraft.objects.filter(visit=visit, author=actor)
+                  .values_list("saved_at", flat=True).first())
         draft, _created = VisitDraft.objects.update_or_create(
             visit=visit, author=actor, defaults={"fields": kept, "saved_at": timezone.now()})
-        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=DRAFT_OBJECT,
-                           object_id=visit.public_id, patient_med_id=visit.card.med_id)
+        # One audit row per sitting: the form saves every few seconds of idle typing, and a
+        # row each time would bury the patient's access log under one visit's drafts.
+        if before is None or draft.saved_at - before > DRAFT_SITTING:
+            record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=DRAFT_OBJECT,
+                               object_id=visit.public_id, patient_med_id=visit.card.med_id)
     return draft
 
 

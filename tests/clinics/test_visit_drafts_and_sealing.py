@@ -1,9 +1,12 @@
 """A visit's text is not lost (drafts kept by the server) nor sealed by accident (a
 confirmation first, and never while a protocol template's placeholders remain)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from clinics.coding.models import ClinicalProtocol
 from clinics.visits import services
@@ -101,6 +104,18 @@ class TestConfirmation:
 
 
 class TestDrafts:
+    def test_a_sitting_of_autosaves_is_audited_once(self, client, doctor, visit):
+        client.force_login(doctor)
+        url = reverse("clinics:visit-draft", args=[visit.public_id])
+        drafts = AuditEvent.objects.filter(actor=doctor, object_type="clinics.visit_draft")
+        for typed in ("Bosh", "Bosh og'rig'i", "Bosh og'rig'i, isitma"):
+            assert client.post(url, {"complaints": typed}).status_code == 200
+        assert drafts.count() == 1
+        # Back at the form after a break: a new sitting, audited again.
+        VisitDraft.objects.update(saved_at=timezone.now() - timedelta(minutes=20))
+        client.post(url, {"complaints": "Bosh og'rig'i, isitma, yo'tal"})
+        assert drafts.count() == 2
+
     def test_a_draft_is_kept_restored_and_cleared_by_saving(self, client, doctor, visit):
         client.force_login(doctor)
         url = reverse("clinics:visit-draft", args=[visit.public_id])
