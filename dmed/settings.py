@@ -334,6 +334,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # Children's next doses that may change today with nothing written (an exemption's
+    # revisit date, a dose's latest age), children registered since, cards corrected.
+    "mch-refresh-immunisation": {"task": "mch.tasks.refresh_immunisation_statuses",
+                                 "schedule": crontab(hour=0, minute=20)},
     # API tokens past their idle or absolute limit are deleted (they are refused already).
     "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
                                 "schedule": timedelta(hours=1)},

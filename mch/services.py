@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
-from mch import dating, growth
+from mch import dating, growth, schedules
 from mch.catalogue import AGE_35_PLUS, AGE_UNDER_18
 from mch.models import (
     AntenatalContact,
@@ -27,6 +27,7 @@ from mch.models import (
     DatingMethod,
     ExemptionKind,
     GrowthMeasurement,
+    ImmunisationStatus,
     Newborn,
     Outcome,
     Pregnancy,
@@ -152,6 +153,7 @@ def register_pregnancy(*, actor: User, med_id: str, dating_method: str, gravidit
             lmp=lmp if dating_method == DatingMethod.LMP else None,
             **({"scan_date": scan_date, "scan_weeks": scan_weeks, "scan_days": scan_days}
                if dating_method == DatingMethod.ULTRASOUND else {}))
+        schedules.next_contact(pregnancy)
         try:
             with transaction.atomic():
                 pregnancy.save(force_insert=True)
@@ -203,6 +205,8 @@ def record_antenatal_visit(*, actor: User, med_id: str, visited_on: date,
         visit = AntenatalVisit.objects.create(pregnancy=pregnancy, contact=contact,
                                               visited_on=visited_on, recorded_by=actor,
                                               **measurements.__dict__)
+        schedules.next_contact(pregnancy, waiting)
+        pregnancy.save(update_fields=["next_contact", "next_contact_closes_on"])
         _audit(actor, access, PREGNANCY_OBJECT, pregnancy.pk,
                _("Antenatal contact %(number)s recorded") % {"number": contact.number})
     return visit
@@ -257,10 +261,15 @@ def record_outcome(*, actor: User, med_id: str, outcome: str, outcome_date: date
             raise ValidationError({"outcome_date": [_("This is before the pregnancy began.")]})
         pregnancy.outcome, pregnancy.outcome_date = outcome, outcome_date
         pregnancy.outcome_facility = facility
-        pregnancy.save(update_fields=["outcome", "outcome_date", "outcome_facility"])
+        pregnancy.next_contact = pregnancy.next_contact_closes_on = None
+        pregnancy.save(update_fields=["outcome", "outcome_date", "outcome_facility",
+                                      "next_contact", "next_contact_closes_on"])
+        babies = []
         for baby in newborns:
             card = _newborn_card(actor, mother, baby, outcome_date)
             Newborn.objects.create(pregnancy=pregnancy, card=card, **baby.__dict__)
+            babies.append(card)
+        schedules.refresh_immunisation(babies)
         _audit(actor, access, PREGNANCY_OBJECT, pregnancy.pk,
                _("Pregnancy ended: %(outcome)s") % {"outcome": Outcome(outcome).label},
                action=AuditAction.UPDATE)
@@ -327,6 +336,7 @@ def record_vaccination(*, actor: User, med_id: str, dose: CalendarDose, lot_numb
                     given_by=actor, facility=record.facility)
         except IntegrityError as error:
             raise ValidationError({"dose": [_("This dose is already recorded.")]}) from error
+        schedules.refresh_immunisation([card])
         _audit(actor, access, IMMUNISATION_OBJECT, vaccination.pk,
                _("Vaccination recorded: %(dose)s") % {"dose": dose})
     return vaccination
@@ -351,6 +361,7 @@ def record_exemption(*, actor: User, med_id: str, vaccine: Vaccine, kind: str, r
         exemption = VaccinationExemption.objects.create(
             card=access.card, vaccine=vaccine, kind=kind, reason=reason.strip(),
             revisit_on=revisit_on, recorded_by=actor)
+        schedules.refresh_immunisation([access.card])
         _audit(actor, access, IMMUNISATION_OBJECT, exemption.pk,
                _("%(kind)s of %(vaccine)s recorded") % {
                    "kind": ExemptionKind(kind).label, "vaccine": vaccine.name})
@@ -411,3 +422,5 @@ def move_to_merged_card(*, source, target) -> None:
     Vaccination.objects.filter(card=source).exclude(dose_id__in=given).update(card=target)
     for model in (VaccinationExemption, GrowthMeasurement):
         model.objects.filter(card=source).update(card=target)
+    ImmunisationStatus.objects.filter(card=source).delete()
+    schedules.refresh_immunisation([target])

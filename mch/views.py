@@ -99,6 +99,9 @@ growth = IMMUNISATION.write("growth_form", GrowthForm, services.record_growth,
 def district(request):
     form = DistrictFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    listing = selectors.district_list(request.user, **filters)
+    listing = selectors.district_list(
+        request.user, **filters, overdue_cursor=request.GET.get("overdue_page"),
+        due_cursor=request.GET.get("due_page"),
+        pregnancy_cursor=request.GET.get("pregnancy_page"))
     return render(request, "mch/district.html", {"form": form, "listing": listing},
                   status=400 if form.errors else 200)
