@@ -338,6 +338,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # revisit date, a dose's latest age), children registered since, cards corrected.
     "mch-refresh-immunisation": {"task": "mch.tasks.refresh_immunisation_statuses",
                                  "schedule": crontab(hour=0, minute=20)},
+    # Parents reminded of their children's next doses, due soon or just overdue (after
+    # the refresh; messages still wait out quiet hours in notifications).
+    "mch-immunisation-reminders": {"task": "mch.tasks.send_immunisation_reminders",
+                                   "schedule": crontab(hour=9, minute=0)},
     # API tokens past their idle or absolute limit are deleted (they are refused already).
     "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
                                 "schedule": timedelta(hours=1)},

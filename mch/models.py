@@ -373,6 +373,12 @@ class ImmunisationStatus(models.Model):
     # What the status was computed for: a card corrected since is refreshed.
     birth_date = models.DateField()
     sex = models.CharField(max_length=6, blank=True)
+    # The card's district, copied (patients.signals.card_attached moves it, the daily
+    # refresh checks it), so a district's list and counts read one index range each.
+    family_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    facility = models.ForeignKey("registry.Facility", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
     next_dose = models.ForeignKey(CalendarDose, verbose_name=_("next dose"), null=True,
                                   blank=True, on_delete=models.PROTECT, related_name="+")
     next_due_on = models.DateField(_("next dose due"), null=True, blank=True)
@@ -387,7 +393,14 @@ class ImmunisationStatus(models.Model):
             | Q(next_dose__isnull=False, next_due_on__isnull=False),
             name="immunisation_status_next_dated")]
         indexes = [
-            # The district list's pages, due and overdue, in date order.
+            # The district lists' pages and counts, due and overdue, in date order: a
+            # family doctor's district, a nurse's polyclinic; the reminders, everyone's.
+            models.Index(fields=["family_doctor", "next_due_on", "card"],
+                         condition=Q(next_due_on__isnull=False),
+                         name="immunisation_doctor_due"),
+            models.Index(fields=["facility", "next_due_on", "card"],
+                         condition=Q(next_due_on__isnull=False),
+                         name="immunisation_facility_due"),
             models.Index(fields=["next_due_on", "card"], condition=Q(next_due_on__isnull=False),
                          name="immunisation_next_due"),
             models.Index(fields=["recheck_on"], condition=Q(recheck_on__isnull=False),

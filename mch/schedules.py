@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mch import dating
@@ -85,6 +86,7 @@ def refresh_immunisation(cards: Iterable[PatientCard], calendar=None,
         dose = following.status.dose if following.status else None
         statuses.append(ImmunisationStatus(
             card_id=card.pk, birth_date=card.birth_date, sex=card.sex,
+            family_doctor_id=card.family_doctor_id, facility_id=card.attached_facility_id,
             next_dose=rows[(dose.vaccine, dose.number)] if dose else None,
             next_due_on=following.status.due_on if dose else None,
             recheck_on=following.recheck_on, updated_at=timezone.now()))
@@ -92,19 +94,24 @@ def refresh_immunisation(cards: Iterable[PatientCard], calendar=None,
                                       card__birth_date__isnull=True).delete()
     ImmunisationStatus.objects.bulk_create(
         statuses, update_conflicts=True, unique_fields=["card"],
-        update_fields=["birth_date", "sex", "next_dose", "next_due_on", "recheck_on",
-                       "updated_at"])
+        update_fields=["birth_date", "sex", "family_doctor", "facility", "next_dose",
+                       "next_due_on", "recheck_on", "updated_at"])
 
 
 def stale_children(today: date):
     """Children whose stored next dose may be wrong today: none stored yet, its recheck
-    day come, or the card's birth date or sex corrected since."""
+    day come, or the card's birth date, sex or district changed since."""
     children = PatientCard.objects.exclude(status=CardStatus.MERGED).filter(
         birth_date__gt=today - CHILDHOOD)
     stored = ImmunisationStatus.objects.filter(card=OuterRef("pk"))
-    return children.filter(~Exists(stored) | Exists(stored.filter(
+    # Districts compared with NULL as 0 (no doctor, no polyclinic), so a change to or from
+    # none counts.
+    districts = stored.annotate(
+        doctor=Coalesce("family_doctor", 0), card_doctor=Coalesce(OuterRef("family_doctor"), 0),
+        place=Coalesce("facility", 0), card_place=Coalesce(OuterRef("attached_facility"), 0))
+    return children.filter(~Exists(stored) | Exists(districts.filter(
         Q(recheck_on__lte=today) | ~Q(birth_date=OuterRef("birth_date"))
-        | ~Q(sex=OuterRef("sex")))))
+        | ~Q(sex=OuterRef("sex")) | ~Q(doctor=F("card_doctor")) | ~Q(place=F("card_place")))))
 
 
 def refresh_stale(today: date | None = None) -> int:
@@ -116,7 +123,8 @@ def refresh_stale(today: date | None = None) -> int:
     refreshed, after = 0, 0
     while True:
         chunk = list(stale_children(today).filter(pk__gt=after).order_by("pk")
-                     .only("pk", "birth_date", "sex", "status")[:REFRESH_CHUNK])
+                     .only("pk", "birth_date", "sex", "status", "family_doctor",
+                           "attached_facility")[:REFRESH_CHUNK])
         if not chunk:
             break
         refresh_immunisation(chunk, calendar, today)
@@ -124,6 +132,12 @@ def refresh_stale(today: date | None = None) -> int:
         after = chunk[-1].pk
     ImmunisationStatus.objects.filter(birth_date__lte=today - CHILDHOOD).delete()
     return refreshed
+
+
+def follow_attachment(card: PatientCard) -> None:
+    """The card moved to another polyclinic or doctor: its next dose moves with it."""
+    ImmunisationStatus.objects.filter(card=card).update(
+        family_doctor=card.family_doctor_id, facility=card.attached_facility_id)
 
 
 def next_contact(pregnancy: Pregnancy, contacts: list[AntenatalContact] | None = None) -> None:

@@ -25,7 +25,7 @@ from mch.models import (
     Vaccination,
     VaccinationExemption,
 )
-from mch.schedules import CHILDHOOD, calendar_doses, schedules
+from mch.schedules import calendar_doses, schedules
 from mch.services import IMMUNISATION_OBJECT, PREGNANCY_OBJECT
 from mch.vaccine_schedule import OVERDUE_AFTER
 from patients.access import CardAccess, card_for
@@ -118,17 +118,17 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
     )
 
 
-def _district(user: User) -> dict:
-    """Whom a member of staff follows, as a filter on cards: a family doctor's own
-    district; a nurse's polyclinic (patronage nurses work all its districts)."""
+def _district(user: User) -> tuple[str, int]:
+    """Whom a member of staff follows: a family doctor's own district; a nurse's
+    polyclinic (patronage nurses work all its districts). As (the card's field, value)."""
     if user.role not in DISTRICT_ROLES:
         raise PermissionDenied
     if user.role == Role.CLINICIAN:
-        return {"family_doctor": user}
+        return "family_doctor", user.pk
     record = acting_staff_record(user)
     if record is None:
         raise PermissionDenied
-    return {"attached_facility": record.facility_id}
+    return "attached_facility", record.facility_id
 
 
 @dataclass
@@ -207,10 +207,11 @@ def district_list(user: User, *, trimester: int | None = None, risk: str = "",
     antenatal contact each is late for. Read from the stored next dose and next contact
     (mch.schedules), so the queries are the same whatever the district's size."""
     today = timezone.localdate()
-    district = _district(user)
+    field, value = _district(user)
+    # The status row keeps the card's district (mch.schedules): one index range each.
     statuses = ImmunisationStatus.objects.filter(
-        next_due_on__isnull=False, card__birth_date__gt=today - CHILDHOOD,
-        **{f"card__{key}": value for key, value in district.items()})
+        next_due_on__isnull=False,
+        **{"family_doctor" if field == "family_doctor" else "facility": value})
     overdue_since = today - OVERDUE_AFTER
     late = statuses.filter(next_due_on__lt=overdue_since)
     this_week = statuses.filter(next_due_on__gte=overdue_since,
@@ -222,8 +223,7 @@ def district_list(user: User, *, trimester: int | None = None, risk: str = "",
     overdue, due = _child_page(late, overdue_cursor, today), \
         _child_page(this_week, due_cursor, today)
 
-    pregnancies_all = Pregnancy.objects.filter(
-        outcome="", **{f"card__{key}": value for key, value in district.items()}).exclude(
+    pregnancies_all = Pregnancy.objects.filter(outcome="", **{f"card__{field}": value}).exclude(
         card__status=CardStatus.MERGED)
     pregnancies = pregnancies_all.filter(_trimester_filter(trimester, today))
     if risk in RiskLevel.values:

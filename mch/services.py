@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +38,13 @@ from mch.models import (
     VaccinationExemption,
     Vaccine,
 )
+from mch.vaccine_schedule import OVERDUE_AFTER
+from outbox import kinds
+from outbox.events import emit
 from patients import services as cards
 from patients.access import CARING_ROLES
-from patients.models import Sex
+from patients.models import CardStatus, Sex
+from patients.selectors import current_representatives
 from registry.models import Facility
 from registry.selectors import acting_staff_record
 
@@ -424,3 +429,63 @@ def move_to_merged_card(*, source, target) -> None:
         model.objects.filter(card=source).update(card=target)
     ImmunisationStatus.objects.filter(card=source).delete()
     schedules.refresh_immunisation([target])
+
+
+# Parents hear of a dose this many days before it falls due, and again when it becomes
+# overdue (mch.vaccine_schedule.OVERDUE_AFTER after its date).
+REMIND_DAYS_BEFORE = 3
+# A daily run looks back this far, so a missed run or two loses no reminder; the event's
+# dedupe key makes each reminder once.
+REMINDER_LOOKBACK = timedelta(days=3)
+REMINDER_CHUNK = 500
+
+
+def _remind(kind: str, status: ImmunisationStatus, representatives: list[int]) -> None:
+    card, dose = status.card, status.next_dose
+    emit(kind, {"med_id": card.med_id, "child": card.first_name or card.med_id,
+                "vaccine": dose.vaccine.name, "dose": dose.number,
+                "due_on": status.next_due_on.isoformat(),
+                "facility": card.attached_facility.name if card.attached_facility_id else "",
+                "representatives": representatives},
+         dedupe_key=f"immunisation:{card.med_id}:{dose.vaccine.code}:{dose.number}:{kind}:"
+                    f"{status.next_due_on.isoformat()}")
+
+
+def send_immunisation_reminders(*, today: date | None = None) -> int:
+    """Raise the reminders of children's next doses (beat, daily): `immunisation.due`
+    when a dose comes within REMIND_DAYS_BEFORE days, `immunisation.overdue` when it has
+    just become overdue. Read from the stored next doses (an index range, not every
+    child's calendar); each reminder once per dose and date (a dose moved by a
+    contraindication is reminded of its new date). The event names the child's
+    representatives, whom notifications tell through their own channels and quiet hours.
+    Returns how many reminders were raised (repeats included)."""
+    today = today or timezone.localdate()
+    overdue_from = today - OVERDUE_AFTER
+    windows = (
+        (kinds.IMMUNISATION_DUE,
+         Q(next_due_on__gte=today - REMINDER_LOOKBACK,
+           next_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))),
+        (kinds.IMMUNISATION_OVERDUE,
+         Q(next_due_on__lt=overdue_from, next_due_on__gte=overdue_from - REMINDER_LOOKBACK)),
+    )
+    raised = 0
+    for kind, window in windows:
+        statuses = (ImmunisationStatus.objects.filter(window)
+                    .exclude(card__status=CardStatus.MERGED)
+                    .select_related("card__attached_facility", "next_dose__vaccine")
+                    .order_by("next_due_on", "card"))
+        after = None
+        while True:
+            chunk = statuses.filter(after) if after else statuses
+            chunk = list(chunk[:REMINDER_CHUNK])
+            if not chunk:
+                break
+            parents = current_representatives([status.card_id for status in chunk], today)
+            with transaction.atomic():
+                for status in chunk:
+                    _remind(kind, status, parents.get(status.card_id, []))
+            raised += len(chunk)
+            last = chunk[-1]
+            after = Q(next_due_on__gt=last.next_due_on) | Q(next_due_on=last.next_due_on,
+                                                            card__gt=last.card_id)
+    return raised

@@ -2,9 +2,14 @@
 
 from celery import shared_task
 
-from mch import schedules
+from mch import schedules, services
 
 
 @shared_task
 def refresh_immunisation_statuses() -> int:
     return schedules.refresh_stale()
+
+
+@shared_task
+def send_immunisation_reminders() -> int:
+    return services.send_immunisation_reminders()

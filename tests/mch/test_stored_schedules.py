@@ -10,7 +10,7 @@ from dmed.roles import Role
 from mch import dating, schedules, services
 from mch.models import AntenatalContact, ExemptionKind, ImmunisationStatus, Outcome
 from patients.models import PatientCard
-from patients.services import merge_cards
+from patients.services import change_attachment, merge_cards
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.mch.factories import child, woman
 from tests.mch.test_services import baby, dose, register, vaccinate
@@ -102,3 +102,19 @@ def test_antenatal_visits_move_the_next_contact(doctor, polyclinic):
                                     measurements=services.Measurements())
     pregnancy.refresh_from_db()
     assert pregnancy.next_contact.number == 2
+
+
+def test_the_next_dose_follows_the_card_to_its_new_district(doctor, polyclinic):
+    card = child(polyclinic, doctor, days_old=30)
+    vaccinate(doctor, card, "hepb", 1, card.birth_date)
+    assert (stored(card).family_doctor, stored(card).facility) == (doctor, polyclinic)
+    elsewhere = FacilityFactory()
+    colleague = staff_at(elsewhere, Role.CLINICIAN)
+    change_attachment(actor=UserFactory(role=Role.ADMINISTRATOR), med_id=card.med_id,
+                      facility=elsewhere, family_doctor=colleague, reason="Moved house")
+    assert (stored(card).family_doctor, stored(card).facility) == (colleague, elsewhere)
+    # A district changed around the services (an import, a fix in the database) is caught
+    # by the daily refresh.
+    PatientCard.objects.filter(pk=card.pk).update(family_doctor=None)
+    assert schedules.refresh_stale() == 1
+    assert stored(card).family_doctor is None
