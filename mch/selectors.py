@@ -15,6 +15,7 @@ from dmed.paging import Page, keyset_page
 from dmed.roles import Role
 from mch import dating
 from mch.growth import flag
+from mch.growth_charts import chart as growth_chart
 from mch.models import (
     AntenatalContact,
     CalendarDose,
@@ -97,6 +98,7 @@ class ImmunisationSection:
     vaccinations: list
     exemptions: list
     growth: list  # (measurement, {field: GrowthFlag})
+    charts: list  # mch.growth_charts.Chart, one per measure measured
 
 
 def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
@@ -105,6 +107,12 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
     calendar = calendar_doses()
     rows = {(dose.vaccine, dose.number): row for row, dose in calendar}
     statuses = schedules([access.card], calendar, today).get(access.card.pk, [])
+    measurements = list(GrowthMeasurement.objects.filter(card=access.card))
+    card = access.card
+    charts = [drawn for field in ("weight_kg", "length_cm", "head_circumference_cm")
+              if card.birth_date and (drawn := growth_chart(
+                  sex=card.sex, birth_date=card.birth_date, field=field,
+                  measurements=measurements))]
     return ImmunisationSection(
         access,
         [(rows[(s.dose.vaccine, s.dose.number)], s, s.days_overdue(today)) for s in statuses],
@@ -114,7 +122,8 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
             "vaccine", "recorded_by")),
         [(measured, {"weight": flag(measured.weight_sds), "length": flag(measured.length_sds),
                      "head": flag(measured.head_circumference_sds)})
-         for measured in GrowthMeasurement.objects.filter(card=access.card)],
+         for measured in measurements],
+        charts,
     )
 
 
