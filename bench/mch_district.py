@@ -138,7 +138,8 @@ def store_next_doses() -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
-def time_page(user, params: dict, reads: int) -> tuple[list[float], int, list]:
+def time_page(user, params: dict, reads: int, url: str = "/district/",
+              ) -> tuple[list[float], int, list]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -148,12 +149,12 @@ def time_page(user, params: dict, reads: int) -> tuple[list[float], int, list]:
     timings = []
     for index in range(reads + WARM_UP):
         started = time.perf_counter()
-        response = client.get("/district/", params)
+        response = client.get(url, params)
         if index >= WARM_UP:
             timings.append((time.perf_counter() - started) * 1000)
     assert response.status_code == 200, response.status_code  # noqa: S101 — a broken page times nothing
     with CaptureQueriesContext(connection) as queries:
-        client.get("/district/", params)
+        client.get(url, params)
     return timings, len(queries), queries.captured_queries
 
 
@@ -184,6 +185,10 @@ def main() -> None:
 
     print(f"stored next doses in {POLYCLINIC}: "
           f"{ImmunisationStatus.objects.filter(card__attached_facility=facility).count():,}")
+    # The floor on this machine now (shared, so figures move with its load): a signed-in
+    # page through the same client, session and middleware that reads one row.
+    floor, _count, _captured = time_page(doctor, {}, args.reads, url="/healthz")
+    print(f"\nfloor (/healthz, same client): median {statistics.median(floor):.1f} ms")
     for who, user in (("family doctor", doctor), ("nurse (whole polyclinic)", nurse)):
         for label, params in (("first page", {}),
                               ("high-risk pregnancies, overdue contact", {

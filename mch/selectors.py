@@ -28,7 +28,7 @@ from mch.models import (
 )
 from mch.schedules import calendar_doses, schedules
 from mch.services import IMMUNISATION_OBJECT, PREGNANCY_OBJECT
-from mch.vaccine_schedule import OVERDUE_AFTER
+from mch.vaccine_schedule import OVERDUE_AFTER, next_dose
 from patients.access import CardAccess, card_for
 from patients.models import CardStatus, PatientCard
 from registry.selectors import acting_staff_record
@@ -99,6 +99,7 @@ class ImmunisationSection:
     exemptions: list
     growth: list  # (measurement, {field: GrowthFlag})
     charts: list  # mch.growth_charts.Chart, one per measure measured
+    next_dose: tuple | None  # (calendar dose row, DoseStatus) of the dose to give next
 
 
 def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
@@ -124,6 +125,8 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
                      "head": flag(measured.head_circumference_sds)})
          for measured in measurements],
         charts,
+        (rows[(following.dose.vaccine, following.dose.number)], following)
+        if (following := next_dose(statuses, {}, card.birth_date, today).status) else None,
     )
 
 
