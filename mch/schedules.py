@@ -134,6 +134,14 @@ def refresh_stale(today: date | None = None) -> int:
     return refreshed
 
 
+def calendar_changed() -> int:
+    """The calendar was edited (the admin): every stored next dose may be wrong, so each is
+    due for tonight's refresh (one UPDATE here; the work is the refresh's, in chunks)."""
+    today = timezone.localdate()
+    return ImmunisationStatus.objects.filter(
+        Q(recheck_on__isnull=True) | Q(recheck_on__gt=today)).update(recheck_on=today)
+
+
 def follow_attachment(card: PatientCard) -> None:
     """The card moved to another polyclinic or doctor: its next dose moves with it."""
     ImmunisationStatus.objects.filter(card=card).update(
