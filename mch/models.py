@@ -108,9 +108,10 @@ class Pregnancy(models.Model):
                                          related_name="+")
     # The first contact of the schedule after the last one visited, and the last day of
     # its window: written with each visit (services), so the district list finds overdue
-    # contacts with an index instead of working out every pregnancy's schedule.
+    # contacts with an index instead of working out every pregnancy's schedule. An edit
+    # of the schedule clears them until that night's refresh (mch.schedules).
     next_contact = models.ForeignKey(AntenatalContact, verbose_name=_("next contact"),
-                                     null=True, blank=True, on_delete=models.PROTECT,
+                                     null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     next_contact_closes_on = models.DateField(_("next contact's window closes"), null=True,
                                               blank=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -134,6 +134,32 @@ def refresh_stale(today: date | None = None) -> int:
     return refreshed
 
 
+def schedule_changed() -> int:
+    """The antenatal schedule was edited (the admin): open pregnancies' next contacts are
+    cleared (one UPDATE here) and worked out again by that night's refresh."""
+    return Pregnancy.objects.filter(outcome="", next_contact__isnull=False).update(
+        next_contact=None, next_contact_closes_on=None)
+
+
+def refresh_next_contacts() -> int:
+    """Open pregnancies without a next contact (a schedule edited, or every contact
+    visited) get theirs, in chunks. Returns how many were looked at."""
+    contacts = list(AntenatalContact.objects.all())
+    looked, after = 0, 0
+    while True:
+        chunk = list(Pregnancy.objects.filter(outcome="", next_contact__isnull=True,
+                                              pk__gt=after)
+                     .annotate(last_visited=Max("visits__contact__number"))
+                     .order_by("pk")[:REFRESH_CHUNK])
+        if not chunk:
+            return looked
+        for pregnancy in chunk:
+            next_contact(pregnancy, contacts, visited=pregnancy.last_visited or 0)
+        Pregnancy.objects.bulk_update(chunk, ["next_contact", "next_contact_closes_on"])
+        looked += len(chunk)
+        after = chunk[-1].pk
+
+
 def calendar_changed() -> int:
     """The calendar was edited (the admin): every stored next dose may be wrong, so each is
     due for tonight's refresh (one UPDATE here; the work is the refresh's, in chunks)."""
@@ -148,12 +174,15 @@ def follow_attachment(card: PatientCard) -> None:
         family_doctor=card.family_doctor_id, facility=card.attached_facility_id)
 
 
-def next_contact(pregnancy: Pregnancy, contacts: list[AntenatalContact] | None = None) -> None:
+def next_contact(pregnancy: Pregnancy, contacts: list[AntenatalContact] | None = None,
+                 visited: int | None = None) -> None:
     """Set (not save) the pregnancy's next antenatal contact: the first of the schedule
-    after the last one visited, and the last day of its window."""
+    after the last one visited (`visited`, read when not given), and the last day of its
+    window."""
     contacts = contacts if contacts is not None else list(AntenatalContact.objects.all())
-    visited = max(pregnancy.visits.values_list("contact__number", flat=True), default=0) \
-        if pregnancy.pk else 0
+    if visited is None:
+        visited = max(pregnancy.visits.values_list("contact__number", flat=True), default=0) \
+            if pregnancy.pk else 0
     waiting = [contact for contact in sorted(contacts, key=lambda c: c.number)
                if contact.number > visited]
     following = waiting[0] if waiting and pregnancy.is_open else None

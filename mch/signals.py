@@ -1,12 +1,12 @@
 """Mother-and-child records follow a card merged into another, and the stored next dose
 follows the card to its new district (patients.signals) and is redone after an edit of
-the calendar."""
+the calendar; an open pregnancy's next contact after an edit of the schedule."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from mch import schedules, services
-from mch.models import CalendarDose
+from mch.models import AntenatalContact, CalendarDose
 from patients.signals import card_attached, card_merged
 
 
@@ -24,3 +24,9 @@ def on_card_attached(sender, *, card, **kwargs):
 @receiver(post_delete, sender=CalendarDose, dispatch_uid="mch.calendar_deleted")
 def on_calendar_changed(sender, **kwargs):
     schedules.calendar_changed()
+
+
+@receiver(post_save, sender=AntenatalContact, dispatch_uid="mch.schedule_saved")
+@receiver(post_delete, sender=AntenatalContact, dispatch_uid="mch.schedule_deleted")
+def on_schedule_changed(sender, **kwargs):
+    schedules.schedule_changed()

@@ -1,4 +1,5 @@
-"""Beat tasks of mother-and-child care: each calls one function and is safe to run twice."""
+"""Beat tasks of mother-and-child care: each calls the functions it names and is safe to
+run twice."""
 
 from celery import shared_task
 
@@ -6,8 +7,8 @@ from mch import schedules, services
 
 
 @shared_task
-def refresh_immunisation_statuses() -> int:
-    return schedules.refresh_stale()
+def refresh_schedules() -> int:
+    return schedules.refresh_stale() + schedules.refresh_next_contacts()
 
 
 @shared_task

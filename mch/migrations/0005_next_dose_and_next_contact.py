@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pregnancy',
             name='next_contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='mch.antenatalcontact', verbose_name='next contact'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mch.antenatalcontact', verbose_name='next contact'),
         ),
         migrations.AddField(
             model_name='pregnancy',

@@ -133,3 +133,18 @@ def test_an_edit_of_the_calendar_redoes_every_next_dose_that_night(doctor, polyc
     assert stored(card).recheck_on == timezone.localdate()
     schedules.refresh_stale()
     assert stored(card).next_due_on == card.birth_date + timedelta(days=42)
+
+
+def test_an_edit_of_the_antenatal_schedule_is_worked_out_again_that_night(doctor, polyclinic):
+    mother = woman(polyclinic, doctor)
+    pregnancy = register(doctor, mother, lmp=timezone.localdate() - timedelta(weeks=10))
+    first = AntenatalContact.objects.get(number=1)
+    first.week_to = 14
+    first.save()
+    pregnancy.refresh_from_db()
+    assert pregnancy.next_contact is None
+    assert schedules.refresh_next_contacts() == 1
+    pregnancy.refresh_from_db()
+    assert pregnancy.next_contact == first
+    assert pregnancy.next_contact_closes_on == dating.week_date(pregnancy.edd, 15) - timedelta(
+        days=1)
