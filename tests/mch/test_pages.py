@@ -212,3 +212,19 @@ def test_district_filters_by_trimester_risk_and_overdue_contact(client, doctor, 
 def test_district_list_is_for_doctors_and_nurses(client, make_user, role):
     client.force_login(make_user(role))
     assert client.get("/district/").status_code == 403
+
+
+def test_a_nurse_sees_her_whole_polyclinic_and_nothing_else(client, doctor, polyclinic):
+    colleague = staff_at(polyclinic, Role.CLINICIAN)
+    mine, theirs = child(polyclinic, doctor, days_old=120), child(polyclinic, colleague,
+                                                                   days_old=121)
+    outside = child(FacilityFactory(), days_old=122)
+    for card in (mine, theirs, outside):
+        vaccinate(doctor if card is not outside else staff_at(outside.attached_facility),
+                  card, "hepb", 1, card.birth_date)
+    client.force_login(staff_at(polyclinic, Role.NURSE))
+    listing = client.get("/district/").context["listing"]
+    assert {line.card for line in listing.overdue.results} == {mine, theirs}
+    client.force_login(doctor)
+    listing = client.get("/district/").context["listing"]
+    assert {line.card for line in listing.overdue.results} == {mine}
