@@ -203,7 +203,7 @@ def _latest_late_contact(pregnancy: Pregnancy, contacts, today: date):
     if pregnancy.next_contact_closes_on is None or pregnancy.next_contact_closes_on >= today:
         return None
     waiting = [(c.number, c.week_from, c.week_to) for c in contacts
-               if c.number >= pregnancy.next_contact_id_number]
+               if c.number >= pregnancy.next_contact_number]
     late = [status for status in dating.contact_schedule(edd=pregnancy.edd, contacts=waiting,
                                                          visits={}, today=today)
             if status.state == "overdue"]
@@ -244,7 +244,7 @@ def district_list(user: User, *, trimester: int | None = None, risk: str = "",
         pregnancies = pregnancies.filter(next_contact_closes_on__lt=today)
     pregnancy_page = keyset_page(
         pregnancies.select_related("card").annotate(
-            next_contact_id_number=F("next_contact__number")),
+            next_contact_number=F("next_contact__number")),
         order=("edd", "pk"), cursor=pregnancy_cursor)
     contacts = list(AntenatalContact.objects.all())
     lines = []
