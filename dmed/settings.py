@@ -336,6 +336,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-appointment-reminders": {"task": "queues.tasks.send_appointment_reminders",
                                     "schedule": timedelta(minutes=1),
                                     "options": {"expires": 50}},
+    # Children's next doses that may change today with nothing written (an exemption's
+    # revisit date, a dose's latest age), children registered since, cards corrected, the
+    # calendar edited; open pregnancies' next contacts after an edit of the schedule.
+    "mch-refresh-schedules": {"task": "mch.tasks.refresh_schedules",
+                              "schedule": crontab(hour=0, minute=20)},
+    # Parents reminded of their children's next doses, due soon or just overdue (after
+    # the refresh; messages still wait out quiet hours in notifications).
+    "mch-immunisation-reminders": {"task": "mch.tasks.send_immunisation_reminders",
+                                   "schedule": crontab(hour=9, minute=0)},
     # API tokens past their idle or absolute limit are deleted (they are refused already).
     "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
                                 "schedule": timedelta(hours=1)},

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from mch.models import CalendarDose, Pregnancy, RiskFactor, Vaccination
+from mch.schedules import refresh_stale
 from mch.services import record_vaccination, register_pregnancy
 from patients.models import PatientCard, Sex
 from patients.services import register_card
@@ -58,3 +59,6 @@ def seed(world: dict) -> None:
                                expiry_date=given_on + timedelta(days=365),
                                site="mouth" if vaccine in ORAL else "left_thigh",
                                route="oral" if vaccine in ORAL else "im", given_on=given_on)
+    # Children registered without any dose yet get their next dose as the nightly
+    # refresh would give it.
+    refresh_stale()

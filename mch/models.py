@@ -106,6 +106,15 @@ class Pregnancy(models.Model):
     outcome_facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"),
                                          null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="+")
+    # The first contact of the schedule after the last one visited, and the last day of
+    # its window: written with each visit (services), so the district list finds overdue
+    # contacts with an index instead of working out every pregnancy's schedule. An edit
+    # of the schedule clears them until that night's refresh (mch.schedules).
+    next_contact = models.ForeignKey(AntenatalContact, verbose_name=_("next contact"),
+                                     null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    next_contact_closes_on = models.DateField(_("next contact's window closes"), null=True,
+                                              blank=True)
 
     class Meta:
         verbose_name = _("pregnancy")
@@ -128,6 +137,8 @@ class Pregnancy(models.Model):
         indexes = [
             # The district list: open pregnancies by expected delivery.
             models.Index(fields=["edd"], condition=Q(outcome=""), name="pregnancy_open_edd"),
+            models.Index(fields=["next_contact_closes_on"], condition=Q(outcome=""),
+                         name="pregnancy_open_next_contact"),
         ]
 
     def __str__(self) -> str:
@@ -349,3 +360,53 @@ class GrowthMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.measured_on:%Y-%m-%d}"
+
+
+class ImmunisationStatus(models.Model):
+    """A child's next dose of the calendar, kept by the services whenever something that
+    decides it is written (a vaccination, an exemption, a birth, a merge) and by the
+    daily refresh on the day it may change by itself (`recheck_on`) or when the card's
+    birth date or sex no longer match. The district list reads, filters and pages these
+    rows in the database; due or overdue follows from `next_due_on` and today."""
+
+    card = models.OneToOneField("patients.PatientCard", primary_key=True,
+                                on_delete=models.CASCADE, related_name="+")
+    # What the status was computed for: a card corrected since is refreshed.
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=6, blank=True)
+    # The card's district, copied (patients.signals.card_attached moves it, the daily
+    # refresh checks it), so a district's list and counts read one index range each.
+    family_doctor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    facility = models.ForeignKey("registry.Facility", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    next_dose = models.ForeignKey(CalendarDose, verbose_name=_("next dose"), null=True,
+                                  blank=True, on_delete=models.PROTECT, related_name="+")
+    next_due_on = models.DateField(_("next dose due"), null=True, blank=True)
+    recheck_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("immunisation status")
+        verbose_name_plural = _("immunisation statuses")
+        constraints = [models.CheckConstraint(
+            condition=Q(next_dose__isnull=True, next_due_on__isnull=True)
+            | Q(next_dose__isnull=False, next_due_on__isnull=False),
+            name="immunisation_status_next_dated")]
+        indexes = [
+            # The district lists' pages and counts, due and overdue, in date order: a
+            # family doctor's district, a nurse's polyclinic; the reminders, everyone's.
+            models.Index(fields=["family_doctor", "next_due_on", "card"],
+                         condition=Q(next_due_on__isnull=False),
+                         name="immunisation_doctor_due"),
+            models.Index(fields=["facility", "next_due_on", "card"],
+                         condition=Q(next_due_on__isnull=False),
+                         name="immunisation_facility_due"),
+            models.Index(fields=["next_due_on", "card"], condition=Q(next_due_on__isnull=False),
+                         name="immunisation_next_due"),
+            models.Index(fields=["recheck_on"], condition=Q(recheck_on__isnull=False),
+                         name="immunisation_recheck"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.next_dose_id} {self.next_due_on}"

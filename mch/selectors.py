@@ -6,25 +6,29 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
+from dmed.paging import Page, keyset_page
 from dmed.roles import Role
 from mch import dating
 from mch.growth import flag
+from mch.growth_charts import chart as growth_chart
 from mch.models import (
     AntenatalContact,
     CalendarDose,
     GrowthMeasurement,
+    ImmunisationStatus,
     Pregnancy,
     RiskLevel,
     Vaccination,
     VaccinationExemption,
 )
+from mch.schedules import calendar_doses, schedules
 from mch.services import IMMUNISATION_OBJECT, PREGNANCY_OBJECT
-from mch.vaccine_schedule import Dose, DoseState, DoseStatus, Exemption, child_schedule
+from mch.vaccine_schedule import OVERDUE_AFTER, next_dose
 from patients.access import CardAccess, card_for
 from patients.models import CardStatus, PatientCard
 from registry.selectors import acting_staff_record
@@ -34,8 +38,6 @@ from registry.selectors import acting_staff_record
 # read clinical records (the need-to-know rule).
 READERS = (Role.CLINICIAN, Role.NURSE, Role.PATIENT, Role.ADMINISTRATOR)
 DISTRICT_ROLES = (Role.CLINICIAN, Role.NURSE)
-# Children followed on the district list: the calendar's last dose is at 16.
-CHILDHOOD = timedelta(days=round(17 * 365.25))
 DUE_SOON = timedelta(days=7)
 
 
@@ -89,35 +91,6 @@ def pregnancy_section(user: User, med_id: str) -> PregnancySection:
                             [p for p in pregnancies if p is not current])
 
 
-def calendar_doses() -> list[tuple[CalendarDose, Dose]]:
-    return [(dose, Dose(dose.vaccine.code, dose.number, dose.min_age_days,
-                        dose.min_interval_days, dose.latest_age_days, dose.sex))
-            for dose in CalendarDose.objects.select_related("vaccine")]
-
-
-def _schedules(cards: list[PatientCard], calendar, today: date) -> dict[int, list[DoseStatus]]:
-    """The schedule of each card in three queries however many cards (the calendar is
-    read once by the caller)."""
-    ids = [card.pk for card in cards]
-    given: dict[int, dict] = {pk: {} for pk in ids}
-    for card_id, vaccine, number, given_on in Vaccination.objects.filter(
-            card_id__in=ids).values_list("card_id", "dose__vaccine__code", "dose__number",
-                                         "given_on"):
-        given[card_id][(vaccine, number)] = given_on
-    exemptions: dict[int, dict] = {pk: {} for pk in ids}
-    # Newest first: the latest word on each vaccine is the one that holds.
-    for exemption in VaccinationExemption.objects.filter(
-            card_id__in=ids, revisit_on__gt=today).select_related("vaccine"):
-        exemptions[exemption.card_id].setdefault(
-            exemption.vaccine.code,
-            Exemption(exemption.kind, exemption.reason, exemption.revisit_on))
-    doses = [dose for _row, dose in calendar]
-    return {card.pk: child_schedule(birth_date=card.birth_date, sex=card.sex, calendar=doses,
-                                    given=given[card.pk], exemptions=exemptions[card.pk],
-                                    today=today)
-            for card in cards if card.birth_date}
-
-
 @dataclass
 class ImmunisationSection:
     access: CardAccess
@@ -125,6 +98,8 @@ class ImmunisationSection:
     vaccinations: list
     exemptions: list
     growth: list  # (measurement, {field: GrowthFlag})
+    charts: list  # mch.growth_charts.Chart, one per measure measured
+    next_dose: tuple | None  # (calendar dose row, DoseStatus) of the dose to give next
 
 
 def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
@@ -132,7 +107,13 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
     today = timezone.localdate()
     calendar = calendar_doses()
     rows = {(dose.vaccine, dose.number): row for row, dose in calendar}
-    statuses = _schedules([access.card], calendar, today).get(access.card.pk, [])
+    statuses = schedules([access.card], calendar, today).get(access.card.pk, [])
+    measurements = list(GrowthMeasurement.objects.filter(card=access.card))
+    card = access.card
+    charts = [drawn for field in ("weight_kg", "length_cm", "head_circumference_cm")
+              if card.birth_date and (drawn := growth_chart(
+                  sex=card.sex, birth_date=card.birth_date, field=field,
+                  measurements=measurements))]
     return ImmunisationSection(
         access,
         [(rows[(s.dose.vaccine, s.dose.number)], s, s.days_overdue(today)) for s in statuses],
@@ -142,29 +123,31 @@ def immunisation_section(user: User, med_id: str) -> ImmunisationSection:
             "vaccine", "recorded_by")),
         [(measured, {"weight": flag(measured.weight_sds), "length": flag(measured.length_sds),
                      "head": flag(measured.head_circumference_sds)})
-         for measured in GrowthMeasurement.objects.filter(card=access.card)],
+         for measured in measurements],
+        charts,
+        (rows[(following.dose.vaccine, following.dose.number)], following)
+        if (following := next_dose(statuses, {}, card.birth_date, today).status) else None,
     )
 
 
-def _district_cards(user: User):
-    """The people a member of staff follows: a family doctor's own district; a nurse's
-    polyclinic (patronage nurses work the whole polyclinic's districts)."""
+def _district(user: User) -> tuple[str, int]:
+    """Whom a member of staff follows: a family doctor's own district; a nurse's
+    polyclinic (patronage nurses work all its districts). As (the card's field, value)."""
     if user.role not in DISTRICT_ROLES:
         raise PermissionDenied
-    cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
     if user.role == Role.CLINICIAN:
-        return cards.filter(family_doctor=user)
+        return "family_doctor", user.pk
     record = acting_staff_record(user)
     if record is None:
         raise PermissionDenied
-    return cards.filter(attached_facility=record.facility_id)
+    return "attached_facility", record.facility_id
 
 
 @dataclass
 class ChildLine:
     card: PatientCard
-    status: DoseStatus
-    vaccine_name: str
+    dose: CalendarDose
+    due_on: date
     days_overdue: int
 
 
@@ -178,9 +161,11 @@ class PregnancyLine:
 
 @dataclass
 class DistrictList:
-    due: list[ChildLine]
-    overdue: list[ChildLine]
-    pregnancies: list[PregnancyLine]
+    due: Page  # of ChildLine
+    overdue: Page  # of ChildLine
+    due_count: int
+    overdue_count: int
+    pregnancies: Page  # of PregnancyLine
     by_trimester: dict[int, int]
     by_risk: dict[str, int]
 
@@ -200,54 +185,83 @@ def _trimester_filter(trimester: int | None, today: date) -> Q:
              edd__gt=today + dating.TERM - timedelta(weeks=end_week[trimester]))
 
 
-def district_list(user: User, *, trimester: int | None = None, risk: str = "",
-                  overdue_only: bool = False) -> DistrictList:
-    """The family doctor's district: children with a dose due this week or overdue, and
-    pregnant women by trimester and risk group with any antenatal contact overdue.
+def _child_page(statuses, cursor: str | None, today: date) -> Page:
+    page = keyset_page(statuses.select_related("card", "next_dose__vaccine").only(
+        "next_due_on", "next_dose", "card__med_id", "card__last_name", "card__first_name",
+        "card__middle_name", "card__birth_date", "card__status", "card__family_doctor",
+        "next_dose__number", "next_dose__vaccine__name"),
+        order=("next_due_on", "card"), cursor=cursor)
+    page.results = [ChildLine(status.card, status.next_dose, status.next_due_on,
+                              max(0, (today - status.next_due_on).days))
+                    for status in page.results]
+    return page
 
-    A child appears once per dose, so a child late for three vaccines shows three lines.
-    """
+
+def _latest_late_contact(pregnancy: Pregnancy, contacts, today: date):
+    """The contact she is late for: of those from her next one on, the last whose window
+    has closed (computed from the stored next contact, no query)."""
+    if pregnancy.next_contact_closes_on is None or pregnancy.next_contact_closes_on >= today:
+        return None
+    waiting = [(c.number, c.week_from, c.week_to) for c in contacts
+               if c.number >= pregnancy.next_contact_number]
+    late = [status for status in dating.contact_schedule(edd=pregnancy.edd, contacts=waiting,
+                                                         visits={}, today=today)
+            if status.state == "overdue"]
+    return late[-1]
+
+
+def district_list(user: User, *, trimester: int | None = None, risk: str = "",
+                  overdue_only: bool = False, overdue_cursor: str | None = None,
+                  due_cursor: str | None = None,
+                  pregnancy_cursor: str | None = None) -> DistrictList:
+    """The family doctor's district, a page of each list: children whose next dose is
+    overdue or due this week, and pregnant women by trimester and risk group with the
+    antenatal contact each is late for. Read from the stored next dose and next contact
+    (mch.schedules), so the queries are the same whatever the district's size."""
     today = timezone.localdate()
-    cards = _district_cards(user)
-    children = list(cards.filter(birth_date__gt=today - CHILDHOOD).only(
-        "med_id", "last_name", "first_name", "middle_name", "birth_date", "sex", "status"))
-    calendar = calendar_doses()
-    names = {dose.vaccine: row.vaccine.name for row, dose in calendar}
-    schedules = _schedules(children, calendar, today)
-    due, overdue = [], []
-    for card in children:
-        for status in schedules.get(card.pk, []):
-            line = ChildLine(card, status, names[status.dose.vaccine], status.days_overdue(today))
-            if status.state == DoseState.OVERDUE:
-                overdue.append(line)
-            elif status.state == DoseState.DUE or (
-                    status.state == DoseState.UPCOMING and status.due_on - today <= DUE_SOON):
-                due.append(line)
-    overdue.sort(key=lambda line: -line.days_overdue)
-    due.sort(key=lambda line: line.status.due_on)
-    pregnancies_all = (Pregnancy.objects.filter(outcome="", card__in=cards.values("pk"))
-                       .select_related("card").prefetch_related("visits__contact")
-                       .order_by("edd"))
+    field, value = _district(user)
+    # The status row keeps the card's district (mch.schedules): one index range each.
+    statuses = ImmunisationStatus.objects.filter(
+        next_due_on__isnull=False,
+        **{"family_doctor" if field == "family_doctor" else "facility": value})
+    overdue_since = today - OVERDUE_AFTER
+    late = statuses.filter(next_due_on__lt=overdue_since)
+    this_week = statuses.filter(next_due_on__gte=overdue_since,
+                                next_due_on__lte=today + DUE_SOON)
+    counts = statuses.aggregate(
+        overdue=Count("pk", filter=Q(next_due_on__lt=overdue_since)),
+        due=Count("pk", filter=Q(next_due_on__gte=overdue_since,
+                                 next_due_on__lte=today + DUE_SOON)))
+    overdue, due = _child_page(late, overdue_cursor, today), \
+        _child_page(this_week, due_cursor, today)
+
+    pregnancies_all = Pregnancy.objects.filter(outcome="", **{f"card__{field}": value}).exclude(
+        card__status=CardStatus.MERGED)
     pregnancies = pregnancies_all.filter(_trimester_filter(trimester, today))
     if risk in RiskLevel.values:
         pregnancies = pregnancies.filter(risk_group=risk)
+    if overdue_only:
+        pregnancies = pregnancies.filter(next_contact_closes_on__lt=today)
+    pregnancy_page = keyset_page(
+        pregnancies.select_related("card").annotate(
+            next_contact_number=F("next_contact__number")),
+        order=("edd", "pk"), cursor=pregnancy_cursor)
     contacts = list(AntenatalContact.objects.all())
     lines = []
-    for pregnancy in pregnancies:
-        late = [s for s in _contact_statuses(pregnancy, contacts, today) if s.state == "overdue"]
-        contact = late[-1] if late else None
-        if overdue_only and contact is None:
-            continue
+    for pregnancy in pregnancy_page.results:
+        contact = _latest_late_contact(pregnancy, contacts, today)
         lines.append(PregnancyLine(pregnancy, dating.gestational_age(pregnancy.edd, today),
                                    contact, contact.days_overdue(today) if contact else 0))
-    counts = list(pregnancies_all.values_list("edd", "risk_group"))
-    by_trimester = {1: 0, 2: 0, 3: 0}
-    by_risk = dict.fromkeys(RiskLevel.values, 0)
-    for edd, group in counts:
-        by_trimester[dating.gestational_age(edd, today).trimester] += 1
-        by_risk[group] += 1
-    shown = {(line.card.med_id, line.card.med_id) for line in due + overdue}
+    pregnancy_page.results = lines
+    tally = pregnancies_all.aggregate(
+        **{f"trimester_{number}": Count("pk", filter=_trimester_filter(number, today))
+           for number in (1, 2, 3)},
+        **{f"risk_{group}": Count("pk", filter=Q(risk_group=group))
+           for group in RiskLevel.values})
+    shown = {(line.card.med_id, line.card.med_id) for line in due.results + overdue.results}
     shown |= {(line.pregnancy.card.med_id, line.pregnancy.card.med_id) for line in lines}
     record_list_event(actor=user, object_type="mch.district", shown=sorted(shown),
                       list_id="district")
-    return DistrictList(due, overdue, lines, by_trimester, by_risk)
+    return DistrictList(due, overdue, counts["due"], counts["overdue"], pregnancy_page,
+                        {number: tally[f"trimester_{number}"] for number in (1, 2, 3)},
+                        {group: tally[f"risk_{group}"] for group in RiskLevel.values})

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
-from mch import dating, growth
+from mch import dating, growth, schedules
 from mch.catalogue import AGE_35_PLUS, AGE_UNDER_18
 from mch.models import (
     AntenatalContact,
@@ -27,6 +28,7 @@ from mch.models import (
     DatingMethod,
     ExemptionKind,
     GrowthMeasurement,
+    ImmunisationStatus,
     Newborn,
     Outcome,
     Pregnancy,
@@ -36,9 +38,13 @@ from mch.models import (
     VaccinationExemption,
     Vaccine,
 )
+from mch.vaccine_schedule import OVERDUE_AFTER
+from outbox import kinds
+from outbox.events import emit
 from patients import services as cards
 from patients.access import CARING_ROLES
-from patients.models import Sex
+from patients.models import CardStatus, Sex
+from patients.selectors import current_representatives
 from registry.models import Facility
 from registry.selectors import acting_staff_record
 
@@ -152,6 +158,7 @@ def register_pregnancy(*, actor: User, med_id: str, dating_method: str, gravidit
             lmp=lmp if dating_method == DatingMethod.LMP else None,
             **({"scan_date": scan_date, "scan_weeks": scan_weeks, "scan_days": scan_days}
                if dating_method == DatingMethod.ULTRASOUND else {}))
+        schedules.next_contact(pregnancy)
         try:
             with transaction.atomic():
                 pregnancy.save(force_insert=True)
@@ -203,6 +210,8 @@ def record_antenatal_visit(*, actor: User, med_id: str, visited_on: date,
         visit = AntenatalVisit.objects.create(pregnancy=pregnancy, contact=contact,
                                               visited_on=visited_on, recorded_by=actor,
                                               **measurements.__dict__)
+        schedules.next_contact(pregnancy, waiting)
+        pregnancy.save(update_fields=["next_contact", "next_contact_closes_on"])
         _audit(actor, access, PREGNANCY_OBJECT, pregnancy.pk,
                _("Antenatal contact %(number)s recorded") % {"number": contact.number})
     return visit
@@ -257,10 +266,15 @@ def record_outcome(*, actor: User, med_id: str, outcome: str, outcome_date: date
             raise ValidationError({"outcome_date": [_("This is before the pregnancy began.")]})
         pregnancy.outcome, pregnancy.outcome_date = outcome, outcome_date
         pregnancy.outcome_facility = facility
-        pregnancy.save(update_fields=["outcome", "outcome_date", "outcome_facility"])
+        pregnancy.next_contact = pregnancy.next_contact_closes_on = None
+        pregnancy.save(update_fields=["outcome", "outcome_date", "outcome_facility",
+                                      "next_contact", "next_contact_closes_on"])
+        babies = []
         for baby in newborns:
             card = _newborn_card(actor, mother, baby, outcome_date)
             Newborn.objects.create(pregnancy=pregnancy, card=card, **baby.__dict__)
+            babies.append(card)
+        schedules.refresh_immunisation(babies)
         _audit(actor, access, PREGNANCY_OBJECT, pregnancy.pk,
                _("Pregnancy ended: %(outcome)s") % {"outcome": Outcome(outcome).label},
                action=AuditAction.UPDATE)
@@ -327,6 +341,7 @@ def record_vaccination(*, actor: User, med_id: str, dose: CalendarDose, lot_numb
                     given_by=actor, facility=record.facility)
         except IntegrityError as error:
             raise ValidationError({"dose": [_("This dose is already recorded.")]}) from error
+        schedules.refresh_immunisation([card])
         _audit(actor, access, IMMUNISATION_OBJECT, vaccination.pk,
                _("Vaccination recorded: %(dose)s") % {"dose": dose})
     return vaccination
@@ -351,6 +366,7 @@ def record_exemption(*, actor: User, med_id: str, vaccine: Vaccine, kind: str, r
         exemption = VaccinationExemption.objects.create(
             card=access.card, vaccine=vaccine, kind=kind, reason=reason.strip(),
             revisit_on=revisit_on, recorded_by=actor)
+        schedules.refresh_immunisation([access.card])
         _audit(actor, access, IMMUNISATION_OBJECT, exemption.pk,
                _("%(kind)s of %(vaccine)s recorded") % {
                    "kind": ExemptionKind(kind).label, "vaccine": vaccine.name})
@@ -411,3 +427,65 @@ def move_to_merged_card(*, source, target) -> None:
     Vaccination.objects.filter(card=source).exclude(dose_id__in=given).update(card=target)
     for model in (VaccinationExemption, GrowthMeasurement):
         model.objects.filter(card=source).update(card=target)
+    ImmunisationStatus.objects.filter(card=source).delete()
+    schedules.refresh_immunisation([target])
+
+
+# Parents hear of a dose this many days before it falls due, and again when it becomes
+# overdue (mch.vaccine_schedule.OVERDUE_AFTER after its date).
+REMIND_DAYS_BEFORE = 3
+# A daily run looks back this far, so a missed run or two loses no reminder; the event's
+# dedupe key makes each reminder once.
+REMINDER_LOOKBACK = timedelta(days=3)
+REMINDER_CHUNK = 500
+
+
+def _remind(kind: str, status: ImmunisationStatus, representatives: list[int]) -> None:
+    card, dose = status.card, status.next_dose
+    emit(kind, {"med_id": card.med_id, "child": card.first_name or card.med_id,
+                "vaccine": dose.vaccine.name, "dose": dose.number,
+                "due_on": status.next_due_on.isoformat(),
+                "facility": card.attached_facility.name if card.attached_facility_id else "",
+                "representatives": representatives},
+         dedupe_key=f"immunisation:{card.med_id}:{dose.vaccine.code}:{dose.number}:{kind}:"
+                    f"{status.next_due_on.isoformat()}")
+
+
+def send_immunisation_reminders(*, today: date | None = None) -> int:
+    """Raise the reminders of children's next doses (beat, daily): `immunisation.due`
+    when a dose comes within REMIND_DAYS_BEFORE days, `immunisation.overdue` when it has
+    just become overdue. Read from the stored next doses (an index range, not every
+    child's calendar); each reminder once per dose and date (a dose moved by a
+    contraindication is reminded of its new date). The event names the child's
+    representatives, whom notifications tell through their own channels and quiet hours.
+    Returns how many reminders were raised (repeats included)."""
+    today = today or timezone.localdate()
+    overdue_from = today - OVERDUE_AFTER
+    windows = (
+        (kinds.IMMUNISATION_DUE,
+         Q(next_due_on__gte=today - REMINDER_LOOKBACK,
+           next_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))),
+        (kinds.IMMUNISATION_OVERDUE,
+         Q(next_due_on__lt=overdue_from, next_due_on__gte=overdue_from - REMINDER_LOOKBACK)),
+    )
+    raised = 0
+    for kind, window in windows:
+        statuses = (ImmunisationStatus.objects.filter(window)
+                    .exclude(card__status=CardStatus.MERGED)
+                    .select_related("card__attached_facility", "next_dose__vaccine")
+                    .order_by("next_due_on", "card"))
+        after = None
+        while True:
+            chunk = statuses.filter(after) if after else statuses
+            chunk = list(chunk[:REMINDER_CHUNK])
+            if not chunk:
+                break
+            parents = current_representatives([status.card_id for status in chunk], today)
+            with transaction.atomic():
+                for status in chunk:
+                    _remind(kind, status, parents.get(status.card_id, []))
+            raised += len(chunk)
+            last = chunk[-1]
+            after = Q(next_due_on__gt=last.next_due_on) | Q(next_due_on=last.next_due_on,
+                                                            card__gt=last.card_id)
+    return raised

@@ -106,3 +106,38 @@ def _open_dose(dose: Dose, due_on: date, birth_date: date, exemption: Exemption 
     if today - due_on > OVERDUE_AFTER:
         return DoseStatus(dose, DoseState.OVERDUE, due_on)
     return DoseStatus(dose, DoseState.DUE, due_on)
+
+
+OPEN_STATES = frozenset({DoseState.UPCOMING, DoseState.DUE, DoseState.OVERDUE})
+
+
+@dataclass(frozen=True)
+class NextDose:
+    """The child's next dose to give (None when nothing is left), and the first day the
+    answer may change with no new record: an exemption's revisit date, an exempted dose
+    falling due, the next dose's latest age passing, or tomorrow when its date is only a
+    projection from today."""
+
+    status: DoseStatus | None
+    recheck_on: date | None
+
+
+def next_dose(statuses: list[DoseStatus], exemptions: Mapping[str, Exemption],
+              birth_date: date, today: date) -> NextDose:
+    """Of child_schedule's statuses, the open dose that falls first."""
+    open_doses = [s for s in statuses if s.state in OPEN_STATES]
+    following = min(open_doses, key=lambda s: (s.due_on, s.dose.vaccine, s.dose.number),
+                    default=None)
+    changes = [exemption.revisit_on for exemption in exemptions.values()
+               if exemption.revisit_on > today]
+    changes += [s.due_on for s in open_doses
+                if s.dose.vaccine in exemptions and s.due_on > today]
+    if following is not None:
+        if following.dose.latest_age_days is not None:
+            changes.append(birth_date + timedelta(days=following.dose.latest_age_days + 1))
+        done_before = {(s.dose.vaccine, s.dose.number) for s in statuses
+                       if s.state == DoseState.DONE}
+        if following.dose.number > 1 and \
+                (following.dose.vaccine, following.dose.number - 1) not in done_before:
+            changes.append(today + timedelta(days=1))
+    return NextDose(following, min(changes, default=None))

@@ -22,6 +22,10 @@ def _targets(event) -> list[str]:
     if event.kind in STAFF_ONLY_KINDS:
         return [f"{int(pk)}:{STAFF}" for pk in event.payload.get("recipients", [])]
     targets = [str(pk) for pk in recipients_of(event.payload)]
+    # A child's parents and guardians, when the producer names them (a baby has no account
+    # of its own): they are told with the patient's text.
+    targets += [str(int(pk)) for pk in event.payload.get("representatives", [])
+                if str(int(pk)) not in targets]
     if event.kind == REFERRAL_RECEIVED:
         targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event)]
     return targets

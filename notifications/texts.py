@@ -62,6 +62,12 @@ TEMPLATES = {
     f"{kinds.APPOINTMENT_REMINDER}:2": Template(_(
         "DMED: in two hours, at %(starts_at)s, you see %(doctor)s at %(facility)s."),
         urgent=True),
+    kinds.IMMUNISATION_DUE: Template(_(
+        "DMED: %(child)s's %(vaccine)s vaccination (dose %(dose)s) falls due on %(due_on)s. "
+        "Come to %(facility)s.")),
+    kinds.IMMUNISATION_OVERDUE: Template(_(
+        "DMED: %(child)s's %(vaccine)s vaccination (dose %(dose)s) was due on %(due_on)s "
+        "and is late. Come to %(facility)s or ask your family doctor.")),
     kinds.TICKET_CALLED: Template(_(
         "DMED: ticket %(ticket)s, please come to %(service_point)s."), urgent=True),
 }

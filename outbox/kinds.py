@@ -22,6 +22,10 @@ APPOINTMENT_BOOKED = "appointment.booked"
 APPOINTMENT_CANCELLED = "appointment.cancelled"
 APPOINTMENT_REMINDER = "appointment.reminder"
 TICKET_CALLED = "queue.ticket_called"
+# A child's next dose of the immunisation calendar: a few days before it falls due, and
+# once it is overdue (mch); the message goes to the child's representatives too.
+IMMUNISATION_DUE = "immunisation.due"
+IMMUNISATION_OVERDUE = "immunisation.overdue"
 
 KINDS = frozenset({
     PRESCRIPTION_ISSUED,
@@ -38,4 +42,6 @@ KINDS = frozenset({
     APPOINTMENT_CANCELLED,
     APPOINTMENT_REMINDER,
     TICKET_CALLED,
+    IMMUNISATION_DUE,
+    IMMUNISATION_OVERDUE,
 })

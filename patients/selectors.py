@@ -39,6 +39,7 @@ from patients.models import (
     ConditionStatus,
     GrantReview,
     PatientCard,
+    Representation,
     Sex,
 )
 from registry.models import Facility
@@ -183,6 +184,20 @@ def represented_cards(user: User) -> list[PatientCard]:
     """The children and wards a patient represents, whose cards they open as their own."""
     return list(PatientCard.objects.filter(pk__in=represented_card_ids(user))
                 .exclude(status="merged").order_by("birth_date", "pk"))
+
+
+def current_representatives(card_ids: list[int], on: date) -> dict[int, list[int]]:
+    """The accounts representing each card on a day (card id -> user ids), in one query:
+    what an event about a child names so the parents are told (no one is shown them)."""
+    found: dict[int, list[int]] = {}
+    for card_id, user_id in (Representation.objects
+                             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+                                     card_id__in=card_ids, valid_from__lte=on,
+                                     representative__is_active=True)
+                             .order_by("card_id", "representative_id")
+                             .values_list("card_id", "representative_id")):
+        found.setdefault(card_id, []).append(user_id)
+    return found
 
 
 def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,

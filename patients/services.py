@@ -43,7 +43,7 @@ from patients.models import (
     Verification,
 )
 from patients.selectors import GRANT_OBJECT, possible_duplicates
-from patients.signals import card_merged
+from patients.signals import card_attached, card_merged
 from registry.models import FacilityKind
 from registry.selectors import acting_staff_record
 
@@ -406,6 +406,7 @@ def change_attachment(*, actor: User, med_id: str, facility, family_doctor: User
                                                changed_by=actor)
         card.attached_facility, card.family_doctor = facility, family_doctor
         card.save(update_fields=["attached_facility", "family_doctor", "updated_at"])
+        card_attached.send(sender=PatientCard, card=card)
         audit_card_write(actor, access, reason)
     return attachment
 

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dmed.forms import attach_errors
 from dmed.models import AuditAction
 from dmed.roles import Role
 from patients import selectors, services
@@ -70,9 +71,9 @@ def register(request):
             # Cards this registrar may open are listed with links; others are described
             # (without MED-ID) in the form's message.
             candidates, hints = duplicate.candidates, duplicate.hints
-            _attach_errors(form, duplicate)
+            attach_errors(form, duplicate)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Card %(med_id)s registered.")
                              % {"med_id": format_med_id(card.med_id)})
@@ -90,14 +91,6 @@ def register_temporary(request):
     messages.success(request, _("Temporary card %(med_id)s opened.")
                      % {"med_id": format_med_id(card.med_id)})
     return redirect("patients:card", med_id=card.med_id)
-
-
-def _attach_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 @login_required
@@ -132,7 +125,7 @@ def break_glass(request, med_id):
             services.break_the_glass(actor=request.user, med_id=med_id,
                                      reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             return redirect("patients:card", med_id=med_id)
     return render(request, "patients/out_of_scope.html",
@@ -230,7 +223,7 @@ def _summary_write(request, med_id: str, form: forms.Form, call) -> object:
         try:
             call(actor=request.user, med_id=med_id, **form.cleaned_data)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             return _summary_answer(request, med_id)
     return _summary_answer(request, med_id, failed=(form.prefix, form))

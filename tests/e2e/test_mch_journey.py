@@ -1,12 +1,16 @@
 """A family doctor registers a pregnancy and finds the overdue antenatal contact on the
-district list; a live birth gives the newborn a card linked to the mother."""
+district list; a live birth gives the newborn a card linked to the mother; a mother reads
+her child's growth chart and next vaccine on her phone."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
+from dmed.models import User
+from mch.demo import DEMO_SURNAME
 from mch.models import Pregnancy
-from mch.services import register_pregnancy
+from mch.services import record_growth, register_pregnancy
 from patients.models import CardStatus, PatientCard, Representation
 from tests.e2e.helpers import sign_in
 
@@ -66,3 +70,32 @@ def test_pregnancy_overdue_contact_on_the_district_list_then_a_birth(page, live_
     # Born today: the hepatitis B birth dose is due now.
     assert page.locator("tr.state-due[data-testid=dose-hepb-1]").count() == 1
     screenshot("newborn-immunisation")
+
+
+def test_a_mother_sees_her_childs_growth_chart_and_next_vaccine_on_her_phone(
+        page, live_server, demo_world, screenshot):
+    base = live_server.url
+    mother = User.objects.get(username="patient")
+    asal = PatientCard.objects.get(first_name="Asal", last_name=DEMO_SURNAME)
+    Representation.objects.get_or_create(representative=mother, card=asal,
+                                         defaults={"basis": "onasi"})
+    nurse = User.objects.get(username="nurse")
+    # Born at 3.2 kg; gaining too little since: the last weight is beyond -3 SD.
+    for days, weight in ((0, "3.2"), (60, "5.0"), (asal_age(asal), "4.2")):
+        record_growth(actor=nurse, med_id=asal.med_id,
+                      measured_on=asal.birth_date + timedelta(days=days),
+                      weight_kg=Decimal(weight))
+
+    sign_in(page, base, "patient")
+    page.goto(f"{base}/patients/{asal.med_id}/immunisation/")
+    chart = page.locator("[data-testid=chart-weight]")
+    chart.scroll_into_view_if_needed()
+    assert chart.locator("polyline").count() == 5
+    assert chart.locator("circle[data-flag=urgent]").count() == 1
+    assert "OPV" in page.inner_text("[data-testid=next-dose]")
+    assert page.locator("[data-testid=growth-form]").count() == 0
+    screenshot("growth-chart-phone")
+
+
+def asal_age(card) -> int:
+    return (timezone.localdate() - card.birth_date).days

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dmed.models import AuditEvent
+from dmed.paging import PAGE_SIZE
 from dmed.roles import Role
 from mch import services
 from mch.models import CalendarDose, Pregnancy, RiskFactor
@@ -155,7 +156,7 @@ def fill_district(polyclinic, doctor, size):
             lmp=timezone.localdate() - timedelta(weeks=5 + index % 30))
 
 
-@pytest.mark.parametrize("size", [3, 20])
+@pytest.mark.parametrize("size", [3, 30])
 def test_district_list_counts_and_flat_queries(client, doctor, polyclinic, size,
                                                django_assert_max_num_queries):
     fill_district(polyclinic, doctor, size)
@@ -164,13 +165,28 @@ def test_district_list_counts_and_flat_queries(client, doctor, polyclinic, size,
     with django_assert_max_num_queries(14):
         response = client.get("/district/")
     listing = response.context["listing"]
-    assert {line.card.family_doctor_id for line in listing.overdue} == {doctor.pk}
-    # Every child is past penta, PCV and OPV at 2 months, by more than a month.
-    assert len({line.card.pk for line in listing.overdue}) == size
+    overdue = listing.overdue.results
+    assert {line.card.family_doctor_id for line in overdue} == {doctor.pk}
+    # Every child is past penta, PCV and OPV at 2 months, by more than a month: one line
+    # each, for the dose that fell due first (the oldest child first).
+    assert listing.overdue_count == size
+    assert len({line.card.pk for line in overdue}) == min(size, PAGE_SIZE)
+    assert [line.due_on for line in overdue] == sorted(line.due_on for line in overdue)
+    assert overdue[0].days_overdue == (timezone.localdate() - overdue[0].due_on).days > 30
     assert listing.pregnant == size
     page = response.content.decode()
-    assert page.count('data-testid="pregnancy-line"') == size
-    assert AuditEvent.objects.filter(object_type="mch.district").count() == 2 * size
+    assert page.count('data-testid="pregnancy-line"') == min(size, PAGE_SIZE)
+    shown = 2 * min(size, PAGE_SIZE)
+    assert AuditEvent.objects.filter(object_type="mch.district").count() == shown
+    if size > PAGE_SIZE:  # the next page of each list starts after this one's last line
+        more = client.get("/district/", {"overdue_page": listing.overdue.next_cursor,
+                                         "pregnancy_page": listing.pregnancies.next_cursor})
+        following = more.context["listing"]
+        assert len(following.overdue.results) == len(following.pregnancies.results) \
+            == size - PAGE_SIZE
+        assert not {line.card.pk for line in following.overdue.results} & \
+            {line.card.pk for line in overdue}
+    assert client.get("/district/", {"due_page": "not-a-cursor"}).status_code == 400
 
 
 def test_district_filters_by_trimester_risk_and_overdue_contact(client, doctor, polyclinic):
@@ -182,13 +198,13 @@ def test_district_filters_by_trimester_risk_and_overdue_contact(client, doctor, 
                                 risk_factors=[RiskFactor.objects.get(code="diabetes")])
     client.force_login(doctor)
     second = client.get("/district/", {"trimester": 2}).context["listing"]
-    assert [line.pregnancy.card for line in second.pregnancies] == [late]
+    assert [line.pregnancy.card for line in second.pregnancies.results] == [late]
     assert second.by_trimester == {1: 6, 2: 1, 3: 0}
     assert [line.pregnancy.card for line in client.get(
-        "/district/", {"risk": "high"}).context["listing"].pregnancies] == [late]
+        "/district/", {"risk": "high"}).context["listing"].pregnancies.results] == [late]
     overdue = client.get("/district/", {"overdue_only": "on"}).context["listing"]
     assert [(line.pregnancy.card, line.overdue_contact.number)
-            for line in overdue.pregnancies] == [(late, 2)]
+            for line in overdue.pregnancies.results] == [(late, 2)]
     assert client.get("/district/", {"trimester": "9"}).status_code == 400
 
 
@@ -196,3 +212,19 @@ def test_district_filters_by_trimester_risk_and_overdue_contact(client, doctor, 
 def test_district_list_is_for_doctors_and_nurses(client, make_user, role):
     client.force_login(make_user(role))
     assert client.get("/district/").status_code == 403
+
+
+def test_a_nurse_sees_her_whole_polyclinic_and_nothing_else(client, doctor, polyclinic):
+    colleague = staff_at(polyclinic, Role.CLINICIAN)
+    mine, theirs = child(polyclinic, doctor, days_old=120), child(polyclinic, colleague,
+                                                                   days_old=121)
+    outside = child(FacilityFactory(), days_old=122)
+    for card in (mine, theirs, outside):
+        vaccinate(doctor if card is not outside else staff_at(outside.attached_facility),
+                  card, "hepb", 1, card.birth_date)
+    client.force_login(staff_at(polyclinic, Role.NURSE))
+    listing = client.get("/district/").context["listing"]
+    assert {line.card for line in listing.overdue.results} == {mine, theirs}
+    client.force_login(doctor)
+    listing = client.get("/district/").context["listing"]
+    assert {line.card for line in listing.overdue.results} == {mine}

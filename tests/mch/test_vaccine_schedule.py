@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from mch.catalogue import CALENDAR
-from mch.vaccine_schedule import Dose, DoseState, Exemption, child_schedule
+from mch.vaccine_schedule import Dose, DoseState, Exemption, child_schedule, next_dose
 
 UZ = [Dose(v, n, age, interval, latest, sex) for v, n, age, interval, latest, sex in CALENDAR]
 BORN = date(2026, 1, 1)
@@ -80,3 +80,34 @@ def test_hpv_only_for_girls():
     nine = BORN.replace(year=BORN.year + 9)
     assert ("hpv", 1) not in schedule(nine, sex="male")
     assert schedule(nine, sex="female")[("hpv", 1)].state == DoseState.DUE
+
+
+PENTA = [Dose("penta", 1, 61), Dose("penta", 2, 91, 28)]
+
+NEXT_CASES = [
+    # (what, calendar, today, given, exemptions, next dose, its due date, recheck on)
+    ("a newborn's birth dose, until it is missed", UZ, day(0), {}, {}, ("hepb", 1), day(0),
+     day(2)),
+    ("after the birth doses, the two-month doses in calendar order", UZ, day(3),
+     {("hepb", 1): day(0), ("bcg", 1): day(2), ("opv", 1): day(2)}, {}, ("opv", 2), day(61),
+     day(5 * 365 + 2)),
+    ("a refused first dose: the second's date is a projection from today", PENTA, day(100),
+     {}, {"penta": Exemption("refused", "Parents refuse", day(300))}, ("penta", 2), day(128),
+     day(101)),
+    ("a contraindication holds: nothing to give until its revisit date", PENTA[:1], day(70),
+     {}, {"penta": Exemption("postponed", "Febrile illness", day(80))}, None, None, day(80)),
+    ("everything given", PENTA, day(200), {("penta", 1): day(61), ("penta", 2): day(91)}, {},
+     None, None, None),
+]
+
+
+@pytest.mark.parametrize(("what", "calendar", "today", "given", "exemptions", "expected",
+                          "due_on", "recheck_on"), NEXT_CASES, ids=[c[0] for c in NEXT_CASES])
+def test_next_dose(what, calendar, today, given, exemptions, expected, due_on, recheck_on):
+    statuses = child_schedule(birth_date=BORN, sex="male", calendar=calendar, given=given,
+                              exemptions=exemptions, today=today)
+    following = next_dose(statuses, exemptions, BORN, today)
+    status = following.status
+    assert ((status.dose.vaccine, status.dose.number) if status else None) == expected
+    assert (status.due_on if status else None) == due_on
+    assert following.recheck_on == recheck_on
