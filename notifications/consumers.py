@@ -22,6 +22,8 @@ def _targets(event) -> list[str]:
     if event.kind in STAFF_ONLY_KINDS:
         return [f"{int(pk)}:{STAFF}" for pk in event.payload.get("recipients", [])]
     targets = [str(pk) for pk in recipients_of(event.payload)]
+    # Staff an event about a patient also names (the polyclinic a patient leaves).
+    targets += [f"{int(pk)}:{STAFF}" for pk in event.payload.get("recipients", [])]
     if event.kind == REFERRAL_RECEIVED:
         targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event)]
     return targets

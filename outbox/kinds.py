@@ -22,6 +22,11 @@ APPOINTMENT_BOOKED = "appointment.booked"
 APPOINTMENT_CANCELLED = "appointment.cancelled"
 APPOINTMENT_REMINDER = "appointment.reminder"
 TICKET_CALLED = "queue.ticket_called"
+# A card moved to another polyclinic on the person's request (its patient, and the old
+# polyclinic's family doctor and heads named in "recipients", are told), or the request
+# was declined (its patient is told why).
+ATTACHMENT_MOVED = "attachment.moved"
+ATTACHMENT_DECLINED = "attachment.declined"
 
 KINDS = frozenset({
     PRESCRIPTION_ISSUED,
@@ -38,4 +43,6 @@ KINDS = frozenset({
     APPOINTMENT_CANCELLED,
     APPOINTMENT_REMINDER,
     TICKET_CALLED,
+    ATTACHMENT_MOVED,
+    ATTACHMENT_DECLINED,
 })

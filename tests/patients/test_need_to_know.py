@@ -248,6 +248,12 @@ RULES: dict[str, Rule] = {
     "patients:break-glass-reviews": rule(
         (S.IDENTIFICATION,), S.IDENTIFICATION, (),  # heads only: tests/patients/test_reach
         lambda w: reverse("patients:break-glass-reviews")),
+    "patients:attachment-requests": rule(
+        # The polyclinic's registrars and head decide; the demo world has no request.
+        (S.IDENTIFICATION, S.ATTACHMENT), S.IDENTIFICATION, (Role.REGISTRAR,),
+        lambda w: reverse("patients:attachment-requests"), marked=False),
+    "patients:my-attachment": rule((S.IDENTIFICATION, S.ATTACHMENT), S.IDENTIFICATION,
+                                   (Role.PATIENT,), lambda w: reverse("patients:my-attachment")),
     "home": rule((S.IDENTIFICATION, S.APPOINTMENTS, S.REFERRALS, S.LAB_RESULTS, S.STAYS,
                   S.PRESCRIPTIONS), S.IDENTIFICATION, tuple(ROLE_USERS), lambda w: reverse("home")),
 }
@@ -292,7 +298,8 @@ WALKED_ELSEWHERE = {
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
 WRITES = {
     "patients:register-temporary", "patients:break-glass", "patients:break-glass-review",
-    "patients:break-glass-revoke", "notifications:telegram-unlink",
+    "patients:break-glass-revoke", "patients:attachment-request", "patients:attachment-decide",
+    "notifications:telegram-unlink",
     "queue:call-next", "queue:desk-action", "queue:my-move", "queue:my-appointment-action",
     "prescriptions:cancel", "prescriptions:pharmacy-dispense", "prescriptions:pharmacy-refuse",
     "referrals:cancel", "referrals:decide", "clinics:visit-start", "clinics:visit-addendum",
