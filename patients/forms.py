@@ -16,6 +16,9 @@ from patients.models import (
 )
 from registry.models import District, Facility, Region
 
+# A browser's date input reads and writes ISO dates only, whatever the page's language.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class RegisterCardForm(forms.Form):
     """What a registrar types; the registration service checks the rules."""
@@ -24,7 +27,7 @@ class RegisterCardForm(forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=100)
     middle_name = forms.CharField(label=_("patronymic"), max_length=100, required=False)
     birth_date = forms.DateField(label=_("birth date"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=ISO_DATE)
     sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, widget=forms.RadioSelect)
     pinfl = forms.CharField(label=_("PINFL"), max_length=14, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "numeric"}))
@@ -137,7 +140,7 @@ class ConditionForm(forms.Form):
     text = forms.CharField(label=_("condition"), max_length=300, required=False,
                            help_text=_("Left empty, the catalogue's title is used."))
     since = forms.DateField(label=_("onset"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISO_DATE)
     status = forms.ChoiceField(label=_("status"), choices=ConditionStatus.choices,
                                initial=ConditionStatus.ACTIVE)
 
@@ -163,7 +166,7 @@ class AttachmentRequestForm(forms.Form):
     new_address = forms.CharField(label=_("new address (after a move)"), max_length=200,
                                   required=False)
     applied_on = forms.DateField(label=_("application date"), initial=timezone.localdate,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=ISO_DATE)
 
     def __init__(self, *args, choose_facility: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

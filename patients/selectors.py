@@ -188,6 +188,7 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
 class PinflHolder:
     med_id: str  # of the card in use: a merged card answers for the one it went into
     openable: bool  # may the user open it (else they are shown what they may do)
+    merged: bool  # the PINFL is on a card merged into that one
 
 
 def card_holding_pinfl(user: User, pinfl: str) -> PinflHolder | None:
@@ -197,12 +198,13 @@ def card_holding_pinfl(user: User, pinfl: str) -> PinflHolder | None:
     if not pinfl:
         return None
     card = PatientCard.objects.filter(pinfl=pinfl).only("pk", "med_id", "merged_into").first()
-    while card is not None and card.merged_into_id:
-        card = PatientCard.objects.only("pk", "med_id", "merged_into").get(
-            pk=card.merged_into_id)
     if card is None:
         return None
-    return PinflHolder(card.med_id, visible_cards(user).filter(pk=card.pk).exists())
+    merged = card.merged_into_id is not None
+    while card.merged_into_id:
+        card = PatientCard.objects.only("pk", "med_id", "merged_into").get(
+            pk=card.merged_into_id)
+    return PinflHolder(card.med_id, visible_cards(user).filter(pk=card.pk).exists(), merged)
 
 
 def represented_cards(user: User) -> list[PatientCard]:

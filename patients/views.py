@@ -86,8 +86,10 @@ def register(request):
             messages.info(request, _("A card with this PINFL exists: here it is."))
             return redirect("patients:card", med_id=holder.med_id)
         if holder is not None:
-            # The search page says the card exists and offers what the role may do.
-            return redirect(f"{reverse('patients:search')}?{urlencode({'q': holder.med_id})}")
+            # The search page says the card exists and offers what the role may do, found
+            # by the PINFL typed (by the MED-ID of the card a merged one went into).
+            typed = holder.med_id if holder.merged else lookup.cleaned_data["pinfl"]
+            return redirect(f"{reverse('patients:search')}?{urlencode({'q': typed})}")
         form = RegisterCardForm(initial=lookup.card_initial())
         return render(request, "patients/register.html",
                       {"form": form, "candidates": [], "duplicate_found": False})

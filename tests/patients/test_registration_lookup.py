@@ -105,3 +105,13 @@ def test_others_cannot_look_a_pinfl_up(client, make_user, role):
     CardFactory(pinfl=_pinfl(8))
     client.force_login(make_user(role))
     assert client.get("/patients/new/", {"pinfl": _pinfl(8)}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_merged_card_outside_scope_leads_to_the_glimpse_of_the_card_it_went_into(
+        client, registrar):
+    target = CardFactory(pinfl=_pinfl(9), last_name="Yusupova", first_name="Malika")
+    CardFactory(status=CardStatus.MERGED, merged_into=target, pinfl=_pinfl(10))
+    client.force_login(registrar)
+    page = client.get("/patients/new/", {"pinfl": _pinfl(10)}, follow=True, **EN)
+    assert 'data-testid="glimpse"' in page.content.decode() and "Y.M." in page.content.decode()
