@@ -353,22 +353,37 @@ def is_head(user: User) -> bool:
     return record is not None and record.is_head
 
 
-def grants_awaiting_review(user: User, *, cursor: str | None = None) -> Worklist:
-    """The head's worklist: break-the-glass openings at their facility not yet reviewed,
-    oldest first (their home page's panel). Audited as a list."""
-    record = _head_record(user)
-    listed = worklist(BreakGlassGrant.objects.filter(facility_id=record.facility_id,
-                                                     review=GrantReview.PENDING)
-                      .select_related("user", "card"), order=("granted_at", "pk"),
-                      cursor=cursor)
-    record_list_event(actor=user, object_type=GRANT_OBJECT, list_id="to review",
-                      shown=[(g.public_id, g.card.med_id) for g in listed.rows])
+def _worklist_to_act_on(user: User, rows, *, order: tuple, cursor: str | None,
+                        object_type: str) -> Worklist:
+    """A home panel's worklist of records about patients, audited as a list."""
+    listed = worklist(rows, order=order, cursor=cursor)
+    record_list_event(actor=user, object_type=object_type, list_id="to act on",
+                      shown=[(row.public_id, row.card.med_id) for row in listed.rows])
     return listed
 
 
+def grants_awaiting_review(user: User, *, cursor: str | None = None) -> Worklist:
+    """The head's worklist: break-the-glass openings at their facility not yet reviewed,
+    oldest first (their home page's panel)."""
+    record = _head_record(user)
+    return _worklist_to_act_on(
+        user, BreakGlassGrant.objects.filter(facility_id=record.facility_id,
+                                             review=GrantReview.PENDING)
+        .select_related("user", "card"), order=("granted_at", "pk"), cursor=cursor,
+        object_type=GRANT_OBJECT)
+
+
 def _deciding_record(user: User):
+    """The post of a registrar or head who decides requests of attachment, or None."""
     record = acting_staff_record(user)
     if record is None or not (user.role == Role.REGISTRAR or record.is_head):
+        return None
+    return record
+
+
+def _decider(user: User):
+    record = _deciding_record(user)
+    if record is None:
         raise PermissionDenied(_("The polyclinic's head or a registrar decides attachment "
                                  "requests."))
     return record
@@ -376,29 +391,26 @@ def _deciding_record(user: User):
 
 def decides_attachments(user: User) -> bool:
     """Registrars and heads of a polyclinic decide its requests of attachment."""
-    record = acting_staff_record(user)
-    return (record is not None and (user.role == Role.REGISTRAR or record.is_head)
-            and record.facility.kind in ATTACHING_KINDS)
+    record = _deciding_record(user)
+    return record is not None and record.facility.kind in ATTACHING_KINDS
 
 
 def attachment_requests_awaiting(user: User, *, cursor: str | None = None) -> Worklist:
     """Requests of attachment to the polyclinic awaiting its decision, oldest first (the
-    home page's panel of its registrars and head). Audited as a list."""
-    record = _deciding_record(user)
-    listed = worklist(AttachmentRequest.objects.filter(facility_id=record.facility_id,
-                                                       status=AttachmentRequestStatus.PENDING)
-                      .select_related("card", "from_facility"), order=("created_at", "pk"),
-                      cursor=cursor)
-    record_list_event(actor=user, object_type=ATTACHMENT_REQUEST_OBJECT, list_id="to decide",
-                      shown=[(r.public_id, r.card.med_id) for r in listed.rows])
-    return listed
+    home page's panel of its registrars and head)."""
+    record = _decider(user)
+    return _worklist_to_act_on(
+        user, AttachmentRequest.objects.filter(facility_id=record.facility_id,
+                                               status=AttachmentRequestStatus.PENDING)
+        .select_related("card", "from_facility"), order=("created_at", "pk"), cursor=cursor,
+        object_type=ATTACHMENT_REQUEST_OBJECT)
 
 
 def attachment_requests_to_decide(user: User) -> list[AttachmentRequest]:
     """The requests of attachment to the polyclinic a registrar or its head acts for:
     awaiting decision first (oldest first), then the latest decided. Each names a person
     by name and birth date, as they applied here; audited as a list."""
-    record = _deciding_record(user)
+    record = _decider(user)
     requests = AttachmentRequest.objects.filter(facility_id=record.facility_id).select_related(
         "card", "from_facility", "requested_by", "decided_by")
     pending = list(requests.filter(status=AttachmentRequestStatus.PENDING)

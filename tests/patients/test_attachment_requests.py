@@ -134,6 +134,10 @@ def test_a_registrar_records_the_request_and_the_polyclinic_accepts_it(
     assert "New polyclinic" in render(event.kind, event.payload, "en")
     # The card is now the new polyclinic's: its registrar opens it.
     assert client.get(f"/patients/{card.med_id}/", **EN).status_code == 200
+    client.force_login(card.user)
+    log = client.get("/me/card/access/", **EN).content.decode()
+    assert "recorded a request of attachment" in log
+    assert "decided on a request of attachment" in log
 
 
 @pytest.mark.django_db
@@ -210,6 +214,13 @@ def test_one_request_at_a_time_in_the_service_and_the_database(registrar, polycl
         AttachmentRequest.objects.create(card=card, facility=other.staff_records.get().facility,
                                          ground=OWN, requested_by=other)
     assert AttachmentRequest.objects.get() == request
+    # What the database holds of a decision: who decided, and why a decline.
+    for broken in ({"status": AttachmentRequestStatus.DECLINED, "decided_by": registrar,
+                    "decided_at": timezone.now()},
+                   {"status": AttachmentRequestStatus.ACCEPTED},
+                   {"ground": MOVED}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AttachmentRequest.objects.filter(pk=request.pk).update(**broken)
 
 
 @pytest.mark.django_db
