@@ -23,8 +23,8 @@ APPOINTMENT_CANCELLED = "appointment.cancelled"
 APPOINTMENT_REMINDER = "appointment.reminder"
 TICKET_CALLED = "queue.ticket_called"
 # A card moved to another polyclinic on the person's request (its patient, and the old
-# polyclinic's family doctor and heads named in "recipients", are told), or the request
-# was declined (its patient is told why).
+# polyclinic's family doctor and heads named in "old_polyclinic_staff", are told), or the
+# request was declined (its patient is told why).
 ATTACHMENT_MOVED = "attachment.moved"
 ATTACHMENT_DECLINED = "attachment.declined"
 

@@ -600,7 +600,7 @@ def _emit_move(card: PatientCard, request: AttachmentRequest, event: dict, *,
     emit(ATTACHMENT_MOVED, {**event, "from_facility": from_facility,
                             "patient": card_initials(card),
                             "born": card.birth_date.year if card.birth_date else "",
-                            "recipients": sorted(set(told))},
+                            "old_polyclinic_staff": sorted(set(told))},
          dedupe_key=f"attachment-request:{request.public_id}:moved")
 
 

@@ -126,7 +126,7 @@ def test_a_registrar_records_the_request_and_the_polyclinic_accepts_it(
 
     event = Event.objects.get(kind=ATTACHMENT_MOVED)
     assert event.payload["med_id"] == card.med_id
-    assert sorted(event.payload["recipients"]) == sorted([old_doctor.pk, old_head.pk])
+    assert sorted(event.payload["old_polyclinic_staff"]) == sorted([old_doctor.pk, old_head.pk])
     targets = _targets(event)
     assert str(card.user_id) in targets and f"{old_doctor.pk}:{STAFF}" in targets
     told = render(event.kind, event.payload, "en", STAFF)
