@@ -155,6 +155,9 @@ PATIENT_CARE_RELATIONS = [
     "clinics.visits.selectors.cards_with_open_visit",
     "clinics.stays.selectors.cards_in_stay",
 ]
+# A person moves their card to another polyclinic by their own choice at most once in
+# this many days (patients.services.request_attachment); moving house is always allowed.
+ATTACHMENT_CHANGE_INTERVAL_DAYS = env.int("ATTACHMENT_CHANGE_INTERVAL_DAYS", default=365)
 # The card's clinical summary reads what only apps above `patients` know, through these
 # hooks: the clinical banner's sections (functions of a card, one query each), the drug
 # registry that names drug allergens (kind, text) -> (substance, ATC code), and the

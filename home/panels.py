@@ -20,6 +20,7 @@ from clinics.visits import selectors as visit_selectors
 from home.services import new_since
 from inbox import selectors as inbox_selectors
 from notifications import selectors as notification_selectors
+from patients import selectors as card_selectors
 from patients.selectors import patients_own_cards
 from prescriptions import selectors as prescription_selectors
 from prescriptions.forms import PharmacyLookupForm
@@ -180,3 +181,18 @@ UNREAD_MESSAGES = PanelSpec(
     lambda request, cursor: notification_selectors.messages_since(
         request.user, since(request), cursor=cursor),
     all_url="notifications:preferences")
+
+# Facility heads review break-the-glass openings; a polyclinic's registrars and head decide
+# requests of attachment to it.
+GRANTS_TO_REVIEW = PanelSpec(
+    "break-glass", _("Break-the-glass openings to review"), "home/panels/break_glass.html",
+    lambda request, cursor: card_selectors.grants_awaiting_review(request.user, cursor=cursor),
+    all_url="patients:break-glass-reviews",
+    applies=lambda request: card_selectors.is_head(request.user))
+ATTACHMENT_REQUESTS = PanelSpec(
+    "attachment-requests", _("Requests of attachment to decide"),
+    "home/panels/attachment_requests.html",
+    lambda request, cursor: card_selectors.attachment_requests_awaiting(request.user,
+                                                                        cursor=cursor),
+    all_url="patients:attachment-requests",
+    applies=lambda request: card_selectors.decides_attachments(request.user))

@@ -9,7 +9,7 @@ import logging
 from notifications import services
 from notifications.selectors import recipients_of
 from notifications.texts import NOTIFIED_KINDS, PATIENT, RECEIVER, STAFF, STAFF_ONLY_KINDS
-from outbox.kinds import REFERRAL_RECEIVED
+from outbox.kinds import ATTACHMENT_MOVED, REFERRAL_RECEIVED
 from outbox.registry import consumer
 
 log = logging.getLogger(__name__)
@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 
 def _targets(event) -> list[str]:
     """"<user id>" for the patient's own account, "<user id>:receiver" for the staff a
-    referral is addressed to, "<user id>:staff" for those a staff-only event names (their
-    messages are others)."""
+    referral is addressed to, "<user id>:staff" for those a staff-only event names and the
+    old polyclinic's staff of a moved card (their messages are others)."""
     if event.kind in STAFF_ONLY_KINDS:
         return [f"{int(pk)}:{STAFF}" for pk in event.payload.get("recipients", [])]
     targets = [str(pk) for pk in recipients_of(event.payload)]
@@ -26,6 +26,8 @@ def _targets(event) -> list[str]:
     # of its own): they are told with the patient's text.
     targets += [str(int(pk)) for pk in event.payload.get("representatives", [])
                 if str(int(pk)) not in targets]
+    if event.kind == ATTACHMENT_MOVED:  # the polyclinic the patient leaves is told too
+        targets += [f"{int(pk)}:{STAFF}" for pk in event.payload.get("old_polyclinic_staff", [])]
     if event.kind == REFERRAL_RECEIVED:
         targets += [f"{pk}:{RECEIVER}" for pk in referral_receivers(event)]
     return targets

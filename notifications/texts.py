@@ -70,6 +70,16 @@ TEMPLATES = {
         "and is late. Come to %(facility)s or ask your family doctor.")),
     kinds.TICKET_CALLED: Template(_(
         "DMED: ticket %(ticket)s, please come to %(service_point)s."), urgent=True),
+    kinds.ATTACHMENT_MOVED: Template(_(
+        "DMED: your card is now attached to %(to_facility)s, as you asked on "
+        "%(applied_on)s.")),
+    # To the family doctor and heads of the polyclinic the patient leaves: initials only.
+    f"{kinds.ATTACHMENT_MOVED}:staff": Template(_(
+        "DMED: your patient %(patient)s (born %(born)s) is now attached to %(to_facility)s "
+        "at their request.")),
+    kinds.ATTACHMENT_DECLINED: Template(_(
+        "DMED: %(to_facility)s declined your request of attachment of %(applied_on)s: "
+        "%(reason)s")),
 }
 
 NOTIFIED_KINDS = frozenset(key.split(":")[0] for key in TEMPLATES)

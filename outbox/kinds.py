@@ -26,6 +26,11 @@ TICKET_CALLED = "queue.ticket_called"
 # once it is overdue (mch); the message goes to the child's representatives too.
 IMMUNISATION_DUE = "immunisation.due"
 IMMUNISATION_OVERDUE = "immunisation.overdue"
+# A card moved to another polyclinic on the person's request (its patient, and the old
+# polyclinic's family doctor and heads named in "old_polyclinic_staff", are told), or the
+# request was declined (its patient is told why).
+ATTACHMENT_MOVED = "attachment.moved"
+ATTACHMENT_DECLINED = "attachment.declined"
 
 KINDS = frozenset({
     PRESCRIPTION_ISSUED,
@@ -44,4 +49,6 @@ KINDS = frozenset({
     TICKET_CALLED,
     IMMUNISATION_DUE,
     IMMUNISATION_OVERDUE,
+    ATTACHMENT_MOVED,
+    ATTACHMENT_DECLINED,
 })

@@ -25,6 +25,7 @@ from dmed.models import AuditAction, User
 from dmed.roles import Role
 from patients.identifiers import is_valid_med_id, normalise_med_id
 from patients.models import BreakGlassGrant, CardStatus, PatientCard, Representation
+from registry.models import FacilityKind
 from registry.selectors import acting_staff_record
 
 CARD_OBJECT = "patients.card"
@@ -32,6 +33,8 @@ GLIMPSE_OBJECT = "patients.card_glimpse"  # an out-of-scope card found by its id
 # Staff who care for patients and may therefore break the glass to reach one.
 CARING_ROLES = (Role.CLINICIAN, Role.NURSE)
 FACILITY_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR)
+# The facilities a card is attached to.
+ATTACHING_KINDS = (FacilityKind.POLYCLINIC, FacilityKind.FAMILY_DOCTOR_POINT)
 
 
 class Section(models.TextChoices):
@@ -78,6 +81,7 @@ SECTION_OF_OBJECT: dict[str, str] = {
     "patients.access_log": Section.ACCESS_LOG,
     "patients.allergy": Section.ALLERGIES,
     "patients.chronic_condition": Section.ALLERGIES,
+    "patients.attachment_request": Section.ATTACHMENT,
     "queue.ticket": Section.APPOINTMENTS,
     "queue.appointment": Section.APPOINTMENTS,
     "clinics.visit": Section.APPOINTMENTS,  # when, where, with whom; the text needs more
@@ -311,6 +315,8 @@ class CardGlimpse:
     birth_year: int | None
     can_break_glass: bool
     can_issue_ticket: bool
+    # A registrar records the person's request to be attached to their polyclinic.
+    can_request_attachment: bool
 
 
 def glimpse_by_identifier(user: User, identifier) -> CardGlimpse | None:
@@ -326,8 +332,21 @@ def glimpse_by_identifier(user: User, identifier) -> CardGlimpse | None:
     record_audit_event(actor=user, action=AuditAction.SEARCH, object_type=GLIMPSE_OBJECT,
                        object_id=card.med_id, patient_med_id=card.med_id,
                        reason="exact identifier outside scope")
-    initials = "".join(f"{name[0]}." for name in (card.last_name, card.first_name) if name)
-    return CardGlimpse(med_id=card.med_id, initials=initials,
+    return CardGlimpse(med_id=card.med_id, initials=card_initials(card),
                        birth_year=card.birth_date.year if card.birth_date else None,
                        can_break_glass=user.role in CARING_ROLES,
-                       can_issue_ticket=user.role == Role.REGISTRAR)
+                       can_issue_ticket=user.role == Role.REGISTRAR,
+                       can_request_attachment=registers_attachments(user))
+
+
+def registers_attachments(user: User) -> bool:
+    """Does the user record attachment requests: a registrar of a polyclinic or a family
+    doctor point (hospitals attach no one)."""
+    record = acting_staff_record(user) if user.role == Role.REGISTRAR else None
+    return record is not None and record.facility.kind in ATTACHING_KINDS
+
+
+def card_initials(card: PatientCard) -> str:
+    """The initials of the card's last and first names ("K.A."): all that staff outside
+    its scope learn of the name."""
+    return "".join(f"{name[0]}." for name in (card.last_name, card.first_name) if name)

@@ -1,9 +1,12 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.identifiers import DocumentKind
+from patients.access import ATTACHING_KINDS
+from patients.identifiers import DocumentKind, parse_pinfl
 from patients.models import (
     AllergenKind,
+    AttachmentGround,
     BloodGroup,
     ConditionStatus,
     GrantReview,
@@ -11,7 +14,10 @@ from patients.models import (
     Sex,
     Verification,
 )
-from registry.models import District, Region
+from registry.models import District, Facility, Region
+
+# A browser's date input reads and writes ISO dates only, whatever the page's language.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RegisterCardForm(forms.Form):
@@ -21,7 +27,7 @@ class RegisterCardForm(forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=100)
     middle_name = forms.CharField(label=_("patronymic"), max_length=100, required=False)
     birth_date = forms.DateField(label=_("birth date"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=ISO_DATE)
     sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, widget=forms.RadioSelect)
     pinfl = forms.CharField(label=_("PINFL"), max_length=14, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "numeric"}))
@@ -57,6 +63,36 @@ class RegisterCardForm(forms.Form):
             "documents": data["documents"],
             "confirm_not_duplicate": data["confirm_not_duplicate"],
         }
+
+
+class PinflLookupForm(forms.Form):
+    """Registration's first step: the PINFL, looked up among existing cards before anything
+    else is typed, or the statement that the person has none (a newborn, a foreigner)."""
+
+    pinfl = forms.CharField(label=_("PINFL"), max_length=14, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                          "autofocus": True}))
+    no_pinfl = forms.BooleanField(label=_("The person has no PINFL (a newborn, a foreigner)"),
+                                  required=False)
+
+    def clean_pinfl(self):
+        pinfl = self.cleaned_data["pinfl"].strip()
+        if pinfl:
+            self.facts = parse_pinfl(pinfl)  # raises the reasons a PINFL is not valid
+        return pinfl
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("pinfl") and not data.get("no_pinfl") and "pinfl" not in self.errors:
+            self.add_error("pinfl", _("Type the PINFL, or say the person has none."))
+        return data
+
+    def card_initial(self) -> dict:
+        """What the PINFL already says, to fill the registration form with."""
+        pinfl = self.cleaned_data["pinfl"]
+        if not pinfl:
+            return {}
+        return {"pinfl": pinfl, "birth_date": self.facts.birth_date, "sex": self.facts.sex}
 
 
 class SearchForm(forms.Form):
@@ -104,7 +140,7 @@ class ConditionForm(forms.Form):
     text = forms.CharField(label=_("condition"), max_length=300, required=False,
                            help_text=_("Left empty, the catalogue's title is used."))
     since = forms.DateField(label=_("onset"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=ISO_DATE)
     status = forms.ChoiceField(label=_("status"), choices=ConditionStatus.choices,
                                initial=ConditionStatus.ACTIVE)
 
@@ -119,3 +155,43 @@ class GrantReviewForm(forms.Form):
         (GrantReview.REFERRED, GrantReview.REFERRED.label)])
     note = forms.CharField(label=_("note for the patient and the record"), required=False,
                            max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentRequestForm(forms.Form):
+    """A person's application to be attached to a polyclinic, as the registrar takes it at
+    the desk (for their own polyclinic) or the person sends it (choosing the polyclinic)."""
+
+    ground = forms.ChoiceField(label=_("ground"), choices=AttachmentGround.choices,
+                               initial=AttachmentGround.OWN_CHOICE, widget=forms.RadioSelect)
+    new_address = forms.CharField(label=_("new address (after a move)"), max_length=200,
+                                  required=False)
+    applied_on = forms.DateField(label=_("application date"), initial=timezone.localdate,
+                                 widget=ISO_DATE)
+
+    def __init__(self, *args, choose_facility: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if choose_facility:
+            self.fields["facility"] = forms.ModelChoiceField(
+                label=_("polyclinic"), queryset=Facility.objects.filter(
+                    kind__in=ATTACHING_KINDS).order_by("name"))
+
+
+class AttachmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("decision"), choices=[
+        ("accept", _("Accept: attach the card here")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect)
+    family_doctor = forms.ChoiceField(label=_("family doctor"), required=False)
+    note = forms.CharField(label=_("reason (required to decline)"), max_length=500,
+                           required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, doctors=(), **kwargs):
+        """`doctors`: the polyclinic's clinicians, read once for every form on the page."""
+        super().__init__(*args, **kwargs)
+        self.doctors = {str(doctor.pk): doctor for doctor in doctors}
+        self.fields["family_doctor"].choices = [("", "—")] + [
+            (pk, doctor.full_name or doctor.username) for pk, doctor in self.doctors.items()]
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"accept": data["decision"] == "accept", "note": data["note"],
+                "family_doctor": self.doctors.get(data["family_doctor"])}

@@ -193,6 +193,83 @@ class Attachment(models.Model):
         return f"{self.card_id} → {self.facility_id} ({self.started_at:%Y-%m-%d})"
 
 
+class AttachmentGround(models.TextChoices):
+    """Why a person asks to move: their own choice is allowed once a year
+    (settings.ATTACHMENT_CHANGE_INTERVAL_DAYS); moving house is allowed at any time."""
+
+    OWN_CHOICE = "own_choice", _("own choice")
+    MOVED_HOUSE = "moved_house", _("moved house")
+
+
+class AttachmentRequestStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting decision")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class AttachmentRequest(models.Model):
+    """A person's application to be attached to a polyclinic, decided by that polyclinic.
+
+    Taken by its registrar at the desk or sent by the person from their phone; accepted,
+    it moves the card (a new Attachment, the old one becomes history)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    card = models.ForeignKey(PatientCard, on_delete=models.CASCADE,
+                             related_name="attachment_requests")
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("polyclinic asked"),
+                                 on_delete=models.PROTECT, related_name="+")
+    # Where the card was attached when the person applied: who is told when it moves.
+    from_facility = models.ForeignKey("registry.Facility", verbose_name=_("attached until now"),
+                                      null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    ground = models.CharField(_("ground"), max_length=12, choices=AttachmentGround.choices)
+    new_address = models.CharField(_("new address"), max_length=200, blank=True)
+    applied_on = models.DateField(_("application date"), default=timezone.localdate)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10,
+                              choices=AttachmentRequestStatus.choices,
+                              default=AttachmentRequestStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("reason of the decision"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("attachment request")
+        verbose_name_plural = _("attachment requests")
+        constraints = [
+            # One open application per person: a second waits for the first's decision.
+            models.UniqueConstraint(fields=["card"], condition=Q(status="pending"),
+                                    name="attachment_request_one_pending"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="attachment_request_decided_by_someone",
+            ),
+            models.CheckConstraint(condition=~Q(status="declined") | ~Q(decision_note=""),
+                                   name="attachment_request_declined_says_why"),
+            models.CheckConstraint(condition=~Q(ground="moved_house") | ~Q(new_address=""),
+                                   name="attachment_request_move_names_address"),
+            models.CheckConstraint(
+                condition=Q(from_facility__isnull=True) | ~Q(from_facility=F("facility")),
+                name="attachment_request_elsewhere"),
+        ]
+        indexes = [
+            # The polyclinic's queue: its requests awaiting decision, oldest first.
+            models.Index(fields=["facility", "status", "created_at"],
+                         name="attachment_request_queue"),
+            # The once-a-year rule reads a card's accepted requests.
+            models.Index(fields=["card", "status", "decided_at"],
+                         name="attachment_request_card"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} → {self.facility_id} ({self.status})"
+
+
 class Representation(models.Model):
     """A parent or guardian who sees a child's or ward's card as their own."""
 

@@ -18,7 +18,9 @@ from dmed.models import AuditAction, AuditEvent, User
 from dmed.replica import lag_tolerant_db
 from dmed.roles import Role
 from dmed.translit import search_key
+from dmed.worklists import Worklist, worklist
 from patients.access import (
+    ATTACHING_KINDS,
     CARD_OBJECT,
     GLIMPSE_OBJECT,
     CardGlimpse,
@@ -34,6 +36,9 @@ from patients.hooks import banner_sources, hook
 from patients.identifiers import is_valid_med_id, normalise_med_id, normalise_phone
 from patients.models import (
     Allergy,
+    Attachment,
+    AttachmentRequest,
+    AttachmentRequestStatus,
     BreakGlassGrant,
     ChronicCondition,
     ConditionStatus,
@@ -49,6 +54,7 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 ACCESS_LOG_OBJECT = "patients.access_log"
 GRANT_OBJECT = "patients.break_glass_grant"
+ATTACHMENT_REQUEST_OBJECT = "patients.attachment_request"
 PINFL_RE = re.compile(r"^\d{14}$")
 DATE_RE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -180,6 +186,29 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
                 glimpse=glimpse_by_identifier(user, exact) if exact is not None else None)
 
 
+@dataclass(frozen=True)
+class PinflHolder:
+    med_id: str  # of the card in use: a merged card answers for the one it went into
+    openable: bool  # may the user open it (else they are shown what they may do)
+    merged: bool  # the PINFL is on a card merged into that one
+
+
+def card_holding_pinfl(user: User, pinfl: str) -> PinflHolder | None:
+    """The card a PINFL is on, among all cards (merged and temporary ones too), before a
+    registration: the caller leads the user to it instead of registering a second card.
+    Opening it, or the glimpse of it outside scope, is audited where the user is led."""
+    if not pinfl:
+        return None
+    card = PatientCard.objects.filter(pinfl=pinfl).only("pk", "med_id", "merged_into").first()
+    if card is None:
+        return None
+    merged = card.merged_into_id is not None
+    while card.merged_into_id:
+        card = PatientCard.objects.only("pk", "med_id", "merged_into").get(
+            pk=card.merged_into_id)
+    return PinflHolder(card.med_id, visible_cards(user).filter(pk=card.pk).exists(), merged)
+
+
 def represented_cards(user: User) -> list[PatientCard]:
     """The children and wards a patient represents, whose cards they open as their own."""
     return list(PatientCard.objects.filter(pk__in=represented_card_ids(user))
@@ -274,6 +303,9 @@ ACCESS_LOG_WORDS = {
     ("prescriptions.prescription", _A.UPDATE): _("changed a prescription"),
     ("prescriptions.dispensing", _A.VIEW): _("read a dispensing receipt"),
     ("patients.break_glass_grant", _A.UPDATE): _("reviewed a break-the-glass opening"),
+    (ATTACHMENT_REQUEST_OBJECT, _A.CREATE): _("recorded a request of attachment"),
+    (ATTACHMENT_REQUEST_OBJECT, _A.UPDATE): _("decided on a request of attachment"),
+    (ATTACHMENT_REQUEST_OBJECT, _A.LIST): _("saw a request of attachment in a list"),
     ("queue.ticket", _A.CREATE): _("issued a queue ticket"),
     ("queue.ticket", _A.VIEW): _("read a queue ticket"),
     ("queue.ticket", _A.UPDATE): _("called or moved a queue ticket"),
@@ -315,9 +347,7 @@ def break_glass_of_card(card: PatientCard) -> list[BreakGlassGrant]:
 def grants_to_review(user: User) -> list[BreakGlassGrant]:
     """The break-the-glass openings made at the facility this head acts for: awaiting review
     first, then the latest reviewed. Audited as a list: each names a patient."""
-    record = acting_staff_record(user)
-    if record is None or not record.is_head:
-        raise PermissionDenied(_("Only the head of the facility reviews break-the-glass."))
+    record = _head_record(user)
     grants = BreakGlassGrant.objects.filter(facility_id=record.facility_id).select_related(
         "user", "card", "reviewed_by")
     pending = list(grants.filter(review=GrantReview.PENDING).order_by("granted_at")[:100])
@@ -325,6 +355,100 @@ def grants_to_review(user: User) -> list[BreakGlassGrant]:
     record_list_event(actor=user, object_type=GRANT_OBJECT, list_id=record.facility.code,
                       shown=[(g.public_id, g.card.med_id) for g in pending + reviewed])
     return pending + reviewed
+
+
+def _head_record(user: User):
+    record = acting_staff_record(user)
+    if record is None or not record.is_head:
+        raise PermissionDenied(_("Only the head of the facility reviews break-the-glass."))
+    return record
+
+
+def is_head(user: User) -> bool:
+    record = acting_staff_record(user)
+    return record is not None and record.is_head
+
+
+def _worklist_to_act_on(user: User, rows, *, order: tuple, cursor: str | None,
+                        object_type: str) -> Worklist:
+    """A home panel's worklist of records about patients, audited as a list."""
+    listed = worklist(rows, order=order, cursor=cursor)
+    record_list_event(actor=user, object_type=object_type, list_id="to act on",
+                      shown=[(row.public_id, row.card.med_id) for row in listed.rows])
+    return listed
+
+
+def grants_awaiting_review(user: User, *, cursor: str | None = None) -> Worklist:
+    """The head's worklist: break-the-glass openings at their facility not yet reviewed,
+    oldest first (their home page's panel)."""
+    record = _head_record(user)
+    return _worklist_to_act_on(
+        user, BreakGlassGrant.objects.filter(facility_id=record.facility_id,
+                                             review=GrantReview.PENDING)
+        .select_related("user", "card"), order=("granted_at", "pk"), cursor=cursor,
+        object_type=GRANT_OBJECT)
+
+
+def _deciding_record(user: User):
+    """The post of a registrar or head who decides requests of attachment, or None."""
+    record = acting_staff_record(user)
+    if record is None or not (user.role == Role.REGISTRAR or record.is_head):
+        return None
+    return record
+
+
+def _decider(user: User):
+    record = _deciding_record(user)
+    if record is None:
+        raise PermissionDenied(_("The polyclinic's head or a registrar decides attachment "
+                                 "requests."))
+    return record
+
+
+def decides_attachments(user: User) -> bool:
+    """Registrars and heads of a polyclinic decide its requests of attachment."""
+    record = _deciding_record(user)
+    return record is not None and record.facility.kind in ATTACHING_KINDS
+
+
+def attachment_requests_awaiting(user: User, *, cursor: str | None = None) -> Worklist:
+    """Requests of attachment to the polyclinic awaiting its decision, oldest first (the
+    home page's panel of its registrars and head)."""
+    record = _decider(user)
+    return _worklist_to_act_on(
+        user, AttachmentRequest.objects.filter(facility_id=record.facility_id,
+                                               status=AttachmentRequestStatus.PENDING)
+        .select_related("card", "from_facility"), order=("created_at", "pk"), cursor=cursor,
+        object_type=ATTACHMENT_REQUEST_OBJECT)
+
+
+def attachment_requests_to_decide(user: User) -> list[AttachmentRequest]:
+    """The requests of attachment to the polyclinic a registrar or its head acts for:
+    awaiting decision first (oldest first), then the latest decided. Each names a person
+    by name and birth date, as they applied here; audited as a list."""
+    record = _decider(user)
+    requests = AttachmentRequest.objects.filter(facility_id=record.facility_id).select_related(
+        "card", "from_facility", "requested_by", "decided_by")
+    pending = list(requests.filter(status=AttachmentRequestStatus.PENDING)
+                   .order_by("created_at")[:100])
+    decided = list(requests.exclude(status=AttachmentRequestStatus.PENDING)
+                   .order_by("-decided_at")[:30])
+    record_list_event(actor=user, object_type=ATTACHMENT_REQUEST_OBJECT,
+                      list_id=record.facility.code,
+                      shown=[(r.public_id, r.card.med_id) for r in pending + decided])
+    return pending + decided
+
+
+def attachment_requests_of_card(card: PatientCard) -> list[AttachmentRequest]:
+    """A card's attachment requests, newest first, for a reader the page has let in."""
+    return list(AttachmentRequest.objects.filter(card=card)
+                .select_related("facility", "from_facility").order_by("-created_at")[:20])
+
+
+def attachment_history(card: PatientCard) -> list[Attachment]:
+    """Where the card has been attached, newest first, for a reader the page has let in."""
+    return list(Attachment.objects.filter(card=card)
+                .select_related("facility", "family_doctor").order_by("-started_at")[:50])
 
 
 # --- system reads (routing events; nothing here is shown to anyone) ------------------------

@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -16,7 +17,18 @@ from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from dmed.translit import search_key
-from patients.access import CARD_OBJECT, CARING_ROLES, FACILITY_ROLES, card_for, visible_cards
+from outbox.events import emit
+from outbox.kinds import ATTACHMENT_DECLINED, ATTACHMENT_MOVED
+from patients.access import (
+    ATTACHING_KINDS,
+    CARD_OBJECT,
+    CARING_ROLES,
+    FACILITY_ROLES,
+    card_at_the_desk,
+    card_for,
+    card_initials,
+    visible_cards,
+)
 from patients.hooks import hook
 from patients.identifiers import (
     new_med_id,
@@ -31,6 +43,9 @@ from patients.models import (
     AllergenKind,
     Allergy,
     Attachment,
+    AttachmentGround,
+    AttachmentRequest,
+    AttachmentRequestStatus,
     BreakGlassGrant,
     CardStatus,
     ChronicCondition,
@@ -42,10 +57,10 @@ from patients.models import (
     Severity,
     Verification,
 )
-from patients.selectors import GRANT_OBJECT, possible_duplicates
+from patients.selectors import ATTACHMENT_REQUEST_OBJECT, GRANT_OBJECT, possible_duplicates
 from patients.signals import card_attached, card_merged
 from registry.models import FacilityKind
-from registry.selectors import acting_staff_record
+from registry.selectors import acting_staff_record, facility_heads, works_at
 
 BREAK_GLASS_LIFETIME = timedelta(days=1)
 MED_ID_ATTEMPTS = 8
@@ -93,8 +108,8 @@ class PossibleDuplicate(ValidationError):
                               "them, then confirm this is a different person.")
                             % {"ids": ", ".join(c.med_id for c in openable)})
         for card in elsewhere:
-            # No attachment request exists in the portal yet (issue 15 plans one): say
-            # what the person and the registrar do meanwhile.
+            # What to do instead: the person's request of attachment, recorded from the
+            # card found by its MED-ID or PINFL (request_attachment).
             messages.append(_(
                 "A card for this person probably exists already: %(hint)s. Do not register "
                 "a second card: to be served here, the person applies for attachment to "
@@ -391,7 +406,7 @@ def change_attachment(*, actor: User, med_id: str, facility, family_doctor: User
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the attachment changes.")]})
-    if facility.kind not in (FacilityKind.POLYCLINIC, FacilityKind.FAMILY_DOCTOR_POINT):
+    if facility.kind not in ATTACHING_KINDS:
         raise ValidationError({"facility": [_("Cards are attached to a polyclinic or a family "
                                               "doctor point.")]})
     if actor.role not in (Role.REGISTRAR, Role.CLINICIAN, Role.ADMINISTRATOR):
@@ -399,16 +414,195 @@ def change_attachment(*, actor: User, med_id: str, facility, family_doctor: User
     access = authorise_card_write(actor, med_id)
     with transaction.atomic():
         card = PatientCard.objects.select_for_update().get(pk=access.card.pk)
-        Attachment.objects.filter(card=card, ended_at__isnull=True).update(
-            ended_at=timezone.now())
-        attachment = Attachment.objects.create(card=card, facility=facility,
-                                               family_doctor=family_doctor, reason=reason,
-                                               changed_by=actor)
-        card.attached_facility, card.family_doctor = facility, family_doctor
-        card.save(update_fields=["attached_facility", "family_doctor", "updated_at"])
-        card_attached.send(sender=PatientCard, card=card)
+        attachment = _move_card(card, facility=facility, family_doctor=family_doctor,
+                                reason=reason, actor=actor)
         audit_card_write(actor, access, reason)
     return attachment
+
+
+def _move_card(card: PatientCard, *, facility, family_doctor: User | None, reason: str,
+               actor: User) -> Attachment:
+    """Attach the locked card elsewhere: the current attachment ends and stays as history."""
+    Attachment.objects.filter(card=card, ended_at__isnull=True).update(ended_at=timezone.now())
+    attachment = Attachment.objects.create(card=card, facility=facility,
+                                           family_doctor=family_doctor, reason=reason,
+                                           changed_by=actor)
+    card.attached_facility, card.family_doctor = facility, family_doctor
+    card.save(update_fields=["attached_facility", "family_doctor", "updated_at"])
+    card_attached.send(sender=PatientCard, card=card)
+    return attachment
+
+
+NEW_ADDRESS_LENGTH = AttachmentRequest._meta.get_field("new_address").max_length
+DECISION_NOTE_LENGTH = AttachmentRequest._meta.get_field("decision_note").max_length
+
+
+def _requesting_card(actor: User, med_id: str, facility) -> PatientCard:
+    """The card an attachment request is for. A registrar records it for a person at their
+    desk (the card is usually outside scope: that is why they ask), for their own
+    polyclinic only; a patient asks for their own card or one they represent."""
+    if actor.role == Role.REGISTRAR:
+        record = acting_staff_record(actor)
+        if record is None or facility is None or record.facility_id != facility.pk:
+            raise PermissionDenied(_("A registrar records requests to their own polyclinic."))
+        return card_at_the_desk(actor, med_id)
+    if actor.role == Role.PATIENT:
+        return authorise_card_write(actor, med_id).card
+    raise PermissionDenied(_("Attachment is requested by the person or a registrar."))
+
+
+def next_own_choice_move(card: PatientCard) -> date | None:
+    """The first day the person may move by their own choice again, when that is later than
+    today: a year (the setting) after their last accepted own-choice move."""
+    last = (AttachmentRequest.objects.filter(card=card, ground=AttachmentGround.OWN_CHOICE,
+                                             status=AttachmentRequestStatus.ACCEPTED)
+            .order_by("-decided_at").values_list("decided_at", flat=True).first())
+    if last is None:
+        return None
+    allowed = timezone.localtime(last).date() + timedelta(
+        days=settings.ATTACHMENT_CHANGE_INTERVAL_DAYS)
+    return allowed if allowed > timezone.localdate() else None
+
+
+def request_attachment(*, actor: User, med_id: str, facility, ground: str,
+                       applied_on: date | None = None,
+                       new_address: str = "") -> AttachmentRequest:
+    """Record a person's application to be attached to `facility`; that polyclinic decides.
+
+    By their own choice once a year (settings.ATTACHMENT_CHANGE_INTERVAL_DAYS), after moving
+    house at any time (with the new address); one application open at a time (the
+    database holds that too)."""
+    errors: dict[str, list] = {}
+    new_address = (new_address or "").strip()
+    applied_on = applied_on or timezone.localdate()
+    if ground not in AttachmentGround.values:
+        errors["ground"] = [_("Choose the person's own choice or a move of house.")]
+    if ground == AttachmentGround.MOVED_HOUSE and not new_address:
+        errors["new_address"] = [_("After a move, give the new address.")]
+    if len(new_address) > NEW_ADDRESS_LENGTH:
+        errors["new_address"] = [_("At most %(count)s characters.")
+                                 % {"count": NEW_ADDRESS_LENGTH}]
+    if applied_on > timezone.localdate():
+        errors["applied_on"] = [_("The application date is in the future.")]
+    if facility is None or facility.kind not in ATTACHING_KINDS:
+        errors["facility"] = [_("Cards are attached to a polyclinic or a family doctor "
+                                "point.")]
+    card = _requesting_card(actor, med_id, facility)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # The card's row serialises requests for it: the checks below see every other.
+        card = PatientCard.objects.select_for_update(of=("self",)).select_related(
+            "attached_facility").get(pk=card.pk)
+        if card.status != CardStatus.ACTIVE:
+            raise ValidationError({"card": [_("Identify the person on their card first.")]})
+        if card.attached_facility_id == facility.pk:
+            raise ValidationError({"facility": [_("The card is attached here already.")]})
+        if AttachmentRequest.objects.filter(card=card,
+                                            status=AttachmentRequestStatus.PENDING).exists():
+            raise ValidationError({"card": [_("An attachment request of this person awaits a "
+                                              "decision already.")]})
+        allowed = next_own_choice_move(card) if ground == AttachmentGround.OWN_CHOICE else None
+        if allowed is not None:
+            raise ValidationError({"ground": [_(
+                "The person moved by their own choice less than a year ago: the next such "
+                "move is possible from %(date)s, or now after a move of house.")
+                % {"date": allowed.strftime("%d.%m.%Y")}]})
+        request = AttachmentRequest.objects.create(
+            card=card, facility=facility, from_facility=card.attached_facility,
+            ground=ground, new_address=new_address, applied_on=applied_on,
+            requested_by=actor)
+        record_audit_event(actor=actor, action=AuditAction.CREATE,
+                           object_type=ATTACHMENT_REQUEST_OBJECT,
+                           object_id=str(request.public_id), patient_med_id=card.med_id,
+                           reason=f"{ground} → {facility.code}")
+    return request
+
+
+def _request_to_decide(actor: User, request_id) -> AttachmentRequest:
+    """A request to the polyclinic the actor acts for, for its registrars and head; to
+    anyone else it does not exist (404). Called outside the decision's transaction, so
+    that a refusal stays audited."""
+    record = acting_staff_record(actor)
+    try:
+        public_id = uuid.UUID(str(request_id))
+    except ValueError as error:
+        raise Http404 from error
+    request = AttachmentRequest.objects.filter(public_id=public_id).first()
+    if request is None or record is None or record.facility_id != request.facility_id:
+        record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                           object_type=ATTACHMENT_REQUEST_OBJECT, object_id=str(public_id),
+                           allowed=False)
+        raise Http404
+    if actor.role != Role.REGISTRAR and not record.is_head:
+        raise PermissionDenied(_("The polyclinic's head or a registrar decides attachment "
+                                 "requests."))
+    return request
+
+
+def decide_attachment_request(*, actor: User, request_id, accept: bool, note: str = "",
+                              family_doctor: User | None = None) -> AttachmentRequest:
+    """The polyclinic asked accepts (the card moves, with a family doctor of its own) or
+    declines with a reason; the patient is told either way, and on a move the polyclinic
+    left (its family doctor and heads) too."""
+    note = (note or "").strip()
+    errors: dict[str, list] = {}
+    if not accept and not note:
+        errors["note"] = [_("Say why the request is declined.")]
+    if len(note) > DECISION_NOTE_LENGTH:
+        errors["note"] = [_("At most %(count)s characters.") % {"count": DECISION_NOTE_LENGTH}]
+    request = _request_to_decide(actor, request_id)
+    with transaction.atomic():
+        request = (AttachmentRequest.objects.select_for_update(of=("self",))
+                   .select_related("facility").get(pk=request.pk))
+        if family_doctor is not None and not works_at(family_doctor, request.facility_id,
+                                                      Role.CLINICIAN):
+            errors["family_doctor"] = [_("Choose a clinician of this polyclinic.")]
+        if errors:
+            raise ValidationError(errors)
+        if request.status != AttachmentRequestStatus.PENDING:
+            raise ValidationError({"request": [_("This request has been decided already.")]})
+        card = PatientCard.objects.select_for_update(of=("self",)).select_related(
+            "attached_facility").get(pk=request.card_id)
+        request.status = (AttachmentRequestStatus.ACCEPTED if accept
+                          else AttachmentRequestStatus.DECLINED)
+        request.decided_by, request.decided_at = actor, timezone.now()
+        request.decision_note = note
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE,
+                           object_type=ATTACHMENT_REQUEST_OBJECT,
+                           object_id=str(request.public_id), patient_med_id=card.med_id,
+                           reason=f"{request.status}: {note}".strip())
+        event = {"med_id": card.med_id, "request": request.public_id,
+                 "to_facility": request.facility.name,
+                 "applied_on": request.applied_on, "reason": note}
+        if accept:
+            _emit_move(card, request, event, family_doctor=family_doctor, actor=actor)
+        else:
+            emit(ATTACHMENT_DECLINED, event,
+                 dedupe_key=f"attachment-request:{request.public_id}:declined")
+    return request
+
+
+def _emit_move(card: PatientCard, request: AttachmentRequest, event: dict, *,
+               family_doctor: User | None, actor: User) -> None:
+    """Move the card and tell its patient and the polyclinic it leaves: that polyclinic's
+    family doctor of the patient and its heads, who learn initials and birth year only."""
+    told = ([card.family_doctor_id] if card.family_doctor_id else []) + (
+        facility_heads(card.attached_facility_id) if card.attached_facility_id else [])
+    from_facility = card.attached_facility.name if card.attached_facility_id else ""
+    _move_card(card, facility=request.facility, family_doctor=family_doctor,
+               reason=_("Attachment request of %(date)s: %(ground)s")
+               % {"date": request.applied_on.strftime("%d.%m.%Y"),
+                  "ground": request.get_ground_display()}, actor=actor)
+    record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=CARD_OBJECT,
+                       object_id=card.med_id, patient_med_id=card.med_id,
+                       reason=f"attached to {request.facility.code}")
+    emit(ATTACHMENT_MOVED, {**event, "from_facility": from_facility,
+                            "patient": card_initials(card),
+                            "born": card.birth_date.year if card.birth_date else "",
+                            "old_polyclinic_staff": sorted(set(told))},
+         dedupe_key=f"attachment-request:{request.public_id}:moved")
 
 
 def _authorise_clinical_write(actor: User, med_id: str):

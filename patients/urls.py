@@ -21,6 +21,11 @@ urlpatterns = [
     path("patients/<str:med_id>/conditions/", views.add_condition, name="condition-add"),
     path("patients/<str:med_id>/conditions/<uuid:condition_id>/", views.correct_condition,
          name="condition-correct"),
+    path("patients/<str:med_id>/attachment-request/", views.request_attachment,
+         name="attachment-request"),
+    path("attachment-requests/", views.attachment_requests, name="attachment-requests"),
+    path("attachment-requests/<uuid:request_id>/", views.decide_attachment,
+         name="attachment-decide"),
     path("break-glass/reviews/", views.break_glass_reviews, name="break-glass-reviews"),
     path("break-glass/reviews/<uuid:grant_id>/", views.review_break_glass,
          name="break-glass-review"),
@@ -28,4 +33,5 @@ urlpatterns = [
          name="break-glass-revoke"),
     path("me/card/", views.my_card, name="my-card"),
     path("me/card/access/", views.my_access_log, name="my-access-log"),
+    path("me/card/attachment/", views.my_attachment, name="my-attachment"),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,19 +18,30 @@ from dmed.forms import attach_errors
 from dmed.models import AuditAction
 from dmed.roles import Role
 from patients import selectors, services
-from patients.access import CARING_ROLES, CardAccessDenied, card_for
+from patients.access import (
+    CARING_ROLES,
+    CardAccessDenied,
+    Section,
+    card_for,
+    registers_attachments,
+    sees,
+)
 from patients.forms import (
     AllergyForm,
+    AttachmentDecisionForm,
+    AttachmentRequestForm,
     BreakGlassForm,
     ConditionForm,
     EndAllergyForm,
     GrantReviewForm,
+    PinflLookupForm,
     RegisterCardForm,
     SearchForm,
 )
 from patients.identifiers import format_med_id
 from patients.models import PatientCard
 from patients.summary import summary_context
+from registry.selectors import acting_staff_record, clinicians_at
 
 
 def _caring_only(user):
@@ -56,15 +67,36 @@ def search(request):
             form.add_error(None, error)
     return render(request, "patients/search.html", {
         "form": form, "page": page,
-        "break_glass_form": BreakGlassForm() if page and page.glimpse else None})
+        "break_glass_form": BreakGlassForm() if page and page.glimpse else None,
+        "attachment_form": AttachmentRequestForm() if page and page.glimpse else None})
 
 
 @login_required
 def register(request):
+    """Registration starts from the PINFL: a PINFL some card holds (merged and temporary
+    ones included) leads to that card, or to what the person may do about it when it is
+    outside scope; never to a second card. Only then is the rest typed."""
     _staff_only(request.user)
-    form = RegisterCardForm(request.POST or None)
+    if request.method != "POST":
+        lookup = PinflLookupForm(request.GET if request.GET else None)
+        if not lookup.is_valid():
+            return render(request, "patients/register_lookup.html", {"lookup": lookup},
+                          status=400 if lookup.errors else 200)
+        holder = selectors.card_holding_pinfl(request.user, lookup.cleaned_data["pinfl"])
+        if holder is not None and holder.openable:
+            messages.info(request, _("A card with this PINFL exists: here it is."))
+            return redirect("patients:card", med_id=holder.med_id)
+        if holder is not None:
+            # The search page says the card exists and offers what the role may do, found
+            # by the PINFL typed (by the MED-ID of the card a merged one went into).
+            typed = holder.med_id if holder.merged else lookup.cleaned_data["pinfl"]
+            return redirect(f"{reverse('patients:search')}?{urlencode({'q': typed})}")
+        form = RegisterCardForm(initial=lookup.card_initial())
+        return render(request, "patients/register.html",
+                      {"form": form, "candidates": [], "duplicate_found": False})
+    form = RegisterCardForm(request.POST)
     candidates, hints = [], []
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             card = services.register_card(actor=request.user, **form.service_arguments())
         except services.PossibleDuplicate as duplicate:
@@ -100,7 +132,9 @@ def card(request, med_id):
     except CardAccessDenied as denied:
         return render(request, "patients/out_of_scope.html",
                       {"med_id": med_id, "can_break_glass": denied.can_break_glass,
-                       "form": BreakGlassForm()}, status=403)
+                       "can_request_attachment": registers_attachments(request.user),
+                       "form": BreakGlassForm(),
+                       "attachment_form": AttachmentRequestForm()}, status=403)
     return render(request, "patients/card.html",
                   _card_context(request, access.card, access.break_glass))
 
@@ -110,6 +144,8 @@ def _card_context(request, card: PatientCard, break_glass: bool) -> dict:
                                                "district")
             .prefetch_related("documents").get(pk=card.pk))
     context = {"card": card, "med_id": format_med_id(card.med_id), "break_glass": break_glass}
+    if sees(request.user, Section.ATTACHMENT):
+        context["attachments"] = selectors.attachment_history(card)
     if selectors.reads_clinical_summary(request.user):
         context.update(summary_context(request, card, next_url=request.get_full_path()))
         context["card"] = card
@@ -292,3 +328,90 @@ def revoke_break_glass(request, grant_id):
     else:
         messages.success(request, _("The access is revoked."))
     return redirect("patients:break-glass-reviews")
+
+
+# Attachment requests: a registrar takes the person's application at the desk (from the
+# page saying their card exists outside scope), or the person sends it from their phone;
+# the polyclinic asked decides.
+
+@login_required
+@require_POST
+def request_attachment(request, med_id):
+    if request.user.role != Role.REGISTRAR:
+        raise PermissionDenied(_("A registrar records requests to their own polyclinic."))
+    form = AttachmentRequestForm(request.POST)
+    if form.is_valid():
+        record = acting_staff_record(request.user)
+        try:
+            services.request_attachment(actor=request.user, med_id=med_id,
+                                        facility=record.facility if record else None,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("The request of attachment is recorded; decide it "
+                                        "below."))
+            return redirect("patients:attachment-requests")
+    return render(request, "patients/attachment_request.html",
+                  {"form": form, "med_id": med_id}, status=400)
+
+
+def _doctors(user) -> list:
+    record = acting_staff_record(user)
+    return list(clinicians_at(record.facility_id)) if record else []
+
+
+@login_required
+def attachment_requests(request, failed=None):
+    """The polyclinic's requests of attachment: those awaiting decision, then the latest
+    decided. `failed` is (request id, bound form) when a decision was refused."""
+    requests = selectors.attachment_requests_to_decide(request.user)
+    doctors = _doctors(request.user)
+    forms_of = {str(r.public_id): AttachmentDecisionForm(doctors=doctors, prefix=str(r.public_id))
+                for r in requests if r.status == "pending"}
+    if failed:
+        forms_of[failed[0]] = failed[1]
+    for attachment_request in requests:
+        attachment_request.form = forms_of.get(str(attachment_request.public_id))
+    return render(request, "patients/attachment_requests.html", {"requests": requests},
+                  status=400 if failed else 200)
+
+
+@login_required
+@require_POST
+def decide_attachment(request, request_id):
+    form = AttachmentDecisionForm(request.POST, doctors=_doctors(request.user),
+                                  prefix=str(request_id))
+    if form.is_valid():
+        try:
+            services.decide_attachment_request(actor=request.user, request_id=request_id,
+                                               **form.service_arguments())
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("The decision is recorded; the patient is told."))
+            return redirect("patients:attachment-requests")
+    return attachment_requests(request, failed=(str(request_id), form))
+
+
+@login_required
+def my_attachment(request):
+    """The patient's polyclinic, where their card has been attached, their requests, and
+    a form to ask another polyclinic."""
+    card = _own_card(request.user)
+    form = AttachmentRequestForm(request.POST or None, choose_facility=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_attachment(actor=request.user, med_id=card.med_id,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Your request is sent; the polyclinic decides."))
+            return redirect("patients:my-attachment")
+    access = card_for(request.user, card.med_id)
+    return render(request, "patients/my_attachment.html", {
+        "card": access.card, "form": form,
+        "attachments": selectors.attachment_history(access.card),
+        "requests": selectors.attachment_requests_of_card(access.card),
+    }, status=400 if form.errors else 200)

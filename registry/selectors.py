@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from dmed.acting import chosen_facility
 from dmed.models import User
+from dmed.roles import Role
 from registry.models import StaffRecord
 
 # Cached on the user object for the request, so every audit event and page of one
@@ -48,3 +49,29 @@ def _acting(user: User) -> tuple[StaffRecord | None, list[StaffRecord]]:
 def acting_facility_code(user: User) -> str:
     record = acting_staff_record(user)
     return record.facility.code if record else ""
+
+
+def _active_posts(facility_id: int):
+    today = timezone.localdate()
+    return (StaffRecord.objects.filter(facility_id=facility_id, active_from__lte=today,
+                                       user__is_active=True)
+            .filter(Q(active_to__isnull=True) | Q(active_to__gte=today)))
+
+
+def facility_heads(facility_id: int) -> list[int]:
+    """The accounts of the facility's heads (heads of no one department) who work today:
+    they are told what happens to the facility as a whole (a patient leaving it)."""
+    return list(_active_posts(facility_id).filter(is_head=True, department__isnull=True)
+                .values_list("user_id", flat=True).distinct())
+
+
+def works_at(user: User, facility_id: int, role: str) -> bool:
+    """Does the person hold an active post in this role at the facility today?"""
+    return _active_posts(facility_id).filter(user=user, role=role).exists()
+
+
+def clinicians_at(facility_id: int):
+    """The clinicians working at the facility today, by name: who may be a family doctor."""
+    return (User.objects.filter(pk__in=_active_posts(facility_id).filter(role=Role.CLINICIAN)
+                                .values("user_id"))
+            .order_by("last_name", "first_name", "pk"))

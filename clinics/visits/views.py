@@ -161,8 +161,10 @@ def detail(request, public_id):
 
 @login_required
 def summary(request, public_id):
-    """The visit on A4 for the patient to take home: diagnoses, vitals, plan, advice."""
-    visit = selectors.visit_for(request.user, public_id)
+    """The visit on A4 for the patient to take home: diagnoses, vitals, plan, advice. Its
+    clinical record: who does not read clinical text (a registrar) is refused."""
+    visit = selectors.visit_for(request.user, public_id,
+                                object_type=selectors.VISIT_RECORD_OBJECT)
     return render(request, "clinics/visits/summary.html",
                   {"visit": visit, "med_id": format_med_id(visit.card.med_id)})
 

@@ -44,6 +44,11 @@ PAYLOADS = {
     f"{kinds.LAB_CRITICAL_ALERT}:staff:escalated": {"test": "Kaliy", "value": "7.1",
                                                     "unit": "mmol/L", "round": 1,
                                                     "minutes": 30},
+    kinds.ATTACHMENT_MOVED: {"to_facility": "5-poliklinika", "applied_on": "2026-12-01"},
+    f"{kinds.ATTACHMENT_MOVED}:staff": {"patient": "Y.M.", "born": 1985,
+                                        "to_facility": "5-poliklinika"},
+    kinds.ATTACHMENT_DECLINED: {"to_facility": "5-poliklinika", "applied_on": "2026-12-01",
+                                "reason": "Not our district"},
 }
 CYRILLIC = re.compile("[а-яўқғҳ]", re.IGNORECASE)
 
