@@ -61,3 +61,9 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         self.message_user(request, ngettext("%(count)d token revoked.",
                                             "%(count)d tokens revoked.", ended)
                           % {"count": ended}, messages.SUCCESS)
+
+
+# The admin's own header reads "Django administration"; staff keep the portal's registries.
+admin.site.site_header = _("DMED administration")
+admin.site.site_title = _("DMED administration")
+admin.site.index_title = _("Registries and users")
