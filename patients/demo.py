@@ -15,10 +15,13 @@ FEMALE = ["Dilnoza", "Malika", "Gulnora", "Nilufar", "Zarina", "Madina", "Shahno
 SURNAMES = ["Karimov", "Abdullayev", "Yusupov", "Toshmatov", "Rahimov", "Ergashev", "Qodirov",
             "Tursunov", "G‘ulomov", "Nazarov", "Saidov", "Xolmatov", "Mirzayev", "Sobirov"]
 FATHERS = ["Akmal", "Rustam", "Anvar", "Bahodir", "Shavkat", "Ilhom", "Olim", "Alisher"]
-CONDITIONS = [("I10", "Essential (primary) hypertension"), ("E11.9", "Type 2 diabetes mellitus"),
-              ("J45.9", "Asthma"), ("D50.9", "Iron deficiency anaemia")]
-ALLERGIES = [("Penicillin", "Urticaria", Severity.MODERATE),
-             ("Metamizole", "Anaphylaxis", Severity.SEVERE), ("Pollen", "Rhinitis", Severity.MILD)]
+# The problem list and allergies as a family doctor in Tashkent writes them: in Uzbek, the
+# medicines by their Latin INN.
+CONDITIONS = [("I10", "Arterial gipertenziya"), ("E11.9", "Qandli diabet, 2-tur"),
+              ("J45.9", "Bronxial astma"), ("D50.9", "Temir tanqisligi kamqonligi")]
+ALLERGIES = [("Penicillin", "Eshakemi", Severity.MODERATE),
+             ("Metamizole", "Anafilaksiya", Severity.SEVERE),
+             ("Gul changi", "Rinit", Severity.MILD)]
 COUNT = 36
 
 

@@ -35,11 +35,19 @@ EXTRACTED = ["uz", "ru", "en"]
 IGNORED = [".venv/*", "var/*", "tests/*", "scripts/*", "bench/*", "test-artifacts/*"]
 
 
-# Django's catalogues whose strings reach people, most authoritative first: where two
-# hold one text, Django reads it from the one later in INSTALLED_APPS, so the admin's wins.
-LIBRARY_CATALOGUES = ["contrib/admin/locale", "contrib/auth/locale",
-                      "contrib/contenttypes/locale", "contrib/sessions/locale", "conf/locale"]
+# The catalogues of Django and the libraries whose strings reach people (the admin's
+# sign-in lockout is django-axes'), in Django's order of authority: where two hold one text,
+# the app earlier in INSTALLED_APPS wins, and every app wins over Django's core.
+LIBRARY_CATALOGUES = ["django/contrib/admin/locale", "django/contrib/auth/locale",
+                      "django/contrib/contenttypes/locale", "django/contrib/sessions/locale",
+                      "axes/locale", "django/conf/locale"]
 LIBRARY_ROOT = "locale_django"
+# Texts the libraries mark for translation but leave out of their own catalogues
+# (django-axes' newer models): Django finds them here all the same.
+LIBRARY_TEXTS_MISSING = ["Access Attempt", "Attempt Remaining", "Clean up expired attempts",
+                         "Expires At", "Locked Out", "Not set", "Session key hash (sha256)",
+                         "The time when access attempt expires and is no longer valid.",
+                         "access attempt expiration", "access attempt expirations"]
 
 
 def catalogue_roots(root: Path = ROOT) -> list[Path]:
@@ -59,7 +67,7 @@ def library_catalogue(locale: str, ours: polib.POFile | None) -> polib.POFile:
     """Every string of LIBRARY_CATALOGUES: our translation, else Django's, else empty."""
     import django
 
-    django_root = Path(django.__file__).parent
+    packages = Path(django.__file__).parent.parent
     kept = {(e.msgctxt, e.msgid): e for e in ours or [] if e.translated()}
     catalogue = polib.POFile(wrapwidth=79)
     catalogue.metadata = {
@@ -72,8 +80,11 @@ def library_catalogue(locale: str, ours: polib.POFile | None) -> polib.POFile:
     nplurals = int(re.search(r"nplurals=(\d+)", catalogue.metadata["Plural-Forms"])[1])
     seen = set()
     for source in LIBRARY_CATALOGUES:
-        english = polib.pofile(str(django_root / source / "en/LC_MESSAGES/django.po"))
-        shipped_po = django_root / source / locale / "LC_MESSAGES/django.po"
+        # The English catalogue lists every text; django-axes ships none, its Russian does.
+        english = polib.pofile(str(next(
+            po for language in ("en", "ru")
+            if (po := packages / source / language / "LC_MESSAGES/django.po").exists())))
+        shipped_po = packages / source / locale / "LC_MESSAGES/django.po"
         shipped = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(shipped_po))
                    if e.translated()} if shipped_po.exists() else {}
         for entry in english:
@@ -97,6 +108,12 @@ def library_catalogue(locale: str, ours: polib.POFile | None) -> polib.POFile:
                 new.msgstr_plural = {i: uzbek_apostrophes(text)
                                      for i, text in new.msgstr_plural.items()}
             catalogue.append(new)
+    for text in LIBRARY_TEXTS_MISSING:
+        if (None, text) in seen:
+            continue
+        translation = kept.get((None, text))
+        catalogue.append(polib.POEntry(msgid=text,
+                                       msgstr=translation.msgstr if translation else ""))
     return catalogue
 
 
