@@ -64,7 +64,7 @@ def seed(world: dict) -> None:
     at_pharmacy = pharmacist_actor(users["pharmacist"])
     check = card.pinfl[-4:]
     ChronicCondition.objects.get_or_create(card=card, icd10_code="I10",
-                                           defaults={"text": "Essential (primary) hypertension"})
+                                           defaults={"text": "Arterial gipertenziya"})
 
     def issue(diagnosis, *items, **options):
         return issue_prescription(actor=doctor, patient=card.med_id, diagnosis=diagnosis,
