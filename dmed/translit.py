@@ -39,6 +39,8 @@ KEEP_LATIN_NAMES = (
     "DMED", "MED-ID", "API", "JSON", "CSV", "PDF", "QR", "SMS", "URL", "HTTPS", "HTTP", "IP",
     "ISO", "LOINC", "README", "GET", "POST", "ID", "Retry-After", "Idempotency-Key",
     "YYYY-MM-DD", "COSE", "CBOR", "Base45",
+    # Software and web terms in Django's own messages (locale_django).
+    "Django", "Python", "LDAP", "Referer", "Referrer-Policy", "no-referrer",
     # Laboratory abbreviations read as international symbols.
     "HbA1c", "EDTA", "HGB", "SpO2",
     # Units of measurement, written in SI/ICSH form on lab reports.
@@ -54,6 +56,10 @@ _KEEP_LATIN_PATTERNS = (
     r"(?<![\w-])[A-Z]-[0-9]{3}\b",  # queue ticket numbers
     r"\bX(?:-[A-Z][A-Za-z]*)+",  # HTTP headers (X-DMED-Signature)
     r"(?<![\w/])/?api/[\w/{}.-]*",  # API paths (api/v1/visits)
+    # Names from code: with an underscore (get_absolute_url()) or inner capitals
+    # (ManagementForm); Uzbek words have neither.
+    r"\b[A-Za-z]+_[A-Za-z0-9_]*(?:\(\))?",
+    r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b",
     # Words Uzbek spelling cannot hold (c outside "ch", w): trade names and INNs written in
     # their Latin form (Paracetamol, Glucophage, Amoxicillin) and English words.
     r"\b[A-Za-z]*(?:c(?!h)|C(?![Hh])|[wW])[A-Za-z]*",

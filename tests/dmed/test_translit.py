@@ -309,6 +309,9 @@ def test_search_key_only_ascii_words():
      "X-DMED-Signature сарлавҳаси, Idempotency-Key"),
     ("GET /api/v1/drugs/ manzili", "GET /api/v1/drugs/ манзили"),
     ("sababi `code` da", "сабаби `code` да"),
+    # Names from code and software in Django's own messages.
+    ("get_absolute_url() usuli yo‘q", "get_absolute_url() усули йўқ"),
+    ("ManagementForm ma’lumotlari, Django va LDAP", "ManagementForm маълумотлари, Django ва LDAP"),
 ])
 def test_what_must_stay_latin_stays_latin_in_uzbek_cyrillic(latin, cyrillic):
     assert latin_to_cyrillic(latin) == cyrillic
