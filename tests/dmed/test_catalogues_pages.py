@@ -50,11 +50,11 @@ ALLOWED = {
     *(name.lower() for name in KEEP_LATIN_NAMES),
     "atc", "inn", "ok", "telegram", "pdf", "email", "e-mail",
 }
-# Pages that are not the reader's: the waiting-room board speaks the facility's language
-# (queues.views.board); machine answers (API, FHIR, OAuth, health, webhooks) and writes.
 # Libraries whose strings have no catalogue at all (no Uzbek, no Russian, no English
 # source to translate from): their admin pages are left out, their names are data.
 UNTRANSLATED_LIBRARIES = ("oauth2_provider",)
+# Pages that are not the reader's: the waiting-room board speaks the facility's language
+# (queues.views.board); machine answers (API, FHIR, OAuth, health, webhooks) and writes.
 NOT_WALKED_PREFIXES = ("api-", "fhir:", "oauth2_provider:")
 NOT_WALKED = {
     # Walked signed out, below; the pharmacist's page of one prescription opens only after
