@@ -229,7 +229,9 @@ LANGUAGES = [
     ("ru", "Русский"),
     ("en", "English"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first (it wins where two hold one text), then Django's own strings in every language
+# (scripts/messages.py): Django has no Uzbek Cyrillic and only part of Uzbek Latin.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_django"]
 LANGUAGE_COOKIE_NAME = "dmed_language"
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,7 @@ HTML tags, entities and whatever KEEP_LATIN names are left untouched.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Every character people use for the o‘/g‘ sign and the tutuq belgisi (ʼ):
 # ASCII quote, backtick, acute accent (o´ on many keyboards), curly quotes and
@@ -38,6 +39,8 @@ KEEP_LATIN_NAMES = (
     "DMED", "MED-ID", "API", "JSON", "CSV", "PDF", "QR", "SMS", "URL", "HTTPS", "HTTP", "IP",
     "ISO", "LOINC", "README", "GET", "POST", "ID", "Retry-After", "Idempotency-Key",
     "YYYY-MM-DD", "COSE", "CBOR", "Base45",
+    # Software and web terms in Django's own messages (locale_django).
+    "Django", "Python", "LDAP", "Referer", "Referrer-Policy", "no-referrer",
     # Laboratory abbreviations read as international symbols.
     "HbA1c", "EDTA", "HGB", "SpO2",
     # Units of measurement, written in SI/ICSH form on lab reports.
@@ -53,6 +56,10 @@ _KEEP_LATIN_PATTERNS = (
     r"(?<![\w-])[A-Z]-[0-9]{3}\b",  # queue ticket numbers (A-017)
     r"\bX(?:-[A-Z][A-Za-z]*)+",  # HTTP headers (X-DMED-Signature)
     r"(?<![\w/])/?api/[\w/{}.-]*",  # API paths (api/v1/visits)
+    # Names from code: with an underscore (get_absolute_url()) or inner capitals
+    # (ManagementForm); Uzbek words have neither.
+    r"\b[A-Za-z]+_[A-Za-z0-9_]*(?:\(\))?",
+    r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b",
     # Words Uzbek spelling cannot hold (c outside "ch", w): trade names and INNs written in
     # their Latin form (Paracetamol, Glucophage, Amoxicillin) and English words.
     r"\b[A-Za-z]*(?:c(?!h)|C(?![Hh])|[wW])[A-Za-z]*",
@@ -83,10 +90,18 @@ def fold_apostrophes(text: str) -> str:
     return re.sub(f"[{APOSTROPHES}]", "'", text)
 
 
-def _apply_outside_protected(text: str, convert) -> str:
+def _apply_outside_protected(text: str, convert, keep: Iterable[str] = ()) -> str:
+    protected = _PROTECTED
+    if keep:
+        # Names the caller knows stay Latin (a protocol's medicines: Metformin), first; an
+        # Uzbek suffix after one is Uzbek, as after KEEP_LATIN_NAMES ("Metforminni").
+        names = sorted({name for name in keep if name}, key=len, reverse=True)
+        protected = re.compile(
+            "(?<![A-Za-z])(?:" + "|".join(re.escape(name) for name in names) + ")|"
+            + _PROTECTED.pattern)
     parts = []
     pos = 0
-    for match in _PROTECTED.finditer(text):
+    for match in protected.finditer(text):
         parts.append(convert(text[pos : match.start()]))
         parts.append(match.group())
         pos = match.end()
@@ -157,9 +172,13 @@ def _cyr_to_lat(s: str) -> str:
     return "".join(out)
 
 
-def latin_to_cyrillic(text: str) -> str:
-    """Uzbek Latin to Uzbek Cyrillic, keeping case and leaving placeholders/HTML alone."""
-    return _apply_outside_protected(unicodedata.normalize("NFC", text), _lat_to_cyr)
+def latin_to_cyrillic(text: str, keep: Iterable[str] = ()) -> str:
+    """Uzbek Latin to Uzbek Cyrillic, keeping case and leaving placeholders/HTML alone.
+
+    `keep`: more names that stay Latin besides KEEP_LATIN_NAMES, those only the caller
+    knows, such as the medicines a clinical protocol names by their INN (Metformin, which
+    Uzbek spelling could hold, so no pattern tells it from an Uzbek word)."""
+    return _apply_outside_protected(unicodedata.normalize("NFC", text), _lat_to_cyr, keep)
 
 
 def cyrillic_to_latin(text: str) -> str:
@@ -200,16 +219,17 @@ def search_key(text: str) -> str:
     return " ".join(s.split())
 
 
-def in_language(texts: dict, language: str | None = None) -> str:
+def in_language(texts: dict, language: str | None = None, keep: Iterable[str] = ()) -> str:
     """A text kept per language ({"uz": …, "ru": …, "en": …}) in the reader's language.
 
-    Uzbek Cyrillic is never stored: it is written from the Latin, so translators keep one
-    Uzbek. A language without a text falls back to Uzbek, the portal's default.
+    Uzbek Cyrillic is never stored: it is written from the Latin (`keep` as in
+    latin_to_cyrillic), so translators keep one Uzbek. A language without a text falls
+    back to Uzbek, the portal's default.
     """
     from django.conf import settings
     from django.utils.translation import get_language
 
     language = language or get_language() or settings.LANGUAGE_CODE
     if language == "uz-cyrl":
-        return latin_to_cyrillic(texts.get("uz") or "")
+        return latin_to_cyrillic(texts.get("uz") or "", keep)
     return texts.get(language) or texts.get("uz") or ""

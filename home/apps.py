@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
@@ -6,3 +7,4 @@ class HomeConfig(AppConfig):
 
     name = "home"
     label = "home"
+    verbose_name = _("Home pages")

@@ -15,10 +15,12 @@ FEMALE = ["Dilnoza", "Malika", "Gulnora", "Nilufar", "Zarina", "Madina", "Shahno
 SURNAMES = ["Karimov", "Abdullayev", "Yusupov", "Toshmatov", "Rahimov", "Ergashev", "Qodirov",
             "Tursunov", "G‘ulomov", "Nazarov", "Saidov", "Xolmatov", "Mirzayev", "Sobirov"]
 FATHERS = ["Akmal", "Rustam", "Anvar", "Bahodir", "Shavkat", "Ilhom", "Olim", "Alisher"]
-# Named by the catalogue, in each reader's language.
+# The problem list is named by the catalogue, in each reader's language; allergies as a
+# family doctor in Tashkent writes them: in Uzbek, the medicines by their Latin INN.
 CONDITIONS = ["I10", "E11.9", "J45.9", "D50.9"]
-ALLERGIES = [("Penicillin", "Urticaria", Severity.MODERATE),
-             ("Metamizole", "Anaphylaxis", Severity.SEVERE), ("Pollen", "Rhinitis", Severity.MILD)]
+ALLERGIES = [("Penicillin", "Eshakemi", Severity.MODERATE),
+             ("Metamizole", "Anafilaksiya", Severity.SEVERE),
+             ("Gul changi", "Rinit", Severity.MILD)]
 COUNT = 36
 
 

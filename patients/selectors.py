@@ -294,6 +294,7 @@ ACCESS_LOG_WORDS = {
     ("clinics.lab_result", _A.CREATE): _("entered lab results"),
     ("clinics.lab_result", _A.UPDATE): _("released or corrected lab results"),
     ("clinics.lab_result", _A.EXPORT): _("downloaded lab results"),
+    ("clinics.lab_result", _A.PRINT): _("printed lab results"),
     ("clinics.referral", _A.VIEW): _("read referrals"),
     ("clinics.referral", _A.CREATE): _("referred the patient"),
     ("clinics.referral", _A.UPDATE): _("decided on a referral"),
@@ -312,6 +313,12 @@ ACCESS_LOG_WORDS = {
     ("queue.appointment", _A.CREATE): _("booked an appointment"),
     ("queue.appointment", _A.VIEW): _("read an appointment"),
     ("queue.appointment", _A.UPDATE): _("changed an appointment"),
+    ("mch.pregnancy", _A.VIEW): _("read the pregnancy record"),
+    ("mch.pregnancy", _A.CREATE): _("registered a pregnancy"),
+    ("mch.pregnancy", _A.UPDATE): _("wrote in the pregnancy record"),
+    ("mch.immunisation", _A.VIEW): _("read the immunisation record"),
+    ("mch.immunisation", _A.CREATE): _("recorded a vaccination"),
+    ("mch.immunisation", _A.UPDATE): _("wrote in the immunisation record"),
 }
 SYSTEM_KEY = "api-key "  # how a pharmacy system's key is named in the trail's reason
 DISPENSED = re.compile(r"^(?:api-key \S+ \S+ )?dispensed \S+: (?P<what>.+)$")

@@ -333,8 +333,9 @@ class PharmacyApiKey(models.Model):
 class Dispensing(models.Model):
     """What one pharmacy gave out against a prescription at one time: the receipt."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT,
+    public_id = models.UUIDField(_("receipt"), default=uuid.uuid4, unique=True, editable=False)
+    prescription = models.ForeignKey(Prescription, verbose_name=_("prescription"),
+                                     on_delete=models.PROTECT,
                                      related_name="dispensings")
     pharmacy = models.ForeignKey("registry.Facility", verbose_name=_("pharmacy"),
                                  on_delete=models.PROTECT, related_name="+")
@@ -347,7 +348,8 @@ class Dispensing(models.Model):
     # A digest of the request, so the same Idempotency-Key with another body is refused.
     request_digest = models.CharField(max_length=64, blank=True)
     identity_document = models.CharField(_("identity document"), max_length=64, blank=True)
-    status_after = models.CharField(max_length=20, choices=PrescriptionStatus.choices)
+    status_after = models.CharField(_("prescription status after"), max_length=20,
+                                    choices=PrescriptionStatus.choices)
     dispensed_at = models.DateTimeField(_("dispensed"), default=timezone.now)
 
     class Meta:
@@ -378,6 +380,8 @@ class DispensingLine(models.Model):
     remaining_after = models.PositiveIntegerField(_("left after"))
 
     class Meta:
+        verbose_name = _("dispensing line")
+        verbose_name_plural = _("dispensing lines")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0),
                                    name="dispensing_line_quantity_positive"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dmed.pdf import pdf_response, wants_pdf
 from dmed.roles import Role
 from patients.access import CardAccessDenied
 from patients.identifiers import format_med_id
@@ -29,6 +30,7 @@ from prescriptions.forms import (
     PrescriptionForm,
     RefuseForm,
 )
+from prescriptions.paper import receipt_pdf, slip_pdf
 from prescriptions.patient_checks import PatientCheckLocked
 
 CHECKED = "rx_checked"  # session: code → the patient check the pharmacist passed
@@ -157,6 +159,9 @@ def slip(request, code):
     prescription = selectors.prescription_for_reader(request.user, code)
     items = sorted(prescription.items.all(), key=lambda item: item.line)
     dispensable = prescription.status in ("issued", "partially_dispensed")
+    if wants_pdf(request):
+        return pdf_response(slip_pdf(prescription, items, selectors.qr_payload(
+            prescription, items) if dispensable else ""), f"{prescription.code}.pdf")
     return render(request, "prescriptions/slip.html", {
         "prescription": prescription, "items": items, "code": format_code(prescription.code),
         "med_id": format_med_id(prescription.patient.med_id),
@@ -321,7 +326,10 @@ def pharmacy_refuse(request, code):
 @login_required
 def receipt(request, public_id, *, printable: bool = False):
     dispensing = selectors.receipt(by=_pharmacy(request), public_id=public_id)
+    lines = sorted(dispensing.lines.all(), key=lambda line: line.item.line)
+    if printable and wants_pdf(request):
+        return pdf_response(receipt_pdf(dispensing, lines), f"{dispensing.public_id}.pdf")
     template = "prescriptions/receipt_print.html" if printable else "prescriptions/receipt.html"
     return render(request, template, {
         "dispensing": dispensing, "code": format_code(dispensing.prescription.code),
-        "lines": sorted(dispensing.lines.all(), key=lambda line: line.item.line)})
+        "lines": lines})

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from dmed.readonly_admin import ReadOnlyAdmin
 from queues.models import Appointment, Closure, ScheduleBreak, ServicePoint, Ticket, WorkingHours
@@ -51,7 +52,11 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["day", "display_number", "service_point", "priority", "status"]
+    list_display = ["day", "ticket_number", "service_point", "priority", "status"]
     list_filter = ["status", "priority"]
     date_hierarchy = "day"
     list_select_related = ["service_point"]
+
+    @admin.display(description=_("number"), ordering="number")
+    def ticket_number(self, ticket: Ticket) -> str:
+        return ticket.display_number

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,14 @@ class PointChoiceField(forms.ModelChoiceField):
         return f"{point.facility.name}: {label}" if self.show_facility else label
 
 
+def patient_lookup(field: forms.Field) -> None:
+    """The MED-ID field shows whose card it is as soon as it is typed (js/patient-name.js)."""
+    field.widget.attrs.update({
+        "data-patient-lookup": reverse("api-patient", args=["MEDID"]),
+        "data-patient-missing": _("No card has this MED-ID, or it is not yours to see."),
+        "inputmode": "numeric", "autocomplete": "off"})
+
+
 class WalkInForm(forms.Form):
     service_point = PointChoiceField(label=_("service point"))
     med_id = forms.CharField(label=_("MED-ID"), max_length=16, required=False,
@@ -29,6 +38,7 @@ class WalkInForm(forms.Form):
     def __init__(self, *args, points, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_point"].queryset = points
+        patient_lookup(self.fields["med_id"])
 
 
 class KioskForm(forms.Form):
@@ -53,6 +63,7 @@ class SlotSearchForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
         if for_staff:
             self.fields["med_id"].required = True
+            patient_lookup(self.fields["med_id"])
         else:
             del self.fields["med_id"]
             self.fields["service_point"].show_facility = True

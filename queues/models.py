@@ -369,6 +369,8 @@ class TicketCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("ticket counter")
+        verbose_name_plural = _("ticket counters")
         constraints = [
             models.UniqueConstraint(fields=["service_point", "day"], name="counter_point_day"),
         ]

@@ -14,11 +14,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dmed.pdf import pdf_response, wants_pdf
 from dmed.roles import Role
 from patients.access import FACILITY_ROLES, card_for
 from queues import selectors, services
 from queues.forms import KioskForm, SlotSearchForm, TransferForm, WalkInForm
 from queues.models import ServicePointKind, TicketStatus
+from queues.paper import ticket_pdf
 from registry.models import Facility
 
 DESK_ACTIONS = {"recall": services.recall, "no-show": services.mark_no_show,
@@ -220,6 +222,8 @@ def ticket_print(request, ticket_id):
     ticket page, which the patient follows on a phone."""
     progress = selectors.ticket_progress(request.user, ticket_id)
     live = request.build_absolute_uri(reverse("queue:ticket", args=[progress.ticket.public_id]))
+    if wants_pdf(request):
+        return pdf_response(ticket_pdf(progress, live), f"{progress.ticket.display_number}.pdf")
     return render(request, "queue/ticket_print.html", {
         "progress": progress,
         "qr": segno.make(live, error="m").svg_inline(border=2, omitsize=True)})

@@ -8,9 +8,17 @@ an app's templates belong in `<app>/templates/<app>/`.
 Uzbek has one language in two scripts: translators keep `uz`; `uz_Cyrl` is written from
 it here. Run `python scripts/messages.py`, fill the empty `msgstr` of `uz` and `ru`,
 then run it again (it keeps translations and recompiles).
+
+Django's own strings (its forms and validators, password pages, the admin) are in
+`locale_django/`: Django ships Russian in full, Uzbek Latin in part and no Uzbek Cyrillic,
+so that catalogue holds every string of the Django parts people read, with Django's own
+translation where it has one and ours where it has none. It is rebuilt from the installed
+Django here (our translations kept) and the empty `msgstr` of its `uz` are filled the same
+way.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +35,94 @@ EXTRACTED = ["uz", "ru", "en"]
 IGNORED = [".venv/*", "var/*", "tests/*", "scripts/*", "bench/*", "test-artifacts/*"]
 
 
+# The catalogues of Django and the libraries whose strings reach people (the admin's
+# sign-in lockout is django-axes'), in Django's order of authority: where two hold one text,
+# the app earlier in INSTALLED_APPS wins, and every app wins over Django's core.
+LIBRARY_CATALOGUES = ["django/contrib/admin/locale", "django/contrib/auth/locale",
+                      "django/contrib/contenttypes/locale", "django/contrib/sessions/locale",
+                      "axes/locale", "django/conf/locale"]
+LIBRARY_ROOT = "locale_django"
+# Texts the libraries mark for translation but leave out of their own catalogues
+# (django-axes' newer models): Django finds them here all the same.
+LIBRARY_TEXTS_MISSING = ["Access Attempt", "Attempt Remaining", "Clean up expired attempts",
+                         "Expires At", "Locked Out", "Not set", "Session key hash (sha256)",
+                         "The time when access attempt expires and is no longer valid.",
+                         "access attempt expiration", "access attempt expirations"]
+
+
 def catalogue_roots(root: Path = ROOT) -> list[Path]:
-    """The project catalogue first, then each app's own."""
-    return [root / "locale", *sorted(p for p in root.glob("*/locale") if p.is_dir())]
+    """The project catalogue first, then each app's own, then Django's strings."""
+    return [root / "locale", *sorted(p for p in root.glob("*/locale") if p.is_dir()),
+            root / LIBRARY_ROOT]
+
+
+def uzbek_apostrophes(text: str) -> str:
+    """Django's Uzbek writes o' and g' with ASCII quotes; the portal writes o‘ g‘ and
+    the tutuq belgisi ’, as the standard does (dmed.translit reads both)."""
+    text = re.sub(r"(?<=[OoGg])'(?=\w)", "‘", text)
+    return re.sub(r"(?<=\w)'(?=\w)", "’", text)
+
+
+def library_catalogue(locale: str, ours: polib.POFile | None) -> polib.POFile:
+    """Every string of LIBRARY_CATALOGUES: our translation, else Django's, else empty."""
+    import django
+
+    packages = Path(django.__file__).parent.parent
+    kept = {(e.msgctxt, e.msgid): e for e in ours or [] if e.translated()}
+    catalogue = polib.POFile(wrapwidth=79)
+    catalogue.metadata = {
+        "Project-Id-Version": "DMED portal: Django's strings",
+        "Language": locale, "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit",
+        "Plural-Forms": polib.pofile(str(ROOT / "locale" / locale / "LC_MESSAGES/django.po"))
+        .metadata["Plural-Forms"],
+    }
+    nplurals = int(re.search(r"nplurals=(\d+)", catalogue.metadata["Plural-Forms"])[1])
+    seen = set()
+    for source in LIBRARY_CATALOGUES:
+        # The English catalogue lists every text; django-axes ships none, its Russian does.
+        english = polib.pofile(str(next(
+            po for language in ("en", "ru")
+            if (po := packages / source / language / "LC_MESSAGES/django.po").exists())))
+        shipped_po = packages / source / locale / "LC_MESSAGES/django.po"
+        shipped = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(shipped_po))
+                   if e.translated()} if shipped_po.exists() else {}
+        for entry in english:
+            key = (entry.msgctxt, entry.msgid)
+            if entry.obsolete or key in seen:
+                continue
+            seen.add(key)
+            translation = kept.get(key) or shipped.get(key)
+            new = polib.POEntry(msgid=entry.msgid, msgctxt=entry.msgctxt,
+                                msgid_plural=entry.msgid_plural, flags=[
+                                    f for f in entry.flags if f != "fuzzy"])
+            if entry.msgid_plural:
+                forms = list(translation.msgstr_plural.values()) if translation else []
+                # Django's Uzbek has one plural form, the portal's catalogues two.
+                new.msgstr_plural = {i: (forms[min(i, len(forms) - 1)] if forms else "")
+                                     for i in range(nplurals)}
+            else:
+                new.msgstr = translation.msgstr if translation else ""
+            if locale == "uz" and translation is not kept.get(key):
+                new.msgstr = uzbek_apostrophes(new.msgstr)
+                new.msgstr_plural = {i: uzbek_apostrophes(text)
+                                     for i, text in new.msgstr_plural.items()}
+            catalogue.append(new)
+    for text in LIBRARY_TEXTS_MISSING:
+        if (None, text) in seen:
+            continue
+        translation = kept.get((None, text))
+        catalogue.append(polib.POEntry(msgid=text,
+                                       msgstr=translation.msgstr if translation else ""))
+    return catalogue
+
+
+def write_library_catalogues(root: Path = ROOT) -> None:
+    for locale in ("uz", "ru"):
+        po = root / LIBRARY_ROOT / locale / "LC_MESSAGES" / "django.po"
+        ours = polib.pofile(str(po)) if po.exists() else None
+        po.parent.mkdir(parents=True, exist_ok=True)
+        library_catalogue(locale, ours).save(str(po))
 
 
 def cyrillic_catalogue(latin: polib.POFile) -> polib.POFile:
@@ -76,6 +169,7 @@ def main() -> None:
     before = {po: po.read_text() for root in catalogue_roots()
               for po in root.glob("*/LC_MESSAGES/django.po")}
     extract()
+    write_library_catalogues()
     for po, text in before.items():
         if without_creation_date(po.read_text()) == without_creation_date(text):
             po.write_text(text)

@@ -120,14 +120,22 @@ class ClinicalProtocol(models.Model):
         return in_language({"uz": self.title_uz, "ru": self.title_ru, "en": self.title_en})
 
     def section_texts(self) -> dict[str, str]:
-        """Each section's template in the current language (Uzbek when it has none)."""
-        return {field: in_language(by_language) for field, by_language in self.sections.items()}
+        """Each section's template in the current language (Uzbek when it has none); the
+        protocol's medicines stay as their INN is written, in Latin, on Uzbek Cyrillic
+        pages."""
+        return {field: in_language(by_language, keep=self.medicine_names)
+                for field, by_language in self.sections.items()}
 
     def suggested_medicines(self) -> list[dict[str, str]]:
         """Medicines by INN (as the drug registry names them), each note in the reader's
         language."""
-        return [{"inn": medicine["inn"], "note": in_language(medicine["note"])}
+        return [{"inn": medicine["inn"],
+                 "note": in_language(medicine["note"], keep=self.medicine_names)}
                 for medicine in self.medicines]
+
+    @property
+    def medicine_names(self) -> list[str]:
+        return [medicine["inn"] for medicine in self.medicines]
 
 
 class ProtocolDiagnosis(models.Model):

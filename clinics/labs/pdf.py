@@ -1,38 +1,23 @@
-"""A released result as a printable PDF (fpdf2: pure Python, no system libraries).
-
-The DejaVu Sans font ships beside this module (free licence in fonts/LICENSE.txt), so
-Uzbek in both scripts and Russian print the same on every machine.
-"""
-
-from pathlib import Path
+"""A released result as a printable PDF on A4 (dmed.pdf: fpdf2 and the portal's font)."""
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from clinics.labs.models import Flag, LabResult
+from dmed.pdf import FONTS, new_document
+from dmed.pdf import when as _when
 from patients.identifiers import format_med_id
 
-FONTS = Path(__file__).resolve().parent / "fonts"
+__all__ = ["COLUMN_WIDTHS", "FONTS", "result_pdf"]
 # Millimetres across A4's 190 mm between margins: the test name gets the most.
 COLUMN_WIDTHS = (62, 30, 28, 42, 28)
-
-
-def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
 
 
 def result_pdf(result: LabResult, history: list[LabResult]) -> bytes:
     order = result.item.order
     card = result.card
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"{result.test.code} {format_med_id(card.med_id)}")
-    pdf.set_author("DMED")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.add_page()
+    pdf = new_document("A4", margin=10, title=f"{result.test.code} {format_med_id(card.med_id)}")
     pdf.set_font("DejaVu", "B", 15)
     pdf.cell(0, 9, _("Laboratory result"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)

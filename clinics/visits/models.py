@@ -48,7 +48,8 @@ VITAL_RANGES = (
 
 
 class Visit(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("visit number"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
                              on_delete=models.PROTECT, related_name="visits")
     facility = models.ForeignKey("registry.Facility", verbose_name=_("facility"),

@@ -176,3 +176,18 @@ def test_the_diagnosis_box_takes_the_words_typed_to_search_them():
         assert bound.cleaned_data[field] == typed
         assert 'maxlength="300"' in str(bound[field])
     assert 'maxlength="300"' in str(AdmitForm(beds=[])["admitting_diagnosis"])
+
+
+@pytest.mark.django_db
+def test_a_protocols_medicines_stay_latin_on_uzbek_cyrillic_pages():
+    """Metformin is spelt alike in Latin Uzbek, so only the protocol knows it is an INN."""
+    from django.utils import translation
+
+    protocol = ClinicalProtocol.objects.get(slug="type-2-diabetes")
+    protocol.sections["plan"]["uz"] = "Metformin bilan davolash, Gliclazidega o‘tish"
+    protocol.medicines[0]["note"]["uz"] = "Metformin kuniga ikki marta"
+    with translation.override("uz-cyrl"):
+        assert protocol.section_texts()["plan"] == "Metformin билан даволаш, Gliclazideга ўтиш"
+        assert protocol.suggested_medicines()[0]["note"] == "Metformin кунига икки марта"
+    with translation.override("uz"):
+        assert protocol.section_texts()["plan"] == "Metformin bilan davolash, Gliclazidega o‘tish"

@@ -309,6 +309,9 @@ def test_search_key_only_ascii_words():
      "X-DMED-Signature сарлавҳаси, Idempotency-Key"),
     ("GET /api/v1/drugs/ manzili", "GET /api/v1/drugs/ манзили"),
     ("sababi `code` da", "сабаби `code` да"),
+    # Names from code and software in Django's own messages.
+    ("get_absolute_url() usuli yo‘q", "get_absolute_url() усули йўқ"),
+    ("ManagementForm ma’lumotlari, Django va LDAP", "ManagementForm маълумотлари, Django ва LDAP"),
 ])
 def test_what_must_stay_latin_stays_latin_in_uzbek_cyrillic(latin, cyrillic):
     assert latin_to_cyrillic(latin) == cyrillic
@@ -327,3 +330,13 @@ def test_every_name_kept_latin_survives_transliteration_alone_and_in_a_sentence(
     for name in KEEP_LATIN_NAMES:
         assert latin_to_cyrillic(name) == name
         assert latin_to_cyrillic(f"bu {name} bilan") == f"бу {name} билан"
+
+
+def test_names_the_caller_knows_stay_latin_with_an_uzbek_suffix_after_them():
+    text = "Metformin 500 mg, Metforminni ovqat bilan; metformin tabletka"
+    assert latin_to_cyrillic(text) == (
+        "Метформин 500 мг, Метформинни овқат билан; метформин таблетка")
+    assert latin_to_cyrillic(text, keep=["Metformin"]) == (
+        "Metformin 500 мг, Metforminни овқат билан; метформин таблетка")
+    # A name inside a longer word is not a name: "Ibu" of a protocol is not kept in "Ibuprofen".
+    assert latin_to_cyrillic("Qibuprofen", keep=["ibu"]) == "Қибупрофен"

@@ -219,3 +219,28 @@ def test_the_desk_refuses_a_second_call_while_serving_and_says_whom_to_finish(
     assert "You are serving A-001" in response.content.decode()
     assert list(Ticket.objects.order_by("number").values_list("status", flat=True)) == [
         TicketStatus.CALLED, TicketStatus.WAITING]
+
+
+def test_the_ticket_as_roll_pdf_with_its_number_room_and_qr(client, registrar, room, card,
+                                                            patient_user):
+    from dmed.pdf import ROLL_MARGIN, ROLL_WIDTH
+    from tests.pdf_layout import MM, drawn_runs, layout_problems
+
+    services.issue_ticket(actor=registrar, service_point=room,
+                          med_id=CardFactory(attached_facility=room.facility).med_id)
+    ticket = services.issue_ticket(actor=registrar, service_point=room, med_id=card.med_id)
+    client.force_login(patient_user)
+    for language, ahead in (("uz", "sizdan oldin"), ("ru", "перед вами"),
+                            ("uz-cyrl", "сиздан олдин")):
+        client.cookies["dmed_language"] = language
+        url = f"/queue/tickets/{ticket.public_id}/print/"
+        assert 'href="?format=pdf"' in client.get(url).content.decode()
+        answer = client.get(url + "?format=pdf")
+        assert answer["Content-Type"] == "application/pdf"
+        assert layout_problems(answer.content, margin_mm=ROLL_MARGIN) == []
+        runs, (width, height) = drawn_runs(answer.content)
+        assert round(width / MM) == ROLL_WIDTH and height / MM < 140
+        text = " ".join(run.text for run in runs)
+        assert "A-002" in text and room.room in text and ahead in text.lower(), text
+    client.force_login(UserFactory(role=Role.PATIENT))
+    assert client.get(f"/queue/tickets/{ticket.public_id}/print/?format=pdf").status_code == 404
