@@ -16,6 +16,23 @@ def api_client():
 
 
 @pytest.fixture
+def polyclinic(db):
+    """A facility of its own for a test (directories may mean something richer by it)."""
+    from tests.factories import FacilityFactory
+
+    return FacilityFactory()
+
+
+@pytest.fixture
+def doctor(polyclinic):
+    """A clinician working at the test's polyclinic."""
+    from dmed.roles import Role
+    from tests.factories import staff_at
+
+    return staff_at(polyclinic, Role.CLINICIAN)
+
+
+@pytest.fixture
 def make_user(db):
     """A user of the given role; staff roles get an active staff record at a facility."""
 

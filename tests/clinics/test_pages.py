@@ -16,16 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
-@pytest.fixture
 def card(polyclinic):
     return CardFactory(attached_facility=polyclinic)
 

@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
 def doctor(polyclinic):
     return staff_at(polyclinic)
 

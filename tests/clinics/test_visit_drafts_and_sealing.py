@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
-@pytest.fixture
 def visit(doctor, polyclinic):
     return services.open_visit(doctor, CardFactory(attached_facility=polyclinic))
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from dmed.roles import Role
 from patients.models import PatientCard
-from tests.factories import FacilityFactory, staff_at
+from tests.factories import staff_at
 from tests.patients.factories import CardFactory
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -23,11 +23,6 @@ NUL = "\u0000"
 
 def nested_arrays(depth: int) -> str:
     return "[" * depth + "]" * depth
-
-
-@pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
 
 
 @pytest.fixture

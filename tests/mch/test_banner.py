@@ -12,21 +12,11 @@ from dmed.roles import Role
 from mch import services
 from patients.models import Sex
 from patients.selectors import clinical_banner
-from tests.factories import FacilityFactory, staff_at
+from tests.factories import staff_at
 from tests.mch.factories import woman
 from tests.patients.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
 
 
 def pregnant(polyclinic, doctor, weeks: int, days: int):

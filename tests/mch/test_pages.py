@@ -19,16 +19,6 @@ from tests.mch.test_services import vaccinate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
 def lmp_weeks_ago(weeks: int) -> str:
     return (timezone.localdate() - timedelta(weeks=weeks)).isoformat()
 

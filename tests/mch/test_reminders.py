@@ -15,22 +15,12 @@ from notifications.texts import template_for
 from outbox.kinds import IMMUNISATION_DUE, IMMUNISATION_OVERDUE
 from outbox.models import Event
 from patients.models import Representation
-from tests.factories import FacilityFactory, UserFactory, staff_at
+from tests.factories import UserFactory
 from tests.inbox.helpers import deliver_all
 from tests.mch.factories import child
 from tests.mch.test_services import vaccinate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
 
 
 def reminders():

@@ -31,16 +31,6 @@ from tests.patients.factories import CardFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
 def register(doctor, card, **fields):
     arguments = {"dating_method": "lmp", "gravidity": 2, "parity": 1,
                  "lmp": timezone.localdate() - timedelta(weeks=10)} | fields

@@ -18,16 +18,6 @@ from tests.mch.test_services import baby, dose, register, vaccinate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
 def stored(card):
     return ImmunisationStatus.objects.get(card=card)
 

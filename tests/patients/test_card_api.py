@@ -21,11 +21,6 @@ def pinfl_for(birth: datetime.date, *, female: bool, serial: str = "001") -> str
 
 
 @pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
-
-
-@pytest.fixture
 def staff(polyclinic):
     return lambda role: staff_at(polyclinic, role)
 

@@ -9,11 +9,6 @@ from tests.patients.factories import CardFactory
 URL = "/api/v1/patients/"
 
 
-@pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
-
-
 @pytest.mark.django_db
 def test_attachment_change_needs_a_reason_and_keeps_history(api_client, polyclinic):
     registrar = staff_at(polyclinic, Role.REGISTRAR)

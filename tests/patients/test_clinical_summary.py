@@ -34,16 +34,6 @@ def english():
 
 
 @pytest.fixture
-def polyclinic():
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
-@pytest.fixture
 def nurse(polyclinic):
     return staff_at(polyclinic, Role.NURSE)
 

@@ -5,18 +5,8 @@ import pytest
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
 from patients.models import Allergy, ChronicCondition, PatientCard
-from tests.factories import FacilityFactory, UserFactory, staff_at
+from tests.factories import UserFactory, staff_at
 from tests.patients.factories import CardFactory
-
-
-@pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
 
 
 @pytest.fixture
@@ -45,7 +35,8 @@ def test_card_page_shows_the_summary_with_flat_queries(client, doctor, polyclini
         Allergy.objects.create(card=card, substance=f"Substance {index}", severity="mild")
         ChronicCondition.objects.create(card=card, icd10_code=f"I1{index}", text="x")
     client.force_login(doctor)
-    with django_assert_max_num_queries(15):  # 14, and the attachment history's one
+    # 14, the attachment history, and the conditions' catalogue titles (banner and list).
+    with django_assert_max_num_queries(17):
         response = client.get(f"/patients/{card.med_id}/")
     assert response.status_code == 200
     assert "Substance 9" in response.content.decode()

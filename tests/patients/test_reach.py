@@ -28,16 +28,6 @@ def _pinfl(serial: int) -> str:
 
 
 @pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
-
-
-@pytest.fixture
-def doctor(polyclinic):
-    return staff_at(polyclinic, Role.CLINICIAN)
-
-
-@pytest.fixture
 def registrar(polyclinic):
     return staff_at(polyclinic, Role.REGISTRAR)
 

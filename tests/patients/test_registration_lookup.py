@@ -12,7 +12,7 @@ from dmed.roles import Role
 from patients.identifiers import pinfl_check_digit
 from patients.models import CardStatus, PatientCard
 from patients.selectors import GLIMPSE_OBJECT
-from tests.factories import FacilityFactory, staff_at
+from tests.factories import staff_at
 from tests.patients.factories import CardFactory
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -21,11 +21,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def _pinfl(serial: int, born=datetime.date(1990, 5, 17), digit="4") -> str:
     first13 = f"{digit}{born:%d%m%y}264{serial:03d}"
     return first13 + pinfl_check_digit(first13)
-
-
-@pytest.fixture
-def polyclinic(db):
-    return FacilityFactory()
 
 
 @pytest.fixture
