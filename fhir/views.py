@@ -235,3 +235,8 @@ class ObservationView(ResourceView):
             cursor=cursor, limit=limit)
         return searchset(request, [_OBSERVATION[kind](row) for kind, row in page.results],
                          next_cursor=page.next_cursor)
+
+
+# What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
+RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerRoleView,
+                  EncounterView, ConditionView, ObservationView)
