@@ -28,8 +28,17 @@ from dmed.paging import Page, keyset_page
 from dmed.translit import search_key
 from fhir import identifiers, mapping
 from fhir.paging import Source, merged_page
-from patients.access import CARD_OBJECT, card_for, of_card, visible_cards
+from patients.access import CARD_OBJECT, card_for, of_card, record_access, visible_cards
 from patients.identifiers import normalise_document_number, normalise_med_id
+from patients.models import Allergy
+from patients.selectors import card_access_log
+from prescriptions.models import DispensingLine, Drug, Prescription
+from prescriptions.selectors import (
+    LIST_ORDER,
+    PRESCRIPTION_OBJECT,
+    prescription_for_reader,
+    with_details,
+)
 from registry.models import Facility, StaffRecord
 
 VITAL_FIELDS = [field for _code, _display, field, _unit in mapping.VITALS]
@@ -290,3 +299,111 @@ def observation(user: User, resource_id: str):
         if mapping.has_vitals(visit):
             return "vitals", visit
     raise Http404
+
+
+# ------------------------------------------------------ allergies and the access log
+
+# The allergies section of the need-to-know matrix (patients.access.SECTION_OF_OBJECT).
+ALLERGY_OBJECT = "patients.allergy"
+
+
+def search_allergies(user: User, med_id: str, *, cursor, limit) -> Page:
+    """The card's allergies, current and ended, as its clinical summary lists them."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=ALLERGY_OBJECT).card
+    allergies = Allergy.objects.filter(of_card(card)).select_related("card", "recorded_by")
+    return keyset_page(allergies, order=("substance", "pk"), cursor=cursor, limit=limit)
+
+
+def allergy(user: User, resource_id: str) -> Allergy:
+    found = (Allergy.objects.filter(public_id=_uuid(resource_id))
+             .select_related("card", "recorded_by").first())
+    if found is None:
+        raise Http404
+    record_access(user, found.card, object_type=ALLERGY_OBJECT, object_id=found.public_id)
+    return found
+
+
+def access_log(user: User, med_id: str):
+    """Who opened the card (patients.selectors.card_access_log): the patient's to read, and
+    administrators' (the national platform) to review; anyone else is refused there."""
+    events = card_access_log(user, med_id)
+    return card_for(user, med_id, record_success=False).card, events
+
+
+# ------------------------------------------------------------- medicines and prescriptions
+
+
+def medication(resource_id: str) -> Drug:
+    drug = Drug.objects.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    if drug is None:
+        raise Http404
+    return drug
+
+
+def search_medications(*, atc_code: str | None, active: bool | None, cursor, limit) -> Page:
+    """The drug registry (no patient data), by ATC code (a group's prefix finds its drugs)
+    and status, in the registry's order."""
+    drugs = Drug.objects.all()
+    if atc_code is not None:
+        drugs = drugs.filter(atc_code__startswith=atc_code.upper())
+    if active is not None:
+        drugs = drugs.filter(is_active=active)
+    return keyset_page(drugs, order=("pk",), cursor=cursor, limit=limit)
+
+
+def drugs_by_id(ids) -> list[Drug]:
+    return list(Drug.objects.filter(pk__in=set(ids)).order_by("pk"))
+
+
+def medication_request(user: User, resource_id: str):
+    """One item of a prescription, for whoever may read the prescription (its code's
+    existence does not leak: anyone else gets 404)."""
+    code, _dot, line = resource_id.rpartition(".")
+    if not line.isdigit():
+        raise Http404
+    prescription = prescription_for_reader(user, code)
+    item = next((item for item in prescription.items.all() if item.line == int(line)), None)
+    if item is None:
+        raise Http404
+    return prescription, item
+
+
+def search_medication_requests(user: User, med_id: str, *, item_statuses, dates, cursor,
+                               limit) -> Page:
+    """A card's prescriptions, newest first as its prescriptions list pages them (audited
+    as that list); each brings the items of the statuses asked for."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
+    prescriptions = _dated(Prescription.objects.filter(of_card(card, "patient")),
+                           "issued_at", dates)
+    if item_statuses is not None:
+        prescriptions = prescriptions.filter(items__status__in=item_statuses).distinct()
+    return keyset_page(with_details(prescriptions), order=LIST_ORDER, cursor=cursor,
+                       limit=limit)
+
+
+def _dispensed_lines():
+    return DispensingLine.objects.select_related(
+        "item__drug", "dispensing__pharmacy", "dispensing__pharmacist",
+        "dispensing__prescription__patient")
+
+
+def medication_dispense(user: User, resource_id: str) -> DispensingLine:
+    """One line of a dispensing, for whoever may read its prescription (else 404)."""
+    public_id, _dot, line = resource_id.rpartition(".")
+    found = (_dispensed_lines().filter(dispensing__public_id=_uuid(public_id),
+                                       item__line=int(line)).first()
+             if line.isdigit() else None)
+    if found is None:
+        raise Http404
+    prescription_for_reader(user, found.dispensing.prescription.code)
+    return found
+
+
+def search_medication_dispenses(user: User, med_id: str, *, dates, cursor, limit) -> Page:
+    """What pharmacies gave out against a card's prescriptions, newest first: audited as
+    the card's prescriptions list."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
+    lines = _dated(_dispensed_lines().filter(of_card(card, "dispensing__prescription__patient")),
+                   "dispensing__dispensed_at", dates)
+    return merged_page([Source("dispense", lines, "dispensing__dispensed_at")],
+                       cursor=cursor, limit=limit)

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from fhir import views
+from fhir.capability import SERVED
 
 app_name = "fhir"
 
@@ -9,10 +10,13 @@ _ID = r"(?P<resource_id>[A-Za-z0-9\-\.]{1,64})"
 
 
 def _resource(view) -> list:
-    """`<type>` searches and `<type>/<id>` reads, named `<type>-search` and `<type>`."""
+    """`<type>` searches and `<type>/<id>` reads (where the CapabilityStatement offers
+    them), named `<type>-search` and `<type>`."""
     name, handler = view.resource_type.lower(), view.as_view()
-    return [re_path(rf"^{view.resource_type}$", handler, name=f"{name}-search"),
-            re_path(rf"^{view.resource_type}/{_ID}$", handler, name=name)]
+    patterns = [re_path(rf"^{view.resource_type}$", handler, name=f"{name}-search")]
+    if SERVED[view.resource_type].readable:
+        patterns.append(re_path(rf"^{view.resource_type}/{_ID}$", handler, name=name))
+    return patterns
 
 
 urlpatterns = [

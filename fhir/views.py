@@ -100,6 +100,32 @@ def _identifier(params):
     return search.token("identifier", value) if value else None
 
 
+def _tokens(params, name: str) -> list[tuple[str | None, str]]:
+    """Every value of a token parameter, repeated or comma-separated, as (system, code)."""
+    return [search.token(name, item) for value in params.getlist(name)
+            for item in value.split(",")]
+
+
+def _codes(params, name: str, allowed, message) -> set[str] | None:
+    """The codes of a token parameter, each one of `allowed`; None when not given."""
+    codes = {code for _system, code in _tokens(params, name)}
+    if codes - set(allowed):
+        raise exceptions.ValidationError({name: [message]})
+    return codes or None
+
+
+def _include(request, params, allowed: str, scope_type: str) -> bool:
+    """Whether `_include=<allowed>` is asked, with the scope to read what it brings."""
+    includes = set(params.getlist("_include"))
+    if includes - {allowed}:
+        raise exceptions.ValidationError({"_include": [
+            _("Only %(include)s can be included.") % {"include": allowed}]})
+    if includes and not scopes.grants(request.fhir_scopes, scope_type, scopes.READ):
+        raise exceptions.PermissionDenied(
+            _("Including it needs the system/%(type)s.r scope.") % {"type": scope_type})
+    return bool(includes)
+
+
 class PatientView(ResourceView):
     resource_type = "Patient"
 
@@ -178,19 +204,13 @@ class EncounterView(ResourceView):
         return _ENCOUNTER[kind](record)
 
     def search(self, request, params, *, cursor, limit):
-        includes = set(params.getlist("_include"))
-        if includes - {"Encounter:patient"}:
-            raise exceptions.ValidationError({"_include": [
-                _("Only Encounter:patient can be included.")]})
-        if includes and not scopes.grants(request.fhir_scopes, "Patient", scopes.READ):
-            raise exceptions.PermissionDenied(_("Including the patient needs the "
-                                                "system/Patient.r scope."))
+        include = _include(request, params, "Encounter:patient", "Patient")
         card, page = selectors.search_encounters(
             request.user, _patient_id(params),
             dates=search.date_conditions("date", params.getlist("date")),
             cursor=cursor, limit=limit)
         included = []
-        if includes:
+        if include:
             prefetch_related_objects([card], "documents")
             included = [mapping.patient(card)]
         return searchset(request, [_ENCOUNTER[kind](row) for kind, row in page.results],
@@ -237,6 +257,106 @@ class ObservationView(ResourceView):
                          next_cursor=page.next_cursor)
 
 
+class AllergyIntoleranceView(ResourceView):
+    resource_type = "AllergyIntolerance"
+
+    def read(self, user, resource_id):
+        return mapping.allergy_intolerance(selectors.allergy(user, resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_allergies(request.user, _patient_id(params), cursor=cursor,
+                                          limit=limit)
+        return searchset(request, [mapping.allergy_intolerance(a) for a in page.results],
+                         next_cursor=page.next_cursor)
+
+
+class AuditEventView(ResourceView):
+    """A card's access log: searched per patient, its entries not read one by one (the
+    CapabilityStatement offers no read, so fhir.urls routes none)."""
+
+    resource_type = "AuditEvent"
+
+    def search(self, request, params, *, cursor, limit):
+        if cursor:
+            raise exceptions.ValidationError({"_cursor": [_(
+                "The access log answers its latest entries in one page.")]})
+        card, events = selectors.access_log(request.user, _patient_id(params))
+        return searchset(request, [mapping.audit_event(event, card) for event in events],
+                         next_cursor=None)
+
+
+class MedicationView(ResourceView):
+    resource_type = "Medication"
+
+    def read(self, user, resource_id):
+        return mapping.medication(selectors.medication(resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        codes = _tokens(params, "code")
+        if len(codes) > 1 or any(system not in (None, mapping.ATC) for system, _c in codes):
+            raise exceptions.ValidationError({"code": [
+                _("Give one ATC code (or a group's prefix), as %(system)s|<code>.")
+                % {"system": mapping.ATC}]})
+        statuses = _codes(params, "status", ("active", "inactive"),
+                          _("A medicine's status is active or inactive."))
+        page = selectors.search_medications(
+            atc_code=codes[0][1] if codes else None,
+            active=None if statuses is None or len(statuses) == 2 else "active" in statuses,
+            cursor=cursor, limit=limit)
+        return searchset(request, [mapping.medication(drug) for drug in page.results],
+                         next_cursor=page.next_cursor)
+
+
+class MedicationRequestView(ResourceView):
+    """Prescription items; a page holds whole prescriptions (`_count` counts them)."""
+
+    resource_type = "MedicationRequest"
+    extra_parameters = {"_include"}
+
+    def read(self, user, resource_id):
+        return mapping.medication_request(*selectors.medication_request(user, resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        include = _include(request, params, "MedicationRequest:medication", "Medication")
+        statuses = _codes(params, "status", mapping.MEDICATION_REQUEST_STATUSES,
+                          _("A prescription item's status is one of: %(statuses)s.")
+                          % {"statuses": ", ".join(sorted(
+                              mapping.MEDICATION_REQUEST_STATUSES))})
+        page = selectors.search_medication_requests(
+            request.user, _patient_id(params),
+            item_statuses=None if statuses is None else mapping.item_statuses(statuses),
+            dates=search.date_conditions("authoredon", params.getlist("authoredon")),
+            cursor=cursor, limit=limit)
+        matches = [mapping.medication_request(prescription, item)
+                   for prescription in page.results for item in prescription.items.all()]
+        if statuses is not None:
+            matches = [match for match in matches if match["status"] in statuses]
+        included = []
+        if include:
+            drug_ids = [item.drug_id for p in page.results for item in p.items.all()]
+            included = [mapping.medication(drug) for drug in selectors.drugs_by_id(drug_ids)]
+        return searchset(request, matches, next_cursor=page.next_cursor, included=included)
+
+
+class MedicationDispenseView(ResourceView):
+    resource_type = "MedicationDispense"
+
+    def read(self, user, resource_id):
+        line = selectors.medication_dispense(user, resource_id)
+        return mapping.medication_dispense(line.dispensing, line)
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_medication_dispenses(
+            request.user, _patient_id(params),
+            dates=search.date_conditions("whenhandedover", params.getlist("whenhandedover")),
+            cursor=cursor, limit=limit)
+        return searchset(request, [mapping.medication_dispense(line.dispensing, line)
+                                   for _kind, line in page.results],
+                         next_cursor=page.next_cursor)
+
+
 # What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
 RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerRoleView,
-                  EncounterView, ConditionView, ObservationView)
+                  EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
+                  MedicationView, MedicationRequestView, MedicationDispenseView,
+                  AuditEventView)
