@@ -399,7 +399,11 @@ def allergy_intolerance(allergy) -> dict:
     if allergy.kind != "other":
         resource["category"] = ["medication"]
     if allergy.recorded_by_id:
-        resource["recorder"] = practitioner_reference(allergy.recorded_by)
+        # R5 names the recorder as a participant of the author's function.
+        resource["participant"] = [{"function": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+            "code": "author", "display": "Author"}]},
+            "actor": practitioner_reference(allergy.recorded_by)}]
     if allergy.reaction:
         resource["reaction"] = [{"manifestation": [{"concept": {"text": allergy.reaction}}],
                                  "severity": allergy.severity}]
@@ -442,8 +446,8 @@ def audit_event(event, card) -> dict:
         "patient": patient_reference(card),
         "agent": [agent],
         "source": {"observer": {"display": "DMED"},
-                   "type": [{"system": SECURITY_SOURCE_TYPE, "code": "4",
-                             "display": "Application Server"}]},
+                   "type": [{"coding": [{"system": SECURITY_SOURCE_TYPE, "code": "4",
+                                         "display": "Application Server"}]}]},
         "entity": [{"what": {"display": event.what}}],
     }
 
