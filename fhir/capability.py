@@ -71,6 +71,16 @@ SERVED = {
         **_PATIENT,
         "whenhandedover": ("date", "eq, lt, le, gt, ge"),
     }),
+    "DiagnosticReport": Served(mapping.BASE_PROFILE + "DiagnosticReport", {
+        **_PATIENT,
+        "date": ("date", "when the order was placed; eq, lt, le, gt, ge"),
+    }),
+    "ServiceRequest": Served(mapping.BASE_PROFILE + "ServiceRequest", {
+        **_PATIENT,
+        "category": ("token", f"{mapping.SNOMED}|108252007 (laboratory procedure: ordered "
+                              "tests) | 3457005 (patient referral)"),
+        "authored": ("date", "eq, lt, le, gt, ge"),
+    }),
     "AuditEvent": Served(mapping.AUDIT_EVENT_PROFILE, {
         "patient": ("reference", "required: Patient/<MED-ID>; the latest 200 entries of the "
                                  "card's access log, for the patient and administrators"),

@@ -547,3 +547,122 @@ def medication_dispense(dispensing, line) -> dict:
         "quantity": {"value": line.quantity},
         "whenHandedOver": _instant(dispensing.dispensed_at),
     }
+
+
+# ------------------------------------------------- lab orders, reports and referrals
+
+SNOMED = "http://snomed.info/sct"
+DIAGNOSTIC_SERVICE = "http://terminology.hl7.org/CodeSystem/v2-0074"
+LABORATORY_PROCEDURE = {"system": SNOMED, "code": "108252007", "display": "Laboratory procedure"}
+PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
+REFERRAL_PREFIX = "referral-"
+# The portal's urgency → ServiceRequest.priority.
+_PRIORITY = {"routine": "routine", "urgent": "urgent", "emergency": "stat"}
+# A referral's status → ServiceRequest.status: a declined one was not carried out.
+_REFERRAL_STATUS = {"sent": "active", "accepted": "active", "declined": "revoked",
+                    "cancelled": "revoked"}
+
+
+def _test_code(test) -> dict:
+    code = {"text": test.name}
+    if test.loinc:
+        code["coding"] = [{"system": LOINC, "code": test.loinc, "display": test.name}]
+    return code
+
+
+def lab_request_id(order, item) -> str:
+    return f"{order.public_id}.{item.test.code}"
+
+
+def lab_service_request(order, item, released: bool) -> dict:
+    """One ordered test; `released`: a result of it has been released."""
+    resource = {
+        "resourceType": "ServiceRequest", "id": lab_request_id(order, item),
+        "meta": {"profile": [BASE_PROFILE + "ServiceRequest"]},
+        "requisition": {"value": str(order.public_id)},
+        "status": "completed" if released else "active",
+        "intent": "order",
+        "category": [{"coding": [LABORATORY_PROCEDURE]}],
+        "priority": _PRIORITY[order.priority],
+        "code": {"concept": _test_code(item.test)},
+        "subject": patient_reference(order.card),
+        "authoredOn": _instant(order.ordered_at),
+        "requester": practitioner_reference(order.ordered_by),
+        "performer": [organization_reference(order.laboratory)],
+    }
+    if order.visit_id:
+        resource["encounter"] = reference("Encounter", VISIT_PREFIX + str(order.visit.public_id))
+    if order.clinical_note:
+        resource["note"] = [{"text": order.clinical_note}]
+    return resource
+
+
+def referral_service_request(referral) -> dict:
+    """A referral to a specialist, a hospital department or a laboratory."""
+    receivers = []
+    if referral.to_clinician_id:
+        receivers.append(practitioner_reference(referral.to_clinician))
+    if referral.to_facility_id:
+        receivers.append(organization_reference(referral.to_facility))
+    resource = {
+        "resourceType": "ServiceRequest", "id": REFERRAL_PREFIX + str(referral.public_id),
+        "meta": {"profile": [BASE_PROFILE + "ServiceRequest"]},
+        "status": _REFERRAL_STATUS[referral.status],
+        "intent": "order",
+        "category": [{"coding": [PATIENT_REFERRAL]}],
+        "priority": _PRIORITY[referral.urgency],
+        "code": {"concept": {"coding": [PATIENT_REFERRAL],
+                             "text": referral.get_target_display()}},
+        "subject": patient_reference(referral.card),
+        "occurrencePeriod": {"end": referral.valid_until.isoformat()},
+        "authoredOn": _instant(referral.created_at),
+        "requester": practitioner_reference(referral.referred_by),
+        "reason": [{"concept": {"text": referral.reason}}],
+    }
+    if referral.diagnosis_id:
+        resource["reason"].append({"concept": _icd10(referral.diagnosis)})
+    if receivers:
+        resource["performer"] = receivers
+    if referral.to_department_id:
+        resource["locationReference"] = [reference(
+            "Location", location_id(referral.to_department), referral.to_department.name)]
+    return resource
+
+
+def location_id(department) -> str:
+    return f"{department.facility.code}.{department.code}"
+
+
+def diagnostic_report(order, results: list, replaced: list) -> dict:
+    """A laboratory order's released results: `results` the current version of each test,
+    `replaced` the released versions later corrected (kept, as the report's history)."""
+    tests_done = {result.item_id for result in results}
+    if any(result.corrects_id for result in results):
+        status = "corrected"
+    elif tests_done >= {item.pk for item in order.items.all()}:
+        status = "final"
+    else:
+        status = "partial"
+    resource = {
+        "resourceType": "DiagnosticReport", "id": str(order.public_id),
+        "meta": {"profile": [BASE_PROFILE + "DiagnosticReport"]},
+        "basedOn": [reference("ServiceRequest", lab_request_id(order, item))
+                    for item in order.items.all()],
+        "status": status,
+        "category": [{"coding": [{"system": DIAGNOSTIC_SERVICE, "code": "LAB",
+                                  "display": "Laboratory"}]}],
+        "code": {"coding": [{"system": LOINC, "code": "11502-2",
+                             "display": "Laboratory report"}]},
+        "subject": patient_reference(order.card),
+        "effectiveDateTime": _instant(min(result.sampled_at for result in results)),
+        "issued": _instant(max(result.released_at for result in results)),
+        "performer": [organization_reference(order.laboratory)],
+        "result": [reference("Observation", LAB_PREFIX + str(result.public_id))
+                   for result in results],
+    }
+    if replaced:
+        resource["supportingInfo"] = [{
+            "type": {"text": "replaced version"},
+            "reference": reference("Observation", LAB_PREFIX + str(result.public_id))}
+            for result in replaced]
+    return resource

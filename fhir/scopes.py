@@ -19,7 +19,8 @@ PERMISSION_ORDER = "cruds"
 # What the interface serves (fhir.views): the CapabilityStatement lists the same.
 RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole", "Encounter",
                   "Condition", "Observation", "AllergyIntolerance", "Medication",
-                  "MedicationRequest", "MedicationDispense", "AuditEvent")
+                  "MedicationRequest", "MedicationDispense", "DiagnosticReport",
+                  "ServiceRequest", "AuditEvent")
 _SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
 
 

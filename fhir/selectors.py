@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
-from clinics.labs.models import LabResult
-from clinics.labs.selectors import released_result
-from clinics.labs.services import RESULT_OBJECT
+from clinics.labs.models import LabOrder, LabOrderItem, LabResult
+from clinics.labs.selectors import laboratory_order, released_result
+from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
+from clinics.referrals.models import Referral
+from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT, stay_for
 from clinics.visits.models import Visit, VisitDiagnosis
@@ -25,6 +27,7 @@ from clinics.visits.selectors import VISIT_OBJECT, visit_for
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
+from dmed.roles import Role
 from dmed.translit import search_key
 from fhir import identifiers, mapping
 from fhir.paging import Source, merged_page
@@ -407,3 +410,101 @@ def search_medication_dispenses(user: User, med_id: str, *, dates, cursor, limit
                    "dispensing__dispensed_at", dates)
     return merged_page([Source("dispense", lines, "dispensing__dispensed_at")],
                        cursor=cursor, limit=limit)
+
+
+# ------------------------------------------------- lab orders, reports and referrals
+
+def _orders():
+    return LabOrder.objects.select_related("card", "laboratory", "ordered_by", "visit")
+
+
+def report_parts(order) -> tuple[list, list]:
+    """(the current version of each released test, the released versions corrected since),
+    from the order's prefetched items (`_with_released`)."""
+    tests = [item.released for item in order.items.all() if item.released]
+    return ([versions[-1] for versions in tests],
+            [result for versions in tests for result in versions[:-1]])
+
+
+def _with_released(orders):
+    released = LabResult.objects.filter(released_at__isnull=False).order_by("version")
+    items = (LabOrderItem.objects.select_related("test").order_by("test__code")
+             .prefetch_related(Prefetch("results", released, to_attr="released")))
+    return orders.prefetch_related(Prefetch("items", items))
+
+
+def diagnostic_report(user: User, resource_id: str):
+    """A lab order's released results, for whoever may open the card's results; an order
+    with nothing released has no report (unreleased values do not exist outside the lab)."""
+    order = _with_released(_orders().filter(public_id=_uuid(resource_id))).first()
+    if order is None:
+        raise Http404
+    card_for(user, order.card.med_id, object_type=RESULT_OBJECT)
+    if not report_parts(order)[0]:
+        raise Http404
+    return order
+
+
+def search_diagnostic_reports(user: User, med_id: str, *, dates, cursor, limit) -> Page:
+    """A card's lab orders with released results, newest first: audited as its results."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
+    released = LabResult.objects.filter(item__order=OuterRef("pk"), released_at__isnull=False)
+    orders = _dated(_orders().filter(of_card(card), Exists(released)), "ordered_at", dates)
+    return keyset_page(_with_released(orders), order=("-ordered_at", "-pk"), cursor=cursor,
+                       limit=limit)
+
+
+def _ordered_tests():
+    released = LabResult.objects.filter(item=OuterRef("pk"), released_at__isnull=False)
+    return (LabOrderItem.objects.select_related("test", "order__card", "order__laboratory",
+                                                "order__ordered_by", "order__visit")
+            .annotate(released=Exists(released)))
+
+
+def _referrals():
+    return Referral.objects.select_related("card", "referred_by", "to_clinician",
+                                           "to_facility", "to_department__facility",
+                                           "diagnosis")
+
+
+def service_request(user: User, resource_id: str):
+    """A referral, or one test of a lab order: for whoever may open the card's referrals or
+    lab orders, and for the laboratory the order is sent to (its own orders only)."""
+    if resource_id.startswith(mapping.REFERRAL_PREFIX):
+        referral = _referrals().filter(
+            public_id=_uuid(resource_id.removeprefix(mapping.REFERRAL_PREFIX))).first()
+        if referral is None:
+            raise Http404
+        record_access(user, referral.card, object_type=REFERRAL_OBJECT,
+                      object_id=referral.public_id)
+        return "referral", referral
+    order_id, _dot, test_code = resource_id.partition(".")
+    item = _ordered_tests().filter(order__public_id=_uuid(order_id),
+                                   test__code=test_code).first()
+    if user.role == Role.LAB_TECHNICIAN:
+        laboratory_order(user, _uuid(order_id))  # 404 unless it is this laboratory's
+    elif item is not None:
+        card_for(user, item.order.card.med_id, object_type=ORDER_OBJECT)
+    if item is None:
+        raise Http404
+    return "lab", item
+
+
+LAB_ORDERS, REFERRALS = "laboratory", "referral"
+
+
+def search_service_requests(user: User, med_id: str, *, categories, dates, cursor,
+                            limit) -> Page:
+    """A card's ordered lab tests and referrals, newest first: audited as its lab orders
+    and referrals."""
+    sources, card = [], None
+    if LAB_ORDERS in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=ORDER_OBJECT).card
+        tests = _dated(_ordered_tests().filter(of_card(card, "order__card")),
+                       "order__ordered_at", dates)
+        sources.append(Source("lab", tests, "order__ordered_at"))
+    if REFERRALS in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=REFERRAL_OBJECT).card
+        sources.append(Source("referral", _dated(_referrals().filter(of_card(card)),
+                                                 "created_at", dates), "created_at"))
+    return merged_page(sources, cursor=cursor, limit=limit)

@@ -355,8 +355,57 @@ class MedicationDispenseView(ResourceView):
                          next_cursor=page.next_cursor)
 
 
+class DiagnosticReportView(ResourceView):
+    resource_type = "DiagnosticReport"
+
+    def read(self, user, resource_id):
+        order = selectors.diagnostic_report(user, resource_id)
+        return mapping.diagnostic_report(order, *selectors.report_parts(order))
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_diagnostic_reports(
+            request.user, _patient_id(params),
+            dates=search.date_conditions("date", params.getlist("date")),
+            cursor=cursor, limit=limit)
+        return searchset(request, [mapping.diagnostic_report(order,
+                                                             *selectors.report_parts(order))
+                                   for order in page.results], next_cursor=page.next_cursor)
+
+
+_CATEGORIES = {mapping.LABORATORY_PROCEDURE["code"]: selectors.LAB_ORDERS,
+               mapping.PATIENT_REFERRAL["code"]: selectors.REFERRALS}
+
+
+def _service_request(kind, record) -> dict:
+    if kind == "referral":
+        return mapping.referral_service_request(record)
+    return mapping.lab_service_request(record.order, record, record.released)
+
+
+class ServiceRequestView(ResourceView):
+    """Lab orders (one ServiceRequest per ordered test, grouped by the order's requisition)
+    and referrals."""
+
+    resource_type = "ServiceRequest"
+
+    def read(self, user, resource_id):
+        return _service_request(*selectors.service_request(user, resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        categories = _codes(params, "category", _CATEGORIES, _(
+            "Service requests are of the categories %(categories)s (SNOMED CT).")
+            % {"categories": ", ".join(_CATEGORIES)})
+        page = selectors.search_service_requests(
+            request.user, _patient_id(params),
+            categories={_CATEGORIES[code] for code in categories or _CATEGORIES},
+            dates=search.date_conditions("authored", params.getlist("authored")),
+            cursor=cursor, limit=limit)
+        return searchset(request, [_service_request(kind, row) for kind, row in page.results],
+                         next_cursor=page.next_cursor)
+
+
 # What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
 RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerRoleView,
                   EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
                   MedicationView, MedicationRequestView, MedicationDispenseView,
-                  AuditEventView)
+                  DiagnosticReportView, ServiceRequestView, AuditEventView)

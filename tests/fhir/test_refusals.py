@@ -51,11 +51,15 @@ def records(world, card):
         "MedicationDispense": (f"MedicationDispense/{dispensing.public_id}.1",
                                {"patient": card.med_id}),
         "Medication": (f"Medication/{drug.pk}", {"code": drug.atc_code}),
+        "DiagnosticReport": (f"DiagnosticReport/{result.item.order.public_id}",
+                             {"patient": card.med_id}),
+        "ServiceRequest": (f"ServiceRequest/{result.item.order.public_id}.GLU",
+                           {"patient": card.med_id}),
     }
 
 
 CLINICAL = ["Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance",
-            "MedicationRequest", "MedicationDispense"]
+            "MedicationRequest", "MedicationDispense", "DiagnosticReport", "ServiceRequest"]
 # A prescription is found by its code, whose existence does not leak even to a clinician
 # who may know the card: its items and dispenses read 404 outside scope, as the REST API.
 READ_BY_CODE = {"MedicationRequest", "MedicationDispense"}
