@@ -81,6 +81,18 @@ SERVED = {
                               "tests) | 3457005 (patient referral)"),
         "authored": ("date", "eq, lt, le, gt, ge"),
     }),
+    "Appointment": Served(mapping.BASE_PROFILE + "Appointment", {
+        **_PATIENT,
+        "status": ("token", "booked | checked-in | noshow | cancelled"),
+        "date": ("date", "when it starts; eq, lt, le, gt, ge"),
+    }),
+    "HealthcareService": Served(mapping.BASE_PROFILE + "HealthcareService", {
+        "organization": ("reference", "Organization/<id>: the facility's service points"),
+    }),
+    "Location": Served(mapping.BASE_PROFILE + "Location", {
+        "organization": ("reference", "Organization/<id>: the facility's departments"),
+        "name": ("string", "part of the name"),
+    }),
     "AuditEvent": Served(mapping.AUDIT_EVENT_PROFILE, {
         "patient": ("reference", "required: Patient/<MED-ID>; the latest 200 entries of the "
                                  "card's access log, for the patient and administrators"),

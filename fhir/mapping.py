@@ -666,3 +666,71 @@ def diagnostic_report(order, results: list, replaced: list) -> dict:
             "reference": reference("Observation", LAB_PREFIX + str(result.public_id))}
             for result in replaced]
     return resource
+
+
+# ------------------------------------------------------- appointments and where they are
+
+_APPOINTMENT_STATUS = {"booked": "booked", "checked_in": "checked-in", "no_show": "noshow",
+                       "cancelled": "cancelled"}
+APPOINTMENT_STATUSES = frozenset(_APPOINTMENT_STATUS.values())
+
+
+def appointment_statuses(fhir_statuses) -> list[str]:
+    return [ours for ours, status in _APPOINTMENT_STATUS.items() if status in fhir_statuses]
+
+
+def appointment(booking) -> dict:
+    point = booking.service_point
+    participants = [
+        {"actor": patient_reference(booking.card), "status": "accepted"},
+        {"actor": reference("HealthcareService", str(point.public_id), point.name),
+         "status": "accepted"},
+    ]
+    if point.practitioner_id:
+        participants.append({"actor": practitioner_reference(point.practitioner),
+                             "status": "accepted"})
+    resource = {
+        "resourceType": "Appointment", "id": str(booking.public_id),
+        "meta": {"profile": [BASE_PROFILE + "Appointment"],
+                 "lastUpdated": _instant(booking.changed_at)},
+        "status": _APPOINTMENT_STATUS[booking.status],
+        "subject": patient_reference(booking.card),
+        "start": _instant(booking.starts_at), "end": _instant(booking.ends_at),
+        "created": _instant(booking.booked_at),
+        "participant": participants,
+    }
+    if booking.referral_id:
+        resource["basedOn"] = [reference("ServiceRequest",
+                                         REFERRAL_PREFIX + str(booking.referral.public_id))]
+    return resource
+
+
+def healthcare_service(point) -> dict:
+    """A service point: a doctor's room, a laboratory, a registration desk, a pharmacy
+    window, where people queue and book."""
+    resource = {
+        "resourceType": "HealthcareService", "id": str(point.public_id),
+        "meta": {"profile": [BASE_PROFILE + "HealthcareService"]},
+        "active": point.is_active,
+        "providedBy": organization_reference(point.facility),
+        "type": [{"text": point.get_kind_display()}],
+        "name": point.name,
+    }
+    if point.room:
+        resource["comment"] = point.room
+    return resource
+
+
+def location(department) -> dict:
+    """A department of a facility."""
+    resource = {
+        "resourceType": "Location", "id": location_id(department),
+        "meta": {"profile": [BASE_PROFILE + "Location"]},
+        "status": "active", "mode": "instance",
+        "identifier": [{"value": department.code}],
+        "name": department.name,
+        "managingOrganization": organization_reference(department.facility),
+    }
+    if department.specialty:
+        resource["description"] = department.specialty
+    return resource

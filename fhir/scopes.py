@@ -20,7 +20,8 @@ PERMISSION_ORDER = "cruds"
 RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole", "Encounter",
                   "Condition", "Observation", "AllergyIntolerance", "Medication",
                   "MedicationRequest", "MedicationDispense", "DiagnosticReport",
-                  "ServiceRequest", "AuditEvent")
+                  "ServiceRequest", "Appointment", "HealthcareService", "Location",
+                  "AuditEvent")
 _SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
 
 

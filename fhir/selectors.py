@@ -42,7 +42,9 @@ from prescriptions.selectors import (
     prescription_for_reader,
     with_details,
 )
-from registry.models import Facility, StaffRecord
+from queues.models import Appointment
+from queues.selectors import APPOINTMENT_OBJECT, appointment_for, service_point_for, service_points
+from registry.models import Department, Facility, StaffRecord
 
 VITAL_FIELDS = [field for _code, _display, field, _unit in mapping.VITALS]
 
@@ -508,3 +510,53 @@ def search_service_requests(user: User, med_id: str, *, categories, dates, curso
         sources.append(Source("referral", _dated(_referrals().filter(of_card(card)),
                                                  "created_at", dates), "created_at"))
     return merged_page(sources, cursor=cursor, limit=limit)
+
+
+# ------------------------------------------------------- appointments and where they are
+
+
+def appointment(user: User, resource_id: str) -> Appointment:
+    """For the patient and the staff of the point's facility, as the queue pages; anyone
+    else gets 404."""
+    return appointment_for(user, _uuid(resource_id))
+
+
+def search_appointments(user: User, med_id: str, *, statuses, dates, cursor, limit) -> Page:
+    """A card's appointments, latest first: audited as its appointments list."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=APPOINTMENT_OBJECT).card
+    bookings = _dated(Appointment.objects.filter(of_card(card)).select_related(
+        "card", "service_point__practitioner", "referral"), "starts_at", dates)
+    if statuses is not None:
+        bookings = bookings.filter(status__in=statuses)
+    return keyset_page(bookings, order=("-starts_at", "-pk"), cursor=cursor, limit=limit)
+
+
+def healthcare_service(resource_id: str):
+    return service_point_for(_uuid(resource_id))
+
+
+def search_healthcare_services(*, organization_id: str, cursor, limit) -> Page:
+    """Active service points (no patient data), of one facility when asked."""
+    return keyset_page(service_points(facility_code=organization_id), order=("pk",),
+                       cursor=cursor, limit=limit)
+
+
+def _departments():
+    return Department.objects.select_related("facility")
+
+
+def location(resource_id: str) -> Department:
+    facility_code, _dot, code = resource_id.rpartition(".")
+    department = _departments().filter(facility__code=facility_code, code=code).first()
+    if department is None:
+        raise Http404
+    return department
+
+
+def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
+    departments = _departments()
+    if organization_id:
+        departments = departments.filter(facility__code=organization_id)
+    if name:
+        departments = departments.filter(name__icontains=name)
+    return keyset_page(departments, order=("pk",), cursor=cursor, limit=limit)

@@ -179,12 +179,10 @@ class PractitionerRoleView(ResourceView):
 
     def search(self, request, params, *, cursor, limit):
         practitioner = _one(params, "practitioner")
-        organization = _one(params, "organization")
         page = selectors.search_practitioner_roles(
             practitioner_id=practitioner and search.reference_id(
                 "practitioner", practitioner, "Practitioner"),
-            organization_id=organization and search.reference_id(
-                "organization", organization, "Organization"),
+            organization_id=_organization_id(params),
             cursor=cursor, limit=limit)
         return searchset(request, [mapping.practitioner_role(r) for r in page.results],
                          next_cursor=page.next_cursor)
@@ -404,8 +402,60 @@ class ServiceRequestView(ResourceView):
                          next_cursor=page.next_cursor)
 
 
+def _organization_id(params) -> str:
+    value = _one(params, "organization")
+    return value and search.reference_id("organization", value, "Organization")
+
+
+class AppointmentView(ResourceView):
+    resource_type = "Appointment"
+
+    def read(self, user, resource_id):
+        return mapping.appointment(selectors.appointment(user, resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        statuses = _codes(params, "status", mapping.APPOINTMENT_STATUSES, _(
+            "An appointment's status is one of: %(statuses)s.")
+            % {"statuses": ", ".join(sorted(mapping.APPOINTMENT_STATUSES))})
+        page = selectors.search_appointments(
+            request.user, _patient_id(params),
+            statuses=None if statuses is None else mapping.appointment_statuses(statuses),
+            dates=search.date_conditions("date", params.getlist("date")),
+            cursor=cursor, limit=limit)
+        return searchset(request, [mapping.appointment(a) for a in page.results],
+                         next_cursor=page.next_cursor)
+
+
+class HealthcareServiceView(ResourceView):
+    resource_type = "HealthcareService"
+
+    def read(self, user, resource_id):
+        return mapping.healthcare_service(selectors.healthcare_service(resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_healthcare_services(organization_id=_organization_id(params),
+                                                    cursor=cursor, limit=limit)
+        return searchset(request, [mapping.healthcare_service(p) for p in page.results],
+                         next_cursor=page.next_cursor)
+
+
+class LocationView(ResourceView):
+    resource_type = "Location"
+
+    def read(self, user, resource_id):
+        return mapping.location(selectors.location(resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_locations(organization_id=_organization_id(params),
+                                          name=_one(params, "name").strip(), cursor=cursor,
+                                          limit=limit)
+        return searchset(request, [mapping.location(d) for d in page.results],
+                         next_cursor=page.next_cursor)
+
+
 # What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
 RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerRoleView,
                   EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
                   MedicationView, MedicationRequestView, MedicationDispenseView,
-                  DiagnosticReportView, ServiceRequestView, AuditEventView)
+                  DiagnosticReportView, ServiceRequestView, AppointmentView,
+                  HealthcareServiceView, LocationView, AuditEventView)

@@ -281,7 +281,9 @@ NO_CARD_DATA = {
     "fhir:medication-search", "fhir:medicationrequest", "fhir:medicationrequest-search",
     "fhir:medicationdispense", "fhir:medicationdispense-search", "fhir:auditevent-search",
     "fhir:diagnosticreport", "fhir:diagnosticreport-search", "fhir:servicerequest",
-    "fhir:servicerequest-search",
+    "fhir:servicerequest-search", "fhir:appointment", "fhir:appointment-search",
+    "fhir:healthcareservice", "fhir:healthcareservice-search", "fhir:location",
+    "fhir:location-search",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
 }
 # Card pages whose roles are walked in their own app's tests, not yet in this walk: the
