@@ -24,6 +24,7 @@ class Served:
 
 _PATIENT = {"patient": ("reference", "required: Patient/<MED-ID>"),
             "subject": ("reference", "the same as patient")}
+_LAST_UPDATED = {"_lastUpdated": ("date", "when the record last changed; eq, lt, le, gt, ge")}
 
 SERVED = {
     "Patient": Served(mapping.PATIENT_PROFILE, {
@@ -31,6 +32,7 @@ SERVED = {
                                 "or ID card, foreign passport"),
         "name": ("string", "any part of the name, by prefix, in either script"),
         "birthdate": ("date", "eq, lt, le, gt, ge"),
+        **_LAST_UPDATED,
     }),
     "Organization": Served(mapping.ORGANIZATION_PROFILE, {
         "identifier": ("token", "system|value: tax ID (Soliq), insurance fund (SHIF) code"),
@@ -57,7 +59,8 @@ SERVED = {
         "category": ("token", "laboratory | vital-signs"),
         "date": ("date", "when sampled or measured; eq, lt, le, gt, ge"),
     }),
-    "AllergyIntolerance": Served(mapping.BASE_PROFILE + "AllergyIntolerance", _PATIENT),
+    "AllergyIntolerance": Served(mapping.BASE_PROFILE + "AllergyIntolerance",
+                                 {**_PATIENT, **_LAST_UPDATED}),
     "Medication": Served(mapping.BASE_PROFILE + "Medication", {
         "code": ("token", f"{mapping.ATC}|<ATC code>; a group's code finds its drugs"),
         "status": ("token", "active | inactive"),
@@ -66,6 +69,7 @@ SERVED = {
         **_PATIENT,
         "status": ("token", "active | completed | cancelled | ended"),
         "authoredon": ("date", "when the prescription was issued; eq, lt, le, gt, ge"),
+        **_LAST_UPDATED,
     }, ("MedicationRequest:medication",)),
     "MedicationDispense": Served(mapping.BASE_PROFILE + "MedicationDispense", {
         **_PATIENT,
@@ -85,6 +89,7 @@ SERVED = {
         **_PATIENT,
         "status": ("token", "booked | checked-in | noshow | cancelled"),
         "date": ("date", "when it starts; eq, lt, le, gt, ge"),
+        **_LAST_UPDATED,
     }),
     "HealthcareService": Served(mapping.BASE_PROFILE + "HealthcareService", {
         "organization": ("reference", "Organization/<id>: the facility's service points"),

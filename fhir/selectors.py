@@ -95,6 +95,7 @@ class PatientQuery:
     identifier: tuple[str | None, str] | None = None
     name: str = ""
     birthdate: tuple = ()  # fhir.search.DateCondition
+    last_updated: tuple = ()  # fhir.search.DateCondition
     text: str = ""  # the query as sent, for the audit row
 
 
@@ -111,6 +112,7 @@ def search_patients(user: User, query: PatientQuery, *, cursor: str | None,
                              | Q(search_name__contains=f" {key}")) if key else cards.none()
     for condition in query.birthdate:
         cards = cards.filter(**condition.date_lookups("birth_date"))
+    cards = _dated(cards, "updated_at", query.last_updated)
     page = keyset_page(cards, order=("search_name", "pk"), cursor=cursor, limit=limit)
     record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
                       shown=[(card.med_id, card.med_id) for card in page.results],
@@ -312,10 +314,11 @@ def observation(user: User, resource_id: str):
 ALLERGY_OBJECT = "patients.allergy"
 
 
-def search_allergies(user: User, med_id: str, *, cursor, limit) -> Page:
+def search_allergies(user: User, med_id: str, *, updated, cursor, limit) -> Page:
     """The card's allergies, current and ended, as its clinical summary lists them."""
     card = card_for(user, med_id, action=AuditAction.LIST, object_type=ALLERGY_OBJECT).card
-    allergies = Allergy.objects.filter(of_card(card)).select_related("card", "recorded_by")
+    allergies = _dated(Allergy.objects.filter(of_card(card)), "changed_at", updated
+                       ).select_related("card", "recorded_by")
     return keyset_page(allergies, order=("substance", "pk"), cursor=cursor, limit=limit)
 
 
@@ -373,13 +376,13 @@ def medication_request(user: User, resource_id: str):
     return prescription, item
 
 
-def search_medication_requests(user: User, med_id: str, *, item_statuses, dates, cursor,
-                               limit) -> Page:
+def search_medication_requests(user: User, med_id: str, *, item_statuses, dates, updated,
+                               cursor, limit) -> Page:
     """A card's prescriptions, newest first as its prescriptions list pages them (audited
     as that list); each brings the items of the statuses asked for."""
     card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
-    prescriptions = _dated(Prescription.objects.filter(of_card(card, "patient")),
-                           "issued_at", dates)
+    prescriptions = _dated(_dated(Prescription.objects.filter(of_card(card, "patient")),
+                                  "issued_at", dates), "updated_at", updated)
     if item_statuses is not None:
         prescriptions = prescriptions.filter(items__status__in=item_statuses).distinct()
     return keyset_page(with_details(prescriptions), order=LIST_ORDER, cursor=cursor,
@@ -521,11 +524,13 @@ def appointment(user: User, resource_id: str) -> Appointment:
     return appointment_for(user, _uuid(resource_id))
 
 
-def search_appointments(user: User, med_id: str, *, statuses, dates, cursor, limit) -> Page:
+def search_appointments(user: User, med_id: str, *, statuses, dates, updated, cursor,
+                        limit) -> Page:
     """A card's appointments, latest first: audited as its appointments list."""
     card = card_for(user, med_id, action=AuditAction.LIST, object_type=APPOINTMENT_OBJECT).card
     bookings = _dated(Appointment.objects.filter(of_card(card)).select_related(
         "card", "service_point__practitioner", "referral"), "starts_at", dates)
+    bookings = _dated(bookings, "changed_at", updated)
     if statuses is not None:
         bookings = bookings.filter(status__in=statuses)
     return keyset_page(bookings, order=("-starts_at", "-pk"), cursor=cursor, limit=limit)

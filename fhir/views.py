@@ -100,6 +100,10 @@ def _identifier(params):
     return search.token("identifier", value) if value else None
 
 
+def _last_updated(params):
+    return search.date_conditions(search.LAST_UPDATED, params.getlist(search.LAST_UPDATED))
+
+
 def _tokens(params, name: str) -> list[tuple[str | None, str]]:
     """Every value of a token parameter, repeated or comma-separated, as (system, code)."""
     return [search.token(name, item) for value in params.getlist(name)
@@ -136,6 +140,7 @@ class PatientView(ResourceView):
         query = selectors.PatientQuery(
             identifier=_identifier(params), name=_one(params, "name").strip(),
             birthdate=tuple(search.date_conditions("birthdate", params.getlist("birthdate"))),
+            last_updated=tuple(_last_updated(params)),
             text=params.urlencode())
         page = selectors.search_patients(request.user, query, cursor=cursor, limit=limit)
         return searchset(request, [mapping.patient(card) for card in page.results],
@@ -262,7 +267,8 @@ class AllergyIntoleranceView(ResourceView):
         return mapping.allergy_intolerance(selectors.allergy(user, resource_id))
 
     def search(self, request, params, *, cursor, limit):
-        page = selectors.search_allergies(request.user, _patient_id(params), cursor=cursor,
+        page = selectors.search_allergies(request.user, _patient_id(params),
+                                          updated=_last_updated(params), cursor=cursor,
                                           limit=limit)
         return searchset(request, [mapping.allergy_intolerance(a) for a in page.results],
                          next_cursor=page.next_cursor)
@@ -324,6 +330,7 @@ class MedicationRequestView(ResourceView):
             request.user, _patient_id(params),
             item_statuses=None if statuses is None else mapping.item_statuses(statuses),
             dates=search.date_conditions("authoredon", params.getlist("authoredon")),
+            updated=_last_updated(params),
             cursor=cursor, limit=limit)
         matches = [mapping.medication_request(prescription, item)
                    for prescription in page.results for item in prescription.items.all()]
@@ -421,6 +428,7 @@ class AppointmentView(ResourceView):
             request.user, _patient_id(params),
             statuses=None if statuses is None else mapping.appointment_statuses(statuses),
             dates=search.date_conditions("date", params.getlist("date")),
+            updated=_last_updated(params),
             cursor=cursor, limit=limit)
         return searchset(request, [mapping.appointment(a) for a in page.results],
                          next_cursor=page.next_cursor)

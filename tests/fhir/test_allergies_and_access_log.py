@@ -1,6 +1,8 @@
 """AllergyIntolerance (the card's allergies, current and ended) and AuditEvent (the card's
 access log, for the patient and the national platform, on the UZ Core AuditEvent)."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -70,3 +72,19 @@ def test_a_clinicians_system_does_not_read_the_access_log_403(fhir, card):
     statement = fhir.get("metadata").json()
     audit = next(r for r in statement["rest"][0]["resource"] if r["type"] == "AuditEvent")
     assert audit["interaction"] == [{"code": "search-type"}]
+
+
+def test_last_updated_finds_what_changed_since(fhir, card):
+    old = Allergy.objects.create(card=card, substance="Latex", severity=Severity.MILD)
+    new = Allergy.objects.create(card=card, substance="Walnut", severity=Severity.MODERATE)
+    Allergy.objects.filter(pk=old.pk).update(changed_at=timezone.now() - timedelta(days=30))
+    today = timezone.localdate().isoformat()
+    changed = fhir.get("AllergyIntolerance", {"patient": card.med_id, "_lastUpdated": f"ge{today}"})
+    assert _ids(changed.json()) == [str(new.public_id)]
+    before = fhir.get("AllergyIntolerance", {"patient": card.med_id, "_lastUpdated": f"lt{today}"})
+    assert _ids(before.json()) == [str(old.public_id)]
+    cards = fhir.get("Patient", {"identifier": card.pinfl, "_lastUpdated": f"ge{today}"}).json()
+    assert _ids(cards) == [card.med_id]
+    assert _ids(fhir.get("Patient", {"identifier": card.pinfl,
+                                     "_lastUpdated": f"lt{today}"}).json()) == []
+    assert fhir.get("Patient", {"_lastUpdated": "yesterday"}).status_code == 400
