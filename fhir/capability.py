@@ -125,6 +125,12 @@ def capability_statement(base: str) -> dict:
         }
         if served.includes:
             entry["searchInclude"] = list(served.includes)
+        if resource_type == "Patient":
+            entry["operation"] = [{
+                "name": "everything",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                "documentation": "The card and every kind of record the client may search "
+                                 "and its role may see, a kind at a time in keyset pages."}]
         rest_resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",

@@ -31,7 +31,15 @@ from dmed.roles import Role
 from dmed.translit import search_key
 from fhir import identifiers, mapping
 from fhir.paging import Source, merged_page
-from patients.access import CARD_OBJECT, card_for, of_card, record_access, visible_cards
+from patients.access import (
+    CARD_OBJECT,
+    SECTION_OF_OBJECT,
+    card_for,
+    of_card,
+    record_access,
+    sees,
+    visible_cards,
+)
 from patients.identifiers import normalise_document_number, normalise_med_id
 from patients.models import Allergy
 from patients.selectors import card_access_log
@@ -565,3 +573,19 @@ def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
     if name:
         departments = departments.filter(name__icontains=name)
     return keyset_page(departments, order=("pk",), cursor=cursor, limit=limit)
+
+
+# The kinds of record each type's search reads (need-to-know decides per kind).
+RECORDS_OF_TYPE = {
+    "Encounter": (VISIT_OBJECT, STAY_OBJECT), "Condition": (VISIT_OBJECT, STAY_OBJECT),
+    "Observation": (RESULT_OBJECT, VISIT_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
+    "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
+    "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),
+    "Appointment": (APPOINTMENT_OBJECT,),
+}
+
+
+def sees_records(user: User, resource_type: str) -> bool:
+    """Does the user's role see every kind of record a search of this type reads? A card's
+    $everything leaves out the others rather than be refused for them."""
+    return all(sees(user, SECTION_OF_OBJECT[kind]) for kind in RECORDS_OF_TYPE[resource_type])

@@ -23,6 +23,8 @@ urlpatterns = [
     path("metadata", views.Metadata.as_view(), name="metadata"),
     path(".well-known/smart-configuration", views.smart_configuration,
          name="smart-configuration"),
+    re_path(rf"^Patient/{_ID}/\$everything$", views.PatientEverything.as_view(),
+            name="patient-everything"),
     *(pattern for view in views.RESOURCE_VIEWS for pattern in _resource(view)),
     re_path(r"^(?P<path>.*)$", views.NotServed.as_view(), name="not-served"),
 ]

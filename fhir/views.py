@@ -3,8 +3,10 @@ answer with fhir.mapping."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import prefetch_related_objects
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -75,6 +77,15 @@ def _one(params, name: str) -> str:
     return values[0] if values else ""
 
 
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: the matches, the next page's cursor, what `_include` brought."""
+
+    matches: list
+    next_cursor: str | None
+    included: list = field(default_factory=list)
+
+
 class ResourceView(FhirView):
     """GET /fhir/<type> searches, GET /fhir/<type>/<id> reads."""
 
@@ -87,11 +98,12 @@ class ResourceView(FhirView):
         search.check_known(params, capability.search_parameters(self.resource_type)
                            | self.extra_parameters)
         limit = search.page_size(params)
-        return Response(self.search(request, params, cursor=params.get("_cursor"),
-                                    limit=limit))
+        found = self.search(request, params, cursor=params.get("_cursor"), limit=limit)
+        return Response(searchset(request, found.matches, next_cursor=found.next_cursor,
+                                  included=found.included))
 
-    # Each resource's view defines read(user, resource_id) and
-    # search(request, params, *, cursor, limit), both answering a FHIR resource as a dict.
+    # Each resource's view defines read(user, resource_id), answering a FHIR resource as a
+    # dict, and search(request, params, *, cursor, limit), answering a Found page.
     extra_parameters: set[str] = set()
 
 
@@ -143,8 +155,8 @@ class PatientView(ResourceView):
             last_updated=tuple(_last_updated(params)),
             text=params.urlencode())
         page = selectors.search_patients(request.user, query, cursor=cursor, limit=limit)
-        return searchset(request, [mapping.patient(card) for card in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.patient(card) for card in page.results],
+            next_cursor=page.next_cursor)
 
 
 class OrganizationView(ResourceView):
@@ -157,8 +169,8 @@ class OrganizationView(ResourceView):
         page = selectors.search_organizations(identifier=_identifier(params),
                                               name=_one(params, "name").strip(),
                                               cursor=cursor, limit=limit)
-        return searchset(request, [mapping.organization(f) for f in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.organization(f) for f in page.results],
+            next_cursor=page.next_cursor)
 
 
 class PractitionerView(ResourceView):
@@ -172,8 +184,8 @@ class PractitionerView(ResourceView):
         page = selectors.search_practitioners(identifier=_identifier(params),
                                               name=_one(params, "name").strip(),
                                               cursor=cursor, limit=limit)
-        return searchset(request, [mapping.practitioner(p, p.staff_records.all())
-                                   for p in page.results], next_cursor=page.next_cursor)
+        return Found([mapping.practitioner(p, p.staff_records.all())
+                      for p in page.results], next_cursor=page.next_cursor)
 
 
 class PractitionerRoleView(ResourceView):
@@ -189,8 +201,8 @@ class PractitionerRoleView(ResourceView):
                 "practitioner", practitioner, "Practitioner"),
             organization_id=_organization_id(params),
             cursor=cursor, limit=limit)
-        return searchset(request, [mapping.practitioner_role(r) for r in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.practitioner_role(r) for r in page.results],
+            next_cursor=page.next_cursor)
 
 
 _ENCOUNTER = {"visit": mapping.visit_encounter, "stay": mapping.stay_encounter}
@@ -216,8 +228,8 @@ class EncounterView(ResourceView):
         if include:
             prefetch_related_objects([card], "documents")
             included = [mapping.patient(card)]
-        return searchset(request, [_ENCOUNTER[kind](row) for kind, row in page.results],
-                         next_cursor=page.next_cursor, included=included)
+        return Found([_ENCOUNTER[kind](row) for kind, row in page.results],
+            next_cursor=page.next_cursor, included=included)
 
 
 class ConditionView(ResourceView):
@@ -232,8 +244,8 @@ class ConditionView(ResourceView):
             request.user, _patient_id(params),
             dates=search.date_conditions("recorded-date", params.getlist("recorded-date")),
             cursor=cursor, limit=limit)
-        return searchset(request, [_CONDITION[kind](row) for kind, row in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([_CONDITION[kind](row) for kind, row in page.results],
+            next_cursor=page.next_cursor)
 
 
 class ObservationView(ResourceView):
@@ -256,8 +268,8 @@ class ObservationView(ResourceView):
             request.user, _patient_id(params), categories=categories or known,
             dates=search.date_conditions("date", params.getlist("date")),
             cursor=cursor, limit=limit)
-        return searchset(request, [_OBSERVATION[kind](row) for kind, row in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([_OBSERVATION[kind](row) for kind, row in page.results],
+            next_cursor=page.next_cursor)
 
 
 class AllergyIntoleranceView(ResourceView):
@@ -270,8 +282,8 @@ class AllergyIntoleranceView(ResourceView):
         page = selectors.search_allergies(request.user, _patient_id(params),
                                           updated=_last_updated(params), cursor=cursor,
                                           limit=limit)
-        return searchset(request, [mapping.allergy_intolerance(a) for a in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.allergy_intolerance(a) for a in page.results],
+            next_cursor=page.next_cursor)
 
 
 class AuditEventView(ResourceView):
@@ -285,8 +297,8 @@ class AuditEventView(ResourceView):
             raise exceptions.ValidationError({"_cursor": [_(
                 "The access log answers its latest entries in one page.")]})
         card, events = selectors.access_log(request.user, _patient_id(params))
-        return searchset(request, [mapping.audit_event(event, card) for event in events],
-                         next_cursor=None)
+        return Found([mapping.audit_event(event, card) for event in events],
+            next_cursor=None)
 
 
 class MedicationView(ResourceView):
@@ -307,8 +319,8 @@ class MedicationView(ResourceView):
             atc_code=codes[0][1] if codes else None,
             active=None if statuses is None or len(statuses) == 2 else "active" in statuses,
             cursor=cursor, limit=limit)
-        return searchset(request, [mapping.medication(drug) for drug in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.medication(drug) for drug in page.results],
+            next_cursor=page.next_cursor)
 
 
 class MedicationRequestView(ResourceView):
@@ -340,7 +352,7 @@ class MedicationRequestView(ResourceView):
         if include:
             drug_ids = [item.drug_id for p in page.results for item in p.items.all()]
             included = [mapping.medication(drug) for drug in selectors.drugs_by_id(drug_ids)]
-        return searchset(request, matches, next_cursor=page.next_cursor, included=included)
+        return Found(matches, next_cursor=page.next_cursor, included=included)
 
 
 class MedicationDispenseView(ResourceView):
@@ -355,9 +367,9 @@ class MedicationDispenseView(ResourceView):
             request.user, _patient_id(params),
             dates=search.date_conditions("whenhandedover", params.getlist("whenhandedover")),
             cursor=cursor, limit=limit)
-        return searchset(request, [mapping.medication_dispense(line.dispensing, line)
-                                   for _kind, line in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.medication_dispense(line.dispensing, line)
+                      for _kind, line in page.results],
+            next_cursor=page.next_cursor)
 
 
 class DiagnosticReportView(ResourceView):
@@ -372,9 +384,9 @@ class DiagnosticReportView(ResourceView):
             request.user, _patient_id(params),
             dates=search.date_conditions("date", params.getlist("date")),
             cursor=cursor, limit=limit)
-        return searchset(request, [mapping.diagnostic_report(order,
-                                                             *selectors.report_parts(order))
-                                   for order in page.results], next_cursor=page.next_cursor)
+        return Found([mapping.diagnostic_report(order,
+                                                *selectors.report_parts(order))
+                      for order in page.results], next_cursor=page.next_cursor)
 
 
 _CATEGORIES = {mapping.LABORATORY_PROCEDURE["code"]: selectors.LAB_ORDERS,
@@ -405,8 +417,8 @@ class ServiceRequestView(ResourceView):
             categories={_CATEGORIES[code] for code in categories or _CATEGORIES},
             dates=search.date_conditions("authored", params.getlist("authored")),
             cursor=cursor, limit=limit)
-        return searchset(request, [_service_request(kind, row) for kind, row in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([_service_request(kind, row) for kind, row in page.results],
+            next_cursor=page.next_cursor)
 
 
 def _organization_id(params) -> str:
@@ -430,8 +442,8 @@ class AppointmentView(ResourceView):
             dates=search.date_conditions("date", params.getlist("date")),
             updated=_last_updated(params),
             cursor=cursor, limit=limit)
-        return searchset(request, [mapping.appointment(a) for a in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.appointment(a) for a in page.results],
+            next_cursor=page.next_cursor)
 
 
 class HealthcareServiceView(ResourceView):
@@ -443,8 +455,8 @@ class HealthcareServiceView(ResourceView):
     def search(self, request, params, *, cursor, limit):
         page = selectors.search_healthcare_services(organization_id=_organization_id(params),
                                                     cursor=cursor, limit=limit)
-        return searchset(request, [mapping.healthcare_service(p) for p in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.healthcare_service(p) for p in page.results],
+            next_cursor=page.next_cursor)
 
 
 class LocationView(ResourceView):
@@ -457,8 +469,8 @@ class LocationView(ResourceView):
         page = selectors.search_locations(organization_id=_organization_id(params),
                                           name=_one(params, "name").strip(), cursor=cursor,
                                           limit=limit)
-        return searchset(request, [mapping.location(d) for d in page.results],
-                         next_cursor=page.next_cursor)
+        return Found([mapping.location(d) for d in page.results],
+            next_cursor=page.next_cursor)
 
 
 # What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
@@ -467,3 +479,50 @@ RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerR
                   MedicationView, MedicationRequestView, MedicationDispenseView,
                   DiagnosticReportView, ServiceRequestView, AppointmentView,
                   HealthcareServiceView, LocationView, AuditEventView)
+
+
+# What a patient's $everything gathers, in this order: each type through its own search
+# (so its scope, need-to-know and audit apply), when the token may search it.
+EVERYTHING = (EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
+              MedicationRequestView, MedicationDispenseView, DiagnosticReportView,
+              ServiceRequestView, AppointmentView)
+_EVERYTHING_TYPES = {view.resource_type: view for view in EVERYTHING}
+
+
+class PatientEverything(FhirView):
+    """`Patient/<MED-ID>/$everything`: the card, then each kind of record the client may
+    search and the client's role may see, a kind at a time in keyset pages. The cursor
+    names the kind and the position within it."""
+
+    resource_type = "Patient"
+
+    def get(self, request, resource_id):
+        self.require_scope(request, scopes.READ)
+        params = request.query_params
+        search.check_known(params, set())
+        limit = search.page_size(params)
+        kind, _sep, cursor = params.get("_cursor", "").partition("~")
+        if kind and kind not in _EVERYTHING_TYPES:
+            raise exceptions.ValidationError({"_cursor": [_("This cursor is not valid.")]})
+        card = selectors.patient(request.user, resource_id)
+        kinds = [view for view in EVERYTHING
+                 if scopes.grants(request.fhir_scopes, view.resource_type, scopes.SEARCH)
+                 and selectors.sees_records(request.user, view.resource_type)]
+        start = next((i for i, view in enumerate(kinds) if view.resource_type == kind),
+                     len(kinds)) if kind else 0
+        matches = [] if kind else [mapping.patient(card)]
+        next_cursor = None
+        query = QueryDict(mutable=True)
+        query["patient"] = card.med_id
+        for index in range(start, len(kinds)):
+            view = kinds[index]
+            found = view().search(request, query, cursor=cursor or None, limit=limit)
+            cursor = ""
+            matches += found.matches
+            if found.next_cursor:
+                next_cursor = f"{view.resource_type}~{found.next_cursor}"
+                break
+            if found.matches and index + 1 < len(kinds):
+                next_cursor = f"{kinds[index + 1].resource_type}~"
+                break
+        return Response(searchset(request, matches, next_cursor=next_cursor))
