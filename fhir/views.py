@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dmed.paging import InvalidCursor
 from fhir import capability, mapping, scopes, search, selectors
 from fhir.http import (
     FhirContentNegotiation,
@@ -503,7 +504,7 @@ class PatientEverything(FhirView):
         limit = search.page_size(params)
         kind, _sep, cursor = params.get("_cursor", "").partition("~")
         if kind and kind not in _EVERYTHING_TYPES:
-            raise exceptions.ValidationError({"_cursor": [_("This cursor is not valid.")]})
+            raise InvalidCursor
         card = selectors.patient(request.user, resource_id)
         kinds = [view for view in EVERYTHING
                  if scopes.grants(request.fhir_scopes, view.resource_type, scopes.SEARCH)
