@@ -98,6 +98,11 @@ SERVED = {
         "organization": ("reference", "Organization/<id>: the facility's departments"),
         "name": ("string", "part of the name"),
     }),
+    "Provenance": Served(mapping.PROVENANCE_PROFILE, {
+        **_PATIENT,
+        "recorded": ("date", "when the visit was closed or the prescription signed; eq, lt, "
+                             "le, gt, ge"),
+    }),
     "AuditEvent": Served(mapping.AUDIT_EVENT_PROFILE, {
         "patient": ("reference", "required: Patient/<MED-ID>; the latest 200 entries of the "
                                  "card's access log, for the patient and administrators"),

@@ -7,6 +7,8 @@ identifiers: a MED-ID, a facility code, a username, the UUID of a visit, stay or
 
 from __future__ import annotations
 
+import base64
+
 from django.utils import timezone
 
 from dmed.translit import cyrillic_to_latin, latin_to_cyrillic
@@ -734,3 +736,54 @@ def location(department) -> dict:
     if department.specialty:
         resource["description"] = department.specialty
     return resource
+
+
+# ----------------------------------------------------------------------------- Provenance
+
+# UZ Core's Provenance signs Medication and DocumentReference targets as PractitionerRoles
+# through myID; ours signs encounters and prescriptions, so it claims the base profile.
+PROVENANCE_PROFILE = BASE_PROFILE + "Provenance"
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
+AUTHOR_SIGNATURE = {"system": SIGNATURE_TYPE, "code": "1.2.840.10065.1.12.1.1",
+                    "display": "Author's Signature"}
+PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+RX_PREFIX = "rx-"
+
+
+def _author(user, facility) -> dict:
+    return {"type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author",
+                                 "display": "Author"}]},
+            "who": practitioner_reference(user), "onBehalfOf": organization_reference(facility)}
+
+
+def visit_provenance(visit) -> dict:
+    """Who closed (signed) a visit, and when: a closed visit is final."""
+    return {
+        "resourceType": "Provenance", "id": VISIT_PREFIX + str(visit.public_id),
+        "meta": {"profile": [PROVENANCE_PROFILE]},
+        "target": [reference("Encounter", VISIT_PREFIX + str(visit.public_id))],
+        "recorded": _instant(visit.closed_at),
+        "patient": patient_reference(visit.card),
+        "agent": [_author(visit.clinician, visit.facility)],
+        "signature": [{"type": [AUTHOR_SIGNATURE], "when": _instant(visit.closed_at),
+                       "who": practitioner_reference(visit.clinician)}],
+    }
+
+
+def prescription_provenance(prescription) -> dict:
+    """The prescriber's Ed25519 signature over the issue's canonical content (its key is
+    published with the prescribers' public keys, as for the QR)."""
+    return {
+        "resourceType": "Provenance", "id": RX_PREFIX + prescription.code,
+        "meta": {"profile": [PROVENANCE_PROFILE]},
+        "target": [reference("MedicationRequest", medication_request_id(prescription.code,
+                                                                         item.line))
+                   for item in prescription.items.all()],
+        "recorded": _instant(prescription.issued_at),
+        "patient": patient_reference(prescription.patient),
+        "agent": [_author(prescription.prescriber, prescription.facility)],
+        "signature": [{"type": [AUTHOR_SIGNATURE], "when": _instant(prescription.issued_at),
+                       "who": practitioner_reference(prescription.prescriber),
+                       "targetFormat": "application/json",
+                       "data": base64.b64encode(bytes(prescription.signature)).decode()}],
+    }

@@ -581,7 +581,7 @@ RECORDS_OF_TYPE = {
     "Observation": (RESULT_OBJECT, VISIT_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
     "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
     "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),
-    "Appointment": (APPOINTMENT_OBJECT,),
+    "Appointment": (APPOINTMENT_OBJECT,), "Provenance": (VISIT_OBJECT, PRESCRIPTION_OBJECT),
 }
 
 
@@ -589,3 +589,30 @@ def sees_records(user: User, resource_type: str) -> bool:
     """Does the user's role see every kind of record a search of this type reads? A card's
     $everything leaves out the others rather than be refused for them."""
     return all(sees(user, SECTION_OF_OBJECT[kind]) for kind in RECORDS_OF_TYPE[resource_type])
+
+
+# ----------------------------------------------------------------------------- Provenance
+
+
+def provenance(user: User, resource_id: str):
+    """The signature of a closed visit, or of a prescription (for its readers only)."""
+    if resource_id.startswith(mapping.RX_PREFIX):
+        return "prescription", prescription_for_reader(
+            user, resource_id.removeprefix(mapping.RX_PREFIX))
+    kind, record = encounter(user, resource_id)
+    if kind != "visit" or record.closed_at is None:
+        raise Http404
+    return "visit", record
+
+
+def search_provenance(user: User, med_id: str, *, dates, cursor, limit):
+    """The signatures on a card, newest first: its closed visits and its prescriptions,
+    audited as the card's visit and prescription lists."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+    card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT)
+    closed = _visits(card).filter(closed_at__isnull=False)
+    prescriptions = with_details(Prescription.objects.filter(of_card(card, "patient")))
+    return merged_page([
+        Source("visit", _dated(closed, "closed_at", dates), "closed_at"),
+        Source("prescription", _dated(prescriptions, "issued_at", dates), "issued_at"),
+    ], cursor=cursor, limit=limit)

@@ -474,19 +474,40 @@ class LocationView(ResourceView):
             next_cursor=page.next_cursor)
 
 
+_PROVENANCE = {"visit": mapping.visit_provenance, "prescription": mapping.prescription_provenance}
+
+
+class ProvenanceView(ResourceView):
+    """The signatures of closed visits and of prescriptions."""
+
+    resource_type = "Provenance"
+
+    def read(self, user, resource_id):
+        kind, record = selectors.provenance(user, resource_id)
+        return _PROVENANCE[kind](record)
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_provenance(
+            request.user, _patient_id(params),
+            dates=search.date_conditions("recorded", params.getlist("recorded")),
+            cursor=cursor, limit=limit)
+        return Found([_PROVENANCE[kind](row) for kind, row in page.results],
+                     next_cursor=page.next_cursor)
+
+
 # What /fhir/ serves, in the CapabilityStatement's order (fhir.urls routes each).
 RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerRoleView,
                   EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
                   MedicationView, MedicationRequestView, MedicationDispenseView,
                   DiagnosticReportView, ServiceRequestView, AppointmentView,
-                  HealthcareServiceView, LocationView, AuditEventView)
+                  HealthcareServiceView, LocationView, ProvenanceView, AuditEventView)
 
 
 # What a patient's $everything gathers, in this order: each type through its own search
 # (so its scope, need-to-know and audit apply), when the token may search it.
 EVERYTHING = (EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
               MedicationRequestView, MedicationDispenseView, DiagnosticReportView,
-              ServiceRequestView, AppointmentView)
+              ServiceRequestView, AppointmentView, ProvenanceView)
 _EVERYTHING_TYPES = {view.resource_type: view for view in EVERYTHING}
 
 

@@ -97,7 +97,8 @@ def test_a_pharmacy_system_learns_nothing_404(world, card, records, resource):
 
 @pytest.mark.parametrize("resource", [*CLINICAL, "Organization", "Practitioner",
                                       "PractitionerRole", "Medication", "AuditEvent",
-                                      "Appointment", "HealthcareService", "Location"])
+                                      "Appointment", "HealthcareService", "Location",
+                                      "Provenance"])
 def test_a_token_without_the_resources_scope_is_refused_403(
         world, polyclinic_system, records, resource):
     others = [scope for scope in ("system/Patient.rs", "system/Organization.rs")
