@@ -419,9 +419,10 @@ RESTFUL_INTERACTION = "http://hl7.org/fhir/restful-interaction"
 ISSUE_SEVERITY = "http://hl7.org/fhir/issue-severity"
 SECURITY_SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
-# The trail's action → (FHIR audit action, RESTful interaction).
-_AUDIT_ACTIONS = {"view": ("R", "read"), "list": ("R", "search-type"),
-                  "search": ("R", "search-type"), "print": ("R", "read"),
+# The trail's action → (FHIR audit action, RESTful interaction), from the codes UZ Core's
+# AuditEventSubTypeVS allows.
+_AUDIT_ACTIONS = {"view": ("R", "read"), "list": ("R", "search"),
+                  "search": ("R", "search"), "print": ("R", "read"),
                   "export": ("R", "read"), "break_glass": ("R", "read"),
                   "create": ("C", "create"), "update": ("U", "update")}
 
@@ -429,7 +430,8 @@ _AUDIT_ACTIONS = {"view": ("R", "read"), "list": ("R", "search-type"),
 def audit_event(event, card) -> dict:
     """One entry of a card's access log (patients.selectors.card_access_log, which names
     who did it, at which facility, and what, in the reader's words)."""
-    action, interaction = _AUDIT_ACTIONS.get(event.action, ("E", "operation"))
+    # Sign-ins name no patient, so every entry of a card's log is one of the above.
+    action, interaction = _AUDIT_ACTIONS[event.action]
     agent = {"who": {"display": f"{event.who}, {event.facility_name}"}, "requestor": True}
     if event.break_glass:
         agent["authorization"] = [{"coding": [{"system": ACT_REASON, "code": "ETREAT",
