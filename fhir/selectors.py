@@ -57,6 +57,11 @@ from registry.models import Department, Facility, StaffRecord
 VITAL_FIELDS = [field for _code, _display, field, _unit in mapping.VITALS]
 
 
+def _where(records, **conditions):
+    """The records matching each condition given; an empty search parameter matches all."""
+    return records.filter(**{lookup: value for lookup, value in conditions.items() if value})
+
+
 def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
@@ -209,11 +214,7 @@ def practitioner_role(role_id: str) -> StaffRecord:
 
 def search_practitioner_roles(*, practitioner_id: str, organization_id: str,
                               cursor: str | None, limit: int) -> Page:
-    records = _roles()
-    if practitioner_id:
-        records = records.filter(user__username=practitioner_id)
-    if organization_id:
-        records = records.filter(facility__code=organization_id)
+    records = _where(_roles(), user__username=practitioner_id, facility__code=organization_id)
     return keyset_page(records, order=("pk",), cursor=cursor, limit=limit)
 
 
@@ -567,11 +568,7 @@ def location(resource_id: str) -> Department:
 
 
 def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
-    departments = _departments()
-    if organization_id:
-        departments = departments.filter(facility__code=organization_id)
-    if name:
-        departments = departments.filter(name__icontains=name)
+    departments = _where(_departments(), facility__code=organization_id, name__icontains=name)
     return keyset_page(departments, order=("pk",), cursor=cursor, limit=limit)
 
 
