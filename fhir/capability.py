@@ -57,6 +57,8 @@ SERVED = {
     "Observation": Served(mapping.OBSERVATION_PROFILE, {
         **_PATIENT,
         "category": ("token", "laboratory | vital-signs"),
+        "code": ("token", f"{mapping.LOINC}|<code>: a test's code, or {mapping.VITALS_PANEL} "
+                          "for the vital signs"),
         "date": ("date", "when sampled or measured; eq, lt, le, gt, ge"),
     }),
     "AllergyIntolerance": Served(mapping.BASE_PROFILE + "AllergyIntolerance",

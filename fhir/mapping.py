@@ -348,6 +348,9 @@ VITALS = (
 )
 
 
+VITALS_PANEL = "85353-1"
+
+
 def has_vitals(visit) -> bool:
     return any(getattr(visit, field) is not None for _code, _display, field, _unit in VITALS)
 
@@ -365,7 +368,7 @@ def vitals_observation(visit) -> dict:
         "status": "preliminary" if visit.status == "open" else "final",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs",
                                   "display": "Vital Signs"}]}],
-        "code": {"coding": [{"system": LOINC, "code": "85353-1",
+        "code": {"coding": [{"system": LOINC, "code": VITALS_PANEL,
                              "display": "Vital signs, weight, height, head circumference, "
                                         "oxygen saturation and BMI panel"}]},
         "subject": patient_reference(visit.card),

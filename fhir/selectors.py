@@ -285,17 +285,22 @@ def condition(user: User, resource_id: str):
 LABORATORY, VITAL_SIGNS = "laboratory", "vital-signs"
 
 
-def search_observations(user: User, med_id: str, *, categories: set[str], dates, cursor,
-                        limit):
+def search_observations(user: User, med_id: str, *, categories: set[str], codes, dates,
+                        cursor, limit):
     """Released lab results (their current versions) and visits' vital signs, newest
-    first: audited as the card's results and visit list."""
+    first: audited as the card's results and visit list. `codes` (LOINC), when given,
+    keeps the tests of those codes and the vital signs panel if it is one of them."""
     sources = []
     card = None
+    if codes is not None and mapping.VITALS_PANEL not in codes:
+        categories = categories - {VITAL_SIGNS}
     if LABORATORY in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
         corrected = LabResult.objects.filter(corrects=OuterRef("pk"), released_at__isnull=False)
         results = (LabResult.objects.filter(of_card(card), released_at__isnull=False)
                    .exclude(Exists(corrected)).select_related("card", "test"))
+        if codes is not None:
+            results = results.filter(test__loinc__in=codes)
         sources.append(Source("lab", _dated(results, "sampled_at", dates), "sampled_at"))
     if VITAL_SIGNS in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card

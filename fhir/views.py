@@ -265,8 +265,13 @@ class ObservationView(ResourceView):
         if categories - known:
             raise exceptions.ValidationError({"category": [
                 _("Observations are of the categories laboratory and vital-signs.")]})
+        codes = _tokens(params, "code")
+        if any(system not in (None, mapping.LOINC) for system, _code in codes):
+            raise exceptions.ValidationError({"code": [
+                _("Give LOINC codes, as %(system)s|<code>.") % {"system": mapping.LOINC}]})
         _card, page = selectors.search_observations(
             request.user, _patient_id(params), categories=categories or known,
+            codes={code for _system, code in codes} or None,
             dates=search.date_conditions("date", params.getlist("date")),
             cursor=cursor, limit=limit)
         return Found([_OBSERVATION[kind](row) for kind, row in page.results],
