@@ -4,6 +4,8 @@ code."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -12,64 +14,130 @@ from fhir.scopes import RESOURCE_TYPES
 
 FHIR_VERSION = "5.0.0"
 
-# resource type → (profile, {search parameter: (type, what it matches)}, _include values)
+@dataclass(frozen=True)
+class Served:
+    profile: str
+    parameters: dict  # search parameter → (type, what it matches)
+    includes: tuple[str, ...] = ()
+    readable: bool = True  # False: searched only, no `<type>/<id>` read (fhir.urls)
+
+
+_PATIENT = {"patient": ("reference", "required: Patient/<MED-ID>"),
+            "subject": ("reference", "the same as patient")}
+_LAST_UPDATED = {"_lastUpdated": ("date", "when the record last changed; eq, lt, le, gt, ge")}
+
 SERVED = {
-    "Patient": (mapping.PATIENT_PROFILE, {
+    "Patient": Served(mapping.PATIENT_PROFILE, {
         "identifier": ("token", "system|value: PINFL, MED-ID (health card), Uzbek passport "
                                 "or ID card, foreign passport"),
         "name": ("string", "any part of the name, by prefix, in either script"),
         "birthdate": ("date", "eq, lt, le, gt, ge"),
-    }, []),
-    "Organization": (mapping.ORGANIZATION_PROFILE, {
+        **_LAST_UPDATED,
+    }),
+    "Organization": Served(mapping.ORGANIZATION_PROFILE, {
         "identifier": ("token", "system|value: tax ID (Soliq), insurance fund (SHIF) code"),
         "name": ("string", "part of the name"),
-    }, []),
-    "Practitioner": (mapping.PRACTITIONER_PROFILE, {
+    }),
+    "Practitioner": Served(mapping.PRACTITIONER_PROFILE, {
         "identifier": ("token", "system|value: HRM Argos ID"),
         "name": ("string", "part of the name, specialty or facility, in either script"),
-    }, []),
-    "PractitionerRole": (mapping.PRACTITIONER_ROLE_PROFILE, {
+    }),
+    "PractitionerRole": Served(mapping.PRACTITIONER_ROLE_PROFILE, {
         "practitioner": ("reference", "Practitioner/<id>"),
         "organization": ("reference", "Organization/<id>"),
-    }, []),
-    "Encounter": (mapping.ENCOUNTER_PROFILE, {
-        "patient": ("reference", "required: Patient/<MED-ID>"),
-        "subject": ("reference", "the same as patient"),
+    }),
+    "Encounter": Served(mapping.ENCOUNTER_PROFILE, {
+        **_PATIENT,
         "date": ("date", "when the visit opened or the stay began; eq, lt, le, gt, ge"),
-    }, ["Encounter:patient"]),
-    "Condition": (mapping.CONDITION_PROFILE, {
-        "patient": ("reference", "required: Patient/<MED-ID>"),
-        "subject": ("reference", "the same as patient"),
+    }, ("Encounter:patient",)),
+    "Condition": Served(mapping.CONDITION_PROFILE, {
+        **_PATIENT,
         "recorded-date": ("date", "eq, lt, le, gt, ge"),
-    }, []),
-    "Observation": (mapping.OBSERVATION_PROFILE, {
-        "patient": ("reference", "required: Patient/<MED-ID>"),
-        "subject": ("reference", "the same as patient"),
+    }),
+    "Observation": Served(mapping.OBSERVATION_PROFILE, {
+        **_PATIENT,
         "category": ("token", "laboratory | vital-signs"),
+        "code": ("token", f"{mapping.LOINC}|<code>: a test's code, or {mapping.VITALS_PANEL} "
+                          "for the vital signs"),
         "date": ("date", "when sampled or measured; eq, lt, le, gt, ge"),
-    }, []),
+    }),
+    "AllergyIntolerance": Served(mapping.BASE_PROFILE + "AllergyIntolerance",
+                                 {**_PATIENT, **_LAST_UPDATED}),
+    "Medication": Served(mapping.BASE_PROFILE + "Medication", {
+        "code": ("token", f"{mapping.ATC}|<ATC code>; a group's code finds its drugs"),
+        "status": ("token", "active | inactive"),
+    }),
+    "MedicationRequest": Served(mapping.BASE_PROFILE + "MedicationRequest", {
+        **_PATIENT,
+        "status": ("token", "active | completed | cancelled | ended"),
+        "authoredon": ("date", "when the prescription was issued; eq, lt, le, gt, ge"),
+        **_LAST_UPDATED,
+    }, ("MedicationRequest:medication",)),
+    "MedicationDispense": Served(mapping.BASE_PROFILE + "MedicationDispense", {
+        **_PATIENT,
+        "whenhandedover": ("date", "eq, lt, le, gt, ge"),
+    }),
+    "DiagnosticReport": Served(mapping.BASE_PROFILE + "DiagnosticReport", {
+        **_PATIENT,
+        "date": ("date", "when the order was placed; eq, lt, le, gt, ge"),
+    }),
+    "ServiceRequest": Served(mapping.BASE_PROFILE + "ServiceRequest", {
+        **_PATIENT,
+        "category": ("token", f"{mapping.SNOMED}|108252007 (laboratory procedure: ordered "
+                              "tests) | 3457005 (patient referral)"),
+        "authored": ("date", "eq, lt, le, gt, ge"),
+    }),
+    "Appointment": Served(mapping.BASE_PROFILE + "Appointment", {
+        **_PATIENT,
+        "status": ("token", "booked | checked-in | noshow | cancelled"),
+        "date": ("date", "when it starts; eq, lt, le, gt, ge"),
+        **_LAST_UPDATED,
+    }),
+    "HealthcareService": Served(mapping.BASE_PROFILE + "HealthcareService", {
+        "organization": ("reference", "Organization/<id>: the facility's service points"),
+    }),
+    "Location": Served(mapping.BASE_PROFILE + "Location", {
+        "organization": ("reference", "Organization/<id>: the facility's departments"),
+        "name": ("string", "part of the name"),
+    }),
+    "Provenance": Served(mapping.PROVENANCE_PROFILE, {
+        **_PATIENT,
+        "recorded": ("date", "when the visit was closed or the prescription signed; eq, lt, "
+                             "le, gt, ge"),
+    }),
+    "AuditEvent": Served(mapping.AUDIT_EVENT_PROFILE, {
+        "patient": ("reference", "required: Patient/<MED-ID>; the latest 200 entries of the "
+                                 "card's access log, for the patient and administrators"),
+    }, readable=False),
 }
 assert tuple(SERVED) == RESOURCE_TYPES  # noqa: S101 - the scopes offered are the types served
 
 
 def search_parameters(resource_type: str) -> set[str]:
-    return set(SERVED[resource_type][1])
+    return set(SERVED[resource_type].parameters)
 
 
 def capability_statement(base: str) -> dict:
     lifetime = settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
     rest_resources = []
-    for resource_type, (profile, parameters, includes) in SERVED.items():
+    for resource_type, served in SERVED.items():
+        interactions = ["read", "search-type"] if served.readable else ["search-type"]
         entry = {
-            "type": resource_type, "profile": profile,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "type": resource_type, "profile": served.profile,
+            "interaction": [{"code": code} for code in interactions],
             "versioning": "no-version", "readHistory": False, "updateCreate": False,
             "searchParam": [{"name": name, "type": kind, "documentation": text}
-                            for name, (kind, text) in parameters.items()]
+                            for name, (kind, text) in served.parameters.items()]
             + [{"name": "_count", "type": "number", "documentation": "1 to 100; default 25"}],
         }
-        if includes:
-            entry["searchInclude"] = includes
+        if served.includes:
+            entry["searchInclude"] = list(served.includes)
+        if resource_type == "Patient":
+            entry["operation"] = [{
+                "name": "everything",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                "documentation": "The card and every kind of record the client may search "
+                                 "and its role may see, a kind at a time in keyset pages."}]
         rest_resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
@@ -77,9 +145,11 @@ def capability_statement(base: str) -> dict:
         "publisher": "DMED",
         "name": "DMEDFHIRServer",
         "description": "Read and search of MED-ID cards, visits and stays, diagnoses, lab "
-                       "results and vital signs, facilities and staff, on the UZ Core "
-                       "profiles. No writes, no history, no bulk export. Paging is by keyset "
-                       "(Bundle.link next), with no totals.",
+                       "results and vital signs, allergies, prescriptions and what pharmacies "
+                       "dispensed, the drug registry, a card's access log, facilities and "
+                       "staff, on the UZ Core profiles where the guide has one. No writes, "
+                       "no history, no bulk export. Paging is by keyset (Bundle.link next), "
+                       "with no totals.",
         "implementation": {"description": "DMED portal", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],

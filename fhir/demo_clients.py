@@ -22,14 +22,16 @@ from registry.models import Facility, StaffRecord
 
 SINCE = date(2024, 1, 1)
 ALL = tuple(registrable_scopes())
-REGISTRY = ("system/Organization.rs", "system/Practitioner.rs", "system/PractitionerRole.rs")
+REGISTRY = ("system/Organization.rs", "system/Practitioner.rs", "system/PractitionerRole.rs",
+            "system/Location.rs", "system/HealthcareService.rs")
 
 DEMO_CLIENTS = [
     # client id, name, account, role, facility code, scopes
     ("demo-pharmacy-system", "Shifo-Farm dorixona tizimi", "fhir-pharmacy", Role.PHARMACIST,
-     "TSH-CHL-A07", REGISTRY),
+     "TSH-CHL-A07", (*REGISTRY, "system/Medication.rs")),
     ("demo-laboratory-system", "Chilonzor laboratoriya tizimi", "fhir-laboratory",
-     Role.LAB_TECHNICIAN, "TSH-CHL-L01", (*REGISTRY, "system/Observation.rs")),
+     Role.LAB_TECHNICIAN, "TSH-CHL-L01", (*REGISTRY, "system/Observation.rs",
+                                          "system/ServiceRequest.rs")),
     ("demo-polyclinic-system", "12-sonli poliklinika axborot tizimi", "fhir-polyclinic",
      Role.CLINICIAN, "TSH-CHL-P12", ALL),
     ("demo-national-platform", "Raqamli sog‘liqni saqlash platformasi", "fhir-national",

@@ -36,34 +36,28 @@ class IdentifierSystem:
         return (self.system, *self.previous)
 
 
-PINFL = IdentifierSystem(
-    "pinfl", f"{BASE}/pid/uz/ni", "NI", "National unique individual identifier",
-    previous=("https://dpm.uz/identifier/national-unique-id",))
-# An Uzbek passport or ID card: the guide's "local passport" slice covers both.
-PASSPORT_LOCAL = IdentifierSystem(
-    "passport_local", f"{BASE}/pid/uz/ppn/local", "PPN", "Passport number",
-    previous=("https://dpm.uz/identifier/passport-local",))
-PASSPORT_INTERNATIONAL = IdentifierSystem(
-    "passport_international", f"{BASE}/pid/uz/ppn/intl", "PPN", "Passport number",
-    previous=("https://dpm.uz/identifier/passport-international",))
-# The MED-ID is the national health card number.
-HEALTH_CARD = IdentifierSystem(
-    "health_card", f"{BASE}/pid/uz/hc", "HC", "Health card number",
-    previous=("https://gov.uz/ssv/identifier/healthcard",))
-# Guide 0.3.0 put the Argos number in the practitioner's nationalId slice.
-ARGOS = IdentifierSystem(
-    "argos", f"{BASE}/pro/uz/argos", "", "",
-    previous=("https://hrm.argos.uz",))
-TAX_ID = IdentifierSystem(
-    "tax_id", f"{BASE}/org/uz/soliq", "TAX", "Tax ID number",
-    previous=("https://soliq.uz",))
-# The State Health Insurance Fund's contract code: the guide names no system for it yet,
-# so ours follows the guide's pattern until it does.
-SHIF = IdentifierSystem(
-    "shif", f"{BASE}/org/uz/shif", "", "", in_guide=False)
+def _row(key, path, type_code="", type_display="", previous="", in_guide=True):
+    return IdentifierSystem(key, f"{BASE}/{path}", type_code, type_display,
+                            previous=(previous,) if previous else (), in_guide=in_guide)
 
-SYSTEMS: tuple[IdentifierSystem, ...] = (
-    PINFL, PASSPORT_LOCAL, PASSPORT_INTERNATIONAL, HEALTH_CARD, ARGOS, TAX_ID, SHIF,
+
+# key, path under BASE, v2-0203 type and display, the guide 0.3.0 name. An Uzbek passport
+# or ID card: the guide's "local passport" slice covers both. The MED-ID is the national
+# health card number. Guide 0.3.0 put the Argos number in the practitioner's nationalId
+# slice. The State Health Insurance Fund's contract code: the guide names no system for it
+# yet, so ours follows the guide's pattern until it does.
+PINFL, PASSPORT_LOCAL, PASSPORT_INTERNATIONAL, HEALTH_CARD, ARGOS, TAX_ID, SHIF = SYSTEMS = (
+    _row("pinfl", "pid/uz/ni", "NI", "National unique individual identifier",
+         "https://dpm.uz/identifier/national-unique-id"),
+    _row("passport_local", "pid/uz/ppn/local", "PPN", "Passport number",
+         "https://dpm.uz/identifier/passport-local"),
+    _row("passport_international", "pid/uz/ppn/intl", "PPN", "Passport number",
+         "https://dpm.uz/identifier/passport-international"),
+    _row("health_card", "pid/uz/hc", "HC", "Health card number",
+         "https://gov.uz/ssv/identifier/healthcard"),
+    _row("argos", "pro/uz/argos", previous="https://hrm.argos.uz"),
+    _row("tax_id", "org/uz/soliq", "TAX", "Tax ID number", "https://soliq.uz"),
+    _row("shif", "org/uz/shif", in_guide=False),
 )
 _BY_NAME = {name: row for row in SYSTEMS for name in row.names()}
 FOREIGN_PASSPORT_PATTERN = f"{BASE}/pid/{{country}}/ppn"

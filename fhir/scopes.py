@@ -18,7 +18,10 @@ READ, SEARCH = "r", "s"
 PERMISSION_ORDER = "cruds"
 # What the interface serves (fhir.views): the CapabilityStatement lists the same.
 RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole", "Encounter",
-                  "Condition", "Observation")
+                  "Condition", "Observation", "AllergyIntolerance", "Medication",
+                  "MedicationRequest", "MedicationDispense", "DiagnosticReport",
+                  "ServiceRequest", "Appointment", "HealthcareService", "Location",
+                  "Provenance", "AuditEvent")
 _SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
 
 

@@ -19,6 +19,7 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _PREFIX = re.compile(r"^(eq|ne|lt|le|gt|ge|sa|eb|ap)?(.*)$")
 # Parameters every search takes; each resource adds its own.
 COMMON = {"_count", "_cursor", "_format"}
+LAST_UPDATED = "_lastUpdated"
 
 
 @dataclass(frozen=True)

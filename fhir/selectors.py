@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
-from clinics.labs.models import LabResult
-from clinics.labs.selectors import released_result
-from clinics.labs.services import RESULT_OBJECT
+from clinics.labs.models import LabOrder, LabOrderItem, LabResult
+from clinics.labs.selectors import laboratory_order, released_result
+from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
+from clinics.referrals.models import Referral
+from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT, stay_for
 from clinics.visits.models import Visit, VisitDiagnosis
@@ -25,14 +27,39 @@ from clinics.visits.selectors import VISIT_OBJECT, visit_for
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
+from dmed.roles import Role
 from dmed.translit import search_key
 from fhir import identifiers, mapping
 from fhir.paging import Source, merged_page
-from patients.access import CARD_OBJECT, card_for, of_card, visible_cards
+from patients.access import (
+    CARD_OBJECT,
+    SECTION_OF_OBJECT,
+    card_for,
+    of_card,
+    record_access,
+    sees,
+    visible_cards,
+)
 from patients.identifiers import normalise_document_number, normalise_med_id
-from registry.models import Facility, StaffRecord
+from patients.models import Allergy
+from patients.selectors import card_access_log
+from prescriptions.models import DispensingLine, Drug, Prescription
+from prescriptions.selectors import (
+    LIST_ORDER,
+    PRESCRIPTION_OBJECT,
+    prescription_for_reader,
+    with_details,
+)
+from queues.models import Appointment
+from queues.selectors import APPOINTMENT_OBJECT, appointment_for, service_point_for, service_points
+from registry.models import Department, Facility, StaffRecord
 
 VITAL_FIELDS = [field for _code, _display, field, _unit in mapping.VITALS]
+
+
+def _where(records, **conditions):
+    """The records matching each condition given; an empty search parameter matches all."""
+    return records.filter(**{lookup: value for lookup, value in conditions.items() if value})
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -81,6 +108,7 @@ class PatientQuery:
     identifier: tuple[str | None, str] | None = None
     name: str = ""
     birthdate: tuple = ()  # fhir.search.DateCondition
+    last_updated: tuple = ()  # fhir.search.DateCondition
     text: str = ""  # the query as sent, for the audit row
 
 
@@ -97,6 +125,7 @@ def search_patients(user: User, query: PatientQuery, *, cursor: str | None,
                              | Q(search_name__contains=f" {key}")) if key else cards.none()
     for condition in query.birthdate:
         cards = cards.filter(**condition.date_lookups("birth_date"))
+    cards = _dated(cards, "updated_at", query.last_updated)
     page = keyset_page(cards, order=("search_name", "pk"), cursor=cursor, limit=limit)
     record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
                       shown=[(card.med_id, card.med_id) for card in page.results],
@@ -185,11 +214,7 @@ def practitioner_role(role_id: str) -> StaffRecord:
 
 def search_practitioner_roles(*, practitioner_id: str, organization_id: str,
                               cursor: str | None, limit: int) -> Page:
-    records = _roles()
-    if practitioner_id:
-        records = records.filter(user__username=practitioner_id)
-    if organization_id:
-        records = records.filter(facility__code=organization_id)
+    records = _where(_roles(), user__username=practitioner_id, facility__code=organization_id)
     return keyset_page(records, order=("pk",), cursor=cursor, limit=limit)
 
 
@@ -260,17 +285,22 @@ def condition(user: User, resource_id: str):
 LABORATORY, VITAL_SIGNS = "laboratory", "vital-signs"
 
 
-def search_observations(user: User, med_id: str, *, categories: set[str], dates, cursor,
-                        limit):
+def search_observations(user: User, med_id: str, *, categories: set[str], codes, dates,
+                        cursor, limit):
     """Released lab results (their current versions) and visits' vital signs, newest
-    first: audited as the card's results and visit list."""
+    first: audited as the card's results and visit list. `codes` (LOINC), when given,
+    keeps the tests of those codes and the vital signs panel if it is one of them."""
     sources = []
     card = None
+    if codes is not None and mapping.VITALS_PANEL not in codes:
+        categories = categories - {VITAL_SIGNS}
     if LABORATORY in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
         corrected = LabResult.objects.filter(corrects=OuterRef("pk"), released_at__isnull=False)
         results = (LabResult.objects.filter(of_card(card), released_at__isnull=False)
                    .exclude(Exists(corrected)).select_related("card", "test"))
+        if codes is not None:
+            results = results.filter(test__loinc__in=codes)
         sources.append(Source("lab", _dated(results, "sampled_at", dates), "sampled_at"))
     if VITAL_SIGNS in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
@@ -290,3 +320,301 @@ def observation(user: User, resource_id: str):
         if mapping.has_vitals(visit):
             return "vitals", visit
     raise Http404
+
+
+# ------------------------------------------------------ allergies and the access log
+
+# The allergies section of the need-to-know matrix (patients.access.SECTION_OF_OBJECT).
+ALLERGY_OBJECT = "patients.allergy"
+
+
+def search_allergies(user: User, med_id: str, *, updated, cursor, limit) -> Page:
+    """The card's allergies, current and ended, as its clinical summary lists them."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=ALLERGY_OBJECT).card
+    allergies = _dated(Allergy.objects.filter(of_card(card)), "changed_at", updated
+                       ).select_related("card", "recorded_by")
+    return keyset_page(allergies, order=("substance", "pk"), cursor=cursor, limit=limit)
+
+
+def allergy(user: User, resource_id: str) -> Allergy:
+    found = (Allergy.objects.filter(public_id=_uuid(resource_id))
+             .select_related("card", "recorded_by").first())
+    if found is None:
+        raise Http404
+    record_access(user, found.card, object_type=ALLERGY_OBJECT, object_id=found.public_id)
+    return found
+
+
+def access_log(user: User, med_id: str):
+    """Who opened the card (patients.selectors.card_access_log): the patient's to read, and
+    administrators' (the national platform) to review; anyone else is refused there."""
+    events = card_access_log(user, med_id)
+    return card_for(user, med_id, record_success=False).card, events
+
+
+# ------------------------------------------------------------- medicines and prescriptions
+
+
+def medication(resource_id: str) -> Drug:
+    drug = Drug.objects.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    if drug is None:
+        raise Http404
+    return drug
+
+
+def search_medications(*, atc_code: str | None, active: bool | None, cursor, limit) -> Page:
+    """The drug registry (no patient data), by ATC code (a group's prefix finds its drugs)
+    and status, in the registry's order."""
+    drugs = Drug.objects.all()
+    if atc_code is not None:
+        drugs = drugs.filter(atc_code__startswith=atc_code.upper())
+    if active is not None:
+        drugs = drugs.filter(is_active=active)
+    return keyset_page(drugs, order=("pk",), cursor=cursor, limit=limit)
+
+
+def drugs_by_id(ids) -> list[Drug]:
+    return list(Drug.objects.filter(pk__in=set(ids)).order_by("pk"))
+
+
+def medication_request(user: User, resource_id: str):
+    """One item of a prescription, for whoever may read the prescription (its code's
+    existence does not leak: anyone else gets 404)."""
+    code, _dot, line = resource_id.rpartition(".")
+    if not line.isdigit():
+        raise Http404
+    prescription = prescription_for_reader(user, code)
+    item = next((item for item in prescription.items.all() if item.line == int(line)), None)
+    if item is None:
+        raise Http404
+    return prescription, item
+
+
+def search_medication_requests(user: User, med_id: str, *, item_statuses, dates, updated,
+                               cursor, limit) -> Page:
+    """A card's prescriptions, newest first as its prescriptions list pages them (audited
+    as that list); each brings the items of the statuses asked for."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
+    prescriptions = _dated(_dated(Prescription.objects.filter(of_card(card, "patient")),
+                                  "issued_at", dates), "updated_at", updated)
+    if item_statuses is not None:
+        prescriptions = prescriptions.filter(items__status__in=item_statuses).distinct()
+    return keyset_page(with_details(prescriptions), order=LIST_ORDER, cursor=cursor,
+                       limit=limit)
+
+
+def _dispensed_lines():
+    return DispensingLine.objects.select_related(
+        "item__drug", "dispensing__pharmacy", "dispensing__pharmacist",
+        "dispensing__prescription__patient")
+
+
+def medication_dispense(user: User, resource_id: str) -> DispensingLine:
+    """One line of a dispensing, for whoever may read its prescription (else 404)."""
+    public_id, _dot, line = resource_id.rpartition(".")
+    found = (_dispensed_lines().filter(dispensing__public_id=_uuid(public_id),
+                                       item__line=int(line)).first()
+             if line.isdigit() else None)
+    if found is None:
+        raise Http404
+    prescription_for_reader(user, found.dispensing.prescription.code)
+    return found
+
+
+def search_medication_dispenses(user: User, med_id: str, *, dates, cursor, limit) -> Page:
+    """What pharmacies gave out against a card's prescriptions, newest first: audited as
+    the card's prescriptions list."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
+    lines = _dated(_dispensed_lines().filter(of_card(card, "dispensing__prescription__patient")),
+                   "dispensing__dispensed_at", dates)
+    return merged_page([Source("dispense", lines, "dispensing__dispensed_at")],
+                       cursor=cursor, limit=limit)
+
+
+# ------------------------------------------------- lab orders, reports and referrals
+
+def _orders():
+    return LabOrder.objects.select_related("card", "laboratory", "ordered_by", "visit")
+
+
+def report_parts(order) -> tuple[list, list]:
+    """(the current version of each released test, the released versions corrected since),
+    from the order's prefetched items (`_with_released`)."""
+    tests = [item.released for item in order.items.all() if item.released]
+    return ([versions[-1] for versions in tests],
+            [result for versions in tests for result in versions[:-1]])
+
+
+def _with_released(orders):
+    released = LabResult.objects.filter(released_at__isnull=False).order_by("version")
+    items = (LabOrderItem.objects.select_related("test").order_by("test__code")
+             .prefetch_related(Prefetch("results", released, to_attr="released")))
+    return orders.prefetch_related(Prefetch("items", items))
+
+
+def diagnostic_report(user: User, resource_id: str):
+    """A lab order's released results, for whoever may open the card's results; an order
+    with nothing released has no report (unreleased values do not exist outside the lab)."""
+    order = _with_released(_orders().filter(public_id=_uuid(resource_id))).first()
+    if order is None:
+        raise Http404
+    card_for(user, order.card.med_id, object_type=RESULT_OBJECT)
+    if not report_parts(order)[0]:
+        raise Http404
+    return order
+
+
+def search_diagnostic_reports(user: User, med_id: str, *, dates, cursor, limit) -> Page:
+    """A card's lab orders with released results, newest first: audited as its results."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
+    released = LabResult.objects.filter(item__order=OuterRef("pk"), released_at__isnull=False)
+    orders = _dated(_orders().filter(of_card(card), Exists(released)), "ordered_at", dates)
+    return keyset_page(_with_released(orders), order=("-ordered_at", "-pk"), cursor=cursor,
+                       limit=limit)
+
+
+def _ordered_tests():
+    released = LabResult.objects.filter(item=OuterRef("pk"), released_at__isnull=False)
+    return (LabOrderItem.objects.select_related("test", "order__card", "order__laboratory",
+                                                "order__ordered_by", "order__visit")
+            .annotate(released=Exists(released)))
+
+
+def _referrals():
+    return Referral.objects.select_related("card", "referred_by", "to_clinician",
+                                           "to_facility", "to_department__facility",
+                                           "diagnosis")
+
+
+def service_request(user: User, resource_id: str):
+    """A referral, or one test of a lab order: for whoever may open the card's referrals or
+    lab orders, and for the laboratory the order is sent to (its own orders only)."""
+    if resource_id.startswith(mapping.REFERRAL_PREFIX):
+        referral = _referrals().filter(
+            public_id=_uuid(resource_id.removeprefix(mapping.REFERRAL_PREFIX))).first()
+        if referral is None:
+            raise Http404
+        record_access(user, referral.card, object_type=REFERRAL_OBJECT,
+                      object_id=referral.public_id)
+        return "referral", referral
+    order_id, _dot, test_code = resource_id.partition(".")
+    item = _ordered_tests().filter(order__public_id=_uuid(order_id),
+                                   test__code=test_code).first()
+    if user.role == Role.LAB_TECHNICIAN:
+        laboratory_order(user, _uuid(order_id))  # 404 unless it is this laboratory's
+    elif item is not None:
+        card_for(user, item.order.card.med_id, object_type=ORDER_OBJECT)
+    if item is None:
+        raise Http404
+    return "lab", item
+
+
+LAB_ORDERS, REFERRALS = "laboratory", "referral"
+
+
+def search_service_requests(user: User, med_id: str, *, categories, dates, cursor,
+                            limit) -> Page:
+    """A card's ordered lab tests and referrals, newest first: audited as its lab orders
+    and referrals."""
+    sources, card = [], None
+    if LAB_ORDERS in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=ORDER_OBJECT).card
+        tests = _dated(_ordered_tests().filter(of_card(card, "order__card")),
+                       "order__ordered_at", dates)
+        sources.append(Source("lab", tests, "order__ordered_at"))
+    if REFERRALS in categories:
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=REFERRAL_OBJECT).card
+        sources.append(Source("referral", _dated(_referrals().filter(of_card(card)),
+                                                 "created_at", dates), "created_at"))
+    return merged_page(sources, cursor=cursor, limit=limit)
+
+
+# ------------------------------------------------------- appointments and where they are
+
+
+def appointment(user: User, resource_id: str) -> Appointment:
+    """For the patient and the staff of the point's facility, as the queue pages; anyone
+    else gets 404."""
+    return appointment_for(user, _uuid(resource_id))
+
+
+def search_appointments(user: User, med_id: str, *, statuses, dates, updated, cursor,
+                        limit) -> Page:
+    """A card's appointments, latest first: audited as its appointments list."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=APPOINTMENT_OBJECT).card
+    bookings = _dated(Appointment.objects.filter(of_card(card)).select_related(
+        "card", "service_point__practitioner", "referral"), "starts_at", dates)
+    bookings = _dated(bookings, "changed_at", updated)
+    if statuses is not None:
+        bookings = bookings.filter(status__in=statuses)
+    return keyset_page(bookings, order=("-starts_at", "-pk"), cursor=cursor, limit=limit)
+
+
+def healthcare_service(resource_id: str):
+    return service_point_for(_uuid(resource_id))
+
+
+def search_healthcare_services(*, organization_id: str, cursor, limit) -> Page:
+    """Active service points (no patient data), of one facility when asked."""
+    return keyset_page(service_points(facility_code=organization_id), order=("pk",),
+                       cursor=cursor, limit=limit)
+
+
+def _departments():
+    return Department.objects.select_related("facility")
+
+
+def location(resource_id: str) -> Department:
+    facility_code, _dot, code = resource_id.rpartition(".")
+    department = _departments().filter(facility__code=facility_code, code=code).first()
+    if department is None:
+        raise Http404
+    return department
+
+
+def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
+    departments = _where(_departments(), facility__code=organization_id, name__icontains=name)
+    return keyset_page(departments, order=("pk",), cursor=cursor, limit=limit)
+
+
+# The kinds of record each type's search reads (need-to-know decides per kind).
+RECORDS_OF_TYPE = {
+    "Encounter": (VISIT_OBJECT, STAY_OBJECT), "Condition": (VISIT_OBJECT, STAY_OBJECT),
+    "Observation": (RESULT_OBJECT, VISIT_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
+    "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
+    "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),
+    "Appointment": (APPOINTMENT_OBJECT,), "Provenance": (VISIT_OBJECT, PRESCRIPTION_OBJECT),
+}
+
+
+def sees_records(user: User, resource_type: str) -> bool:
+    """Does the user's role see every kind of record a search of this type reads? A card's
+    $everything leaves out the others rather than be refused for them."""
+    return all(sees(user, SECTION_OF_OBJECT[kind]) for kind in RECORDS_OF_TYPE[resource_type])
+
+
+# ----------------------------------------------------------------------------- Provenance
+
+
+def provenance(user: User, resource_id: str):
+    """The signature of a closed visit, or of a prescription (for its readers only)."""
+    if resource_id.startswith(mapping.RX_PREFIX):
+        return "prescription", prescription_for_reader(
+            user, resource_id.removeprefix(mapping.RX_PREFIX))
+    kind, record = encounter(user, resource_id)
+    if kind != "visit" or record.closed_at is None:
+        raise Http404
+    return "visit", record
+
+
+def search_provenance(user: User, med_id: str, *, dates, cursor, limit):
+    """The signatures on a card, newest first: its closed visits and its prescriptions,
+    audited as the card's visit and prescription lists."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+    card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT)
+    closed = _visits(card).filter(closed_at__isnull=False)
+    prescriptions = with_details(Prescription.objects.filter(of_card(card, "patient")))
+    return merged_page([
+        Source("visit", _dated(closed, "closed_at", dates), "closed_at"),
+        Source("prescription", _dated(prescriptions, "issued_at", dates), "issued_at"),
+    ], cursor=cursor, limit=limit)

@@ -16,6 +16,7 @@ from clinics.stays.selectors import STAY_OBJECT
 from clinics.visits.models import Visit, VisitDiagnosis
 from clinics.visits.selectors import VISIT_OBJECT
 from dmed.models import AuditEvent
+from fhir import mapping
 from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import released_result
@@ -139,6 +140,21 @@ def test_observations_are_released_results_and_vital_signs(fhir, card, history):
                                      patient_med_id=card.med_id).exists()
     no_vitals = history["visits"][1]
     assert fhir.get(f"Observation/vitals-{no_vitals.public_id}").status_code == 404
+
+
+def test_observations_by_loinc_code(fhir, card, history):
+    glucose = fhir.get("Observation", {"patient": card.med_id,
+                                       "code": f"{mapping.LOINC}|1558-6"}).json()
+    assert _ids(glucose) == [f"lab-{result.public_id}" for result in history["results"]]
+    vitals = fhir.get("Observation", {"patient": card.med_id,
+                                      "code": mapping.VITALS_PANEL}).json()
+    assert _ids(vitals) == [f"vitals-{history['visits'][0].public_id}"]
+    assert _ids(fhir.get("Observation", {"patient": card.med_id,
+                                         "code": "2160-0"}).json()) == []
+    other = fhir.get("Observation", {"patient": card.med_id,
+                                     "code": "http://snomed.info/sct|271649006"})
+    assert other.status_code == 400
+    assert other.json()["issue"][0]["expression"] == ["code"]
 
 
 def test_searches_need_one_patient_and_known_categories(fhir, card):

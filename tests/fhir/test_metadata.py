@@ -20,24 +20,29 @@ def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
     rest = statement["rest"][0]
     assert [r["type"] for r in rest["resource"]] == list(RESOURCE_TYPES)
     for resource in rest["resource"]:
-        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+        served = SERVED[resource["type"]]
+        assert [i["code"] for i in resource["interaction"]] == (
+            ["read", "search-type"] if served.readable else ["search-type"])
         assert {p["name"] for p in resource["searchParam"]} == \
-            set(SERVED[resource["type"]][1]) | {"_count"}
+            set(served.parameters) | {"_count"}
     assert rest["security"]["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
     encounter = next(r for r in rest["resource"] if r["type"] == "Encounter")
     assert encounter["searchInclude"] == ["Encounter:patient"]
+    patient = next(r for r in rest["resource"] if r["type"] == "Patient")
+    assert [o["name"] for o in patient["operation"]] == ["everything"]
 
 
 def test_every_search_parameter_stated_is_accepted_and_no_other(fhir, card):
-    for resource_type, (_profile, parameters, _includes) in SERVED.items():
-        for name in parameters:
+    for resource_type, served in SERVED.items():
+        for name in served.parameters:
             response = fhir.get(resource_type, {name: "x", "patient": card.med_id})
             assert response.status_code != 400 or all(
                 issue.get("expression") != [name] or "not supported" not in
                 issue["diagnostics"] for issue in response.json()["issue"]), (resource_type,
                                                                               name)
-        refused = fhir.get(resource_type, {"_lastUpdated": "ge2020"})
+        refused = fhir.get(resource_type, {"_since": "ge2020"})
         assert refused.status_code == 400
+        assert refused.json()["issue"][0]["expression"] == ["_since"]
 
 
 def test_smart_configuration_names_the_token_endpoint_and_scopes():

@@ -12,9 +12,14 @@ from oauth2_provider.models import AccessToken
 from clinics.visits.models import Visit, VisitDiagnosis
 from dmed.models import AuditEvent
 from dmed.roles import Role
+from fhir.capability import SERVED
+from patients.models import Allergy, Severity
+from prescriptions.models import Drug
+from prescriptions.services import dispense, issue_prescription, pharmacist_actor
+from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import released_result
-from tests.factories import FacilityFactory
+from tests.factories import FacilityFactory, staff_at
 from tests.fhir.conftest import Fhir, make_system_client, token_for
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +32,37 @@ def records(world, card):
     Visit.objects.filter(pk=visit.pk).update(pulse=70)
     VisitDiagnosis.objects.create(visit=visit, code_id="I10", kind="primary")
     result = released_result(world, card, "GLU", Decimal("5.1"), days_ago=1)
+    allergy = Allergy.objects.create(card=card, substance="Latex", severity=Severity.MILD)
+    drug = Drug.objects.order_by("pk").first()
+    prescription = issue_prescription(actor=world.doctor, patient=card.med_id, diagnosis="I10",
+                                      items=[{"drug": drug.pk, "quantity": 2, "dosage": "1"}])
+    pharmacist = staff_at(FacilityFactory(kind=FacilityKind.PHARMACY), Role.PHARMACIST)
+    dispensing, _new = dispense(by=pharmacist_actor(pharmacist), code=prescription.code,
+                                patient_check=card.pinfl[-4:], items=[{"item": 1, "quantity": 1}])
     return {
         "Patient": (f"Patient/{card.med_id}", {"identifier": card.pinfl}),
         "Encounter": (f"Encounter/visit-{visit.public_id}", {"patient": card.med_id}),
         "Condition": (f"Condition/visit-{visit.public_id}.I10", {"patient": card.med_id}),
         "Observation": (f"Observation/lab-{result.public_id}", {"patient": card.med_id}),
+        "AllergyIntolerance": (f"AllergyIntolerance/{allergy.public_id}",
+                               {"patient": card.med_id}),
+        "MedicationRequest": (f"MedicationRequest/{prescription.code}.1",
+                              {"patient": card.med_id}),
+        "MedicationDispense": (f"MedicationDispense/{dispensing.public_id}.1",
+                               {"patient": card.med_id}),
+        "Medication": (f"Medication/{drug.pk}", {"code": drug.atc_code}),
+        "DiagnosticReport": (f"DiagnosticReport/{result.item.order.public_id}",
+                             {"patient": card.med_id}),
+        "ServiceRequest": (f"ServiceRequest/{result.item.order.public_id}.GLU",
+                           {"patient": card.med_id}),
     }
 
 
-CLINICAL = ["Patient", "Encounter", "Condition", "Observation"]
+CLINICAL = ["Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance",
+            "MedicationRequest", "MedicationDispense", "DiagnosticReport", "ServiceRequest"]
+# A prescription is found by its code, whose existence does not leak even to a clinician
+# who may know the card: its items and dispenses read 404 outside scope, as the REST API.
+READ_BY_CODE = {"MedicationRequest", "MedicationDispense"}
 
 
 @pytest.mark.parametrize("resource", CLINICAL)
@@ -45,8 +72,11 @@ def test_another_polyclinics_system_is_refused_403_and_the_refusal_audited(
     fhir = Fhir(token_for(other))
     path, params = records[resource]
     read = fhir.get(path)
-    assert read.status_code == 403
-    assert read.json()["issue"][0]["code"] == "forbidden"
+    if resource in READ_BY_CODE:
+        assert read.status_code == 404
+    else:
+        assert read.status_code == 403
+        assert read.json()["issue"][0]["code"] == "forbidden"
     if resource != "Patient":  # a search of cards simply finds none in scope
         assert fhir.get(resource, params).status_code == 403
     refused = AuditEvent.objects.filter(actor=other.account, allowed=False)
@@ -66,19 +96,22 @@ def test_a_pharmacy_system_learns_nothing_404(world, card, records, resource):
 
 
 @pytest.mark.parametrize("resource", [*CLINICAL, "Organization", "Practitioner",
-                                      "PractitionerRole"])
+                                      "PractitionerRole", "Medication", "AuditEvent",
+                                      "Appointment", "HealthcareService", "Location",
+                                      "Provenance"])
 def test_a_token_without_the_resources_scope_is_refused_403(
         world, polyclinic_system, records, resource):
     others = [scope for scope in ("system/Patient.rs", "system/Organization.rs")
               if not scope.startswith(f"system/{resource}.")]
     fhir = Fhir(token_for(polyclinic_system, scope=others[0]))
-    path, params = records.get(resource, (f"{resource}/X", {}))
-    for response in (fhir.get(path), fhir.get(resource, params)):
+    path, params = records.get(resource, (f"{resource}/X", {"patient": "X"}))
+    reads = [fhir.get(path)] if SERVED[resource].readable else []
+    for response in (*reads, fhir.get(resource, params)):
         assert response.status_code == 403
         assert resource in response.json()["issue"][0]["diagnostics"]
 
 
-@pytest.mark.parametrize("resource", [*CLINICAL, "Organization"])
+@pytest.mark.parametrize("resource", [*CLINICAL, "Organization", "Medication"])
 def test_an_expired_token_is_refused_401(polyclinic_system, records, resource):
     fhir = Fhir(token_for(polyclinic_system))
     AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
@@ -89,6 +122,6 @@ def test_an_expired_token_is_refused_401(polyclinic_system, records, resource):
 
 
 def test_unknown_paths_answer_operation_outcome(fhir):
-    response = fhir.get("Medication/1")
+    response = fhir.get("Medicine/1")
     assert response.status_code == 404
     assert response.json()["resourceType"] == "OperationOutcome"

@@ -9,13 +9,15 @@ from decimal import Decimal
 import pytest
 
 from clinics.visits.models import Visit, VisitDiagnosis
-from fhir import identifiers
+from dmed.roles import Role
+from fhir import identifiers, mapping
 from fhir.capability import SERVED
 from patients.models import IdentityDocument
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import released_result
 from tests.factories import FacilityFactory, StaffRecordFactory, UserFactory
 from tests.fhir import uz_core
+from tests.fhir.conftest import Fhir, make_system_client, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +28,13 @@ PROFILES = {"Patient": "UZCorePatient", "Organization": "UZCoreOrganization",
 OUR_SYSTEMS = {row.system for row in identifiers.SYSTEMS}
 
 
-def test_every_resource_served_has_its_profile_here():
-    assert set(PROFILES) == set(SERVED)
+def test_every_resource_served_on_a_uz_core_profile_has_its_test_here():
+    on_uz_core = {kind for kind, served in SERVED.items()
+                  if served.profile.startswith(mapping.PROFILE)}
+    assert set(PROFILES) | {"AuditEvent"} == on_uz_core
+    # The others claim the base R5 profiles, which fhir.resources checks in every test.
+    assert all(served.profile.startswith(mapping.BASE_PROFILE)
+               for kind, served in SERVED.items() if kind not in on_uz_core)
 
 
 @pytest.fixture
@@ -60,13 +67,26 @@ def _codings(value):
 
 @pytest.mark.parametrize("resource_type", list(PROFILES))
 def test_each_resource_meets_its_uz_core_profile(fhir, served, resource_type):
-    profile = PROFILES[resource_type]
     resource = fhir.get(served[resource_type]).json()
     assert resource["resourceType"] == resource_type
-    assert resource["meta"]["profile"] == [uz_core.CANONICAL + uz_core.profile_id(profile)]
-    slices = uz_core.identifier_slices(profile)
     if resource_type == "Patient":
         assert resource["identifier"], "UZ Core Patient: identifier 1..*"
+    _meets(resource, PROFILES[resource_type])
+
+
+def test_the_access_log_meets_uz_core_auditevent(fhir, card):
+    fhir.get(f"Patient/{card.med_id}")
+    fhir.get("Encounter", {"patient": card.med_id})
+    national = Fhir(token_for(make_system_client(role=Role.ADMINISTRATOR, facility=None)))
+    bundle = national.get("AuditEvent", {"patient": card.med_id}).json()
+    assert len(bundle["entry"]) >= 2
+    for entry in bundle["entry"]:
+        _meets(entry["resource"], "UZCoreAuditEvent")
+
+
+def _meets(resource, profile):
+    assert resource["meta"]["profile"] == [uz_core.CANONICAL + uz_core.profile_id(profile)]
+    slices = uz_core.identifier_slices(profile)
     for identifier in resource.get("identifier", []):
         assert identifier["system"] in OUR_SYSTEMS
         row = identifiers.system_named(identifier["system"])

@@ -330,6 +330,14 @@ NO_CARD_DATA = {
     "fhir:practitionerrole", "fhir:practitionerrole-search", "fhir:patient",
     "fhir:patient-search", "fhir:encounter", "fhir:encounter-search", "fhir:condition",
     "fhir:condition-search", "fhir:observation", "fhir:observation-search",
+    "fhir:allergyintolerance", "fhir:allergyintolerance-search", "fhir:medication",
+    "fhir:medication-search", "fhir:medicationrequest", "fhir:medicationrequest-search",
+    "fhir:medicationdispense", "fhir:medicationdispense-search", "fhir:auditevent-search",
+    "fhir:diagnosticreport", "fhir:diagnosticreport-search", "fhir:servicerequest",
+    "fhir:servicerequest-search", "fhir:appointment", "fhir:appointment-search",
+    "fhir:healthcareservice", "fhir:healthcareservice-search", "fhir:location",
+    "fhir:location-search", "fhir:patient-everything", "fhir:provenance",
+    "fhir:provenance-search",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
 }
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
