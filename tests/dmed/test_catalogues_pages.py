@@ -34,7 +34,6 @@ from tests.patients.test_need_to_know import (
     NO_CARD_DATA,
     ROLE_USERS,
     RULES,
-    WALKED_ELSEWHERE,
     World,
     url_names,
     world,  # noqa: F401 — the demo world, shared with the need-to-know walk
@@ -208,7 +207,7 @@ def walked_pages(demo: World) -> dict[str, str]:
                 pages[name] = extra[name]
         elif name in RULES and RULES[name].opens_for:
             pages[name] = RULES[name].path(demo)
-        elif name in NO_CARD_DATA | WALKED_ELSEWHERE:
+        elif name in NO_CARD_DATA:
             try:
                 pages[name] = reverse(name)
             except NoReverseMatch:
