@@ -20,6 +20,17 @@ from registry.models import District, Facility, Region
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class DistrictSelect(forms.Select):
+    """Districts, each option marked with its region, so that choosing a region narrows the
+    list in the browser (portal.js, data-narrows) without asking the server again."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if getattr(value, "instance", None) is not None:
+            option["attrs"]["data-region"] = str(value.instance.region_id)
+        return option
+
+
 class RegisterCardForm(forms.Form):
     """What a registrar types; the registration service checks the rules."""
 
@@ -41,9 +52,10 @@ class RegisterCardForm(forms.Form):
     document_country = forms.CharField(label=_("issuing country"), max_length=2,
                                        required=False)
     region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.all(),
-                                    required=False)
+                                    required=False,
+                                    widget=forms.Select(attrs={"data-narrows": "id_district"}))
     district = forms.ModelChoiceField(label=_("district"), queryset=District.objects.all(),
-                                      required=False)
+                                      required=False, widget=DistrictSelect)
     street = forms.CharField(label=_("street and house"), max_length=200, required=False)
     blood_group = forms.ChoiceField(label=_("blood group"), required=False,
                                     choices=[("", "—"), *BloodGroup.choices])

@@ -3,7 +3,9 @@
 //   data-submit-on-change  a control whose form is sent as soon as its value changes;
 //   data-print             a button that opens the browser's print dialog;
 //   data-confirm="…"       a submit button (or its form) whose action ends something: the
-//                          question is asked first, whether clicked or pressed by key.
+//                          question is asked first, whether clicked or pressed by key;
+//   data-narrows="id"      a select (a region) whose choice narrows the select `id` (its
+//                          districts) to the options marked data-region with its value.
 document.addEventListener("change", function (event) {
   const control = event.target.closest("[data-submit-on-change]");
   if (control && control.form) control.form.submit();
@@ -20,3 +22,21 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
   }
 }, true);
+
+function narrow(chooser) {
+  const target = document.getElementById(chooser.dataset.narrows);
+  if (!target) return;
+  for (const option of target.options) {
+    if (!option.dataset.region) continue;  // the empty choice stays
+    const fits = !chooser.value || option.dataset.region === chooser.value;
+    option.hidden = option.disabled = !fits;
+    if (!fits && option.selected) target.value = "";
+  }
+}
+document.addEventListener("change", function (event) {
+  const chooser = event.target.closest("[data-narrows]");
+  if (chooser) narrow(chooser);
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-narrows]").forEach(narrow);
+});

@@ -2,6 +2,7 @@
 patient sees who opened their card."""
 
 from patients.identifiers import pinfl_check_digit
+from registry.models import District
 from tests.e2e.helpers import sign_in, sign_out
 
 
@@ -22,6 +23,14 @@ def test_register_find_across_scripts_and_see_who_opened(page, live_server, demo
     page.fill("#id_birth_date", "2001-09-30")
     page.check("input[name=sex][value=female]")
     page.fill("#id_phone", "+998 90 555 44 33")
+    # Choosing the region leaves only its districts to choose from.
+    chilonzor = District.objects.get(code="1726294")
+    page.select_option("#id_region", str(chilonzor.region_id))
+    offered = page.eval_on_selector_all(
+        "#id_district option:not([hidden])", "options => options.map(o => o.dataset.region)")
+    assert len(offered) > 1 and set(offered[1:]) == {str(chilonzor.region_id)}
+    assert offered[0] is None  # the empty choice stays
+    page.select_option("#id_district", str(chilonzor.pk))
     screenshot("register-form")
     page.click("[data-testid=register]")
     page.wait_for_selector("[data-testid=med-id]")
