@@ -5,9 +5,18 @@ facility it acts for and the scopes it may get."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from oauth2_provider.admin import ApplicationAdmin
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_device_grant_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
+from dmed.forms import attach_errors
 from fhir.models import FhirClient
 from fhir.scopes import registrable_scopes
 from fhir.services import check_registration
@@ -39,8 +48,7 @@ class FhirClientForm(forms.ModelForm):
             try:
                 check_registration(application=application, facility=cleaned["facility"])
             except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    self.add_error(field if field in self.fields else None, messages)
+                attach_errors(self, error)
         return cleaned
 
 
@@ -53,6 +61,17 @@ class FhirClientInline(admin.StackedInline):
 
 Application = get_application_model()
 admin.site.unregister(Application)
+
+# The toolkit names its models after their classes, in English whatever the reader's
+# language; the admin that lists them speaks the reader's.
+for model, one, many in (
+        (Application, _("application"), _("applications")),
+        (get_access_token_model(), _("access token"), _("access tokens")),
+        (get_refresh_token_model(), _("refresh token"), _("refresh tokens")),
+        (get_id_token_model(), _("ID token"), _("ID tokens")),
+        (get_grant_model(), _("grant"), _("grants")),
+        (get_device_grant_model(), _("device grant"), _("device grants"))):
+    model._meta.verbose_name, model._meta.verbose_name_plural = one, many
 
 
 @admin.register(Application)

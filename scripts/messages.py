@@ -42,6 +42,11 @@ LIBRARY_CATALOGUES = ["django/contrib/admin/locale", "django/contrib/auth/locale
                       "django/contrib/contenttypes/locale", "django/contrib/sessions/locale",
                       "axes/locale", "django/conf/locale"]
 LIBRARY_ROOT = "locale_django"
+# Libraries that mark their texts for translation but ship no catalogue at all (the OAuth
+# toolkit, whose admin pages register the FHIR clients): their texts are read from these
+# sources, in the order found.
+LIBRARY_SOURCES = ["oauth2_provider/models.py"]
+GETTEXT_CALL = re.compile(r'\b_\(\s*((?:"[^"]*"\s*)+)\)')
 # Texts the libraries mark for translation but leave out of their own catalogues
 # (django-axes' newer models): Django finds them here all the same.
 LIBRARY_TEXTS_MISSING = ["Access Attempt", "Attempt Remaining", "Clean up expired attempts",
@@ -108,13 +113,23 @@ def library_catalogue(locale: str, ours: polib.POFile | None) -> polib.POFile:
                 new.msgstr_plural = {i: uzbek_apostrophes(text)
                                      for i, text in new.msgstr_plural.items()}
             catalogue.append(new)
-    for text in LIBRARY_TEXTS_MISSING:
+    for text in [*LIBRARY_TEXTS_MISSING, *library_source_texts(packages)]:
         if (None, text) in seen:
             continue
+        seen.add((None, text))
         translation = kept.get((None, text))
         catalogue.append(polib.POEntry(msgid=text,
                                        msgstr=translation.msgstr if translation else ""))
     return catalogue
+
+
+def library_source_texts(packages: Path) -> list[str]:
+    """The texts LIBRARY_SOURCES pass to gettext, adjacent literals joined as Python does."""
+    texts = []
+    for source in LIBRARY_SOURCES:
+        for call in GETTEXT_CALL.finditer((packages / source).read_text()):
+            texts.append("".join(re.findall(r'"([^"]*)"', call.group(1))))
+    return texts
 
 
 def write_library_catalogues(root: Path = ROOT) -> None:

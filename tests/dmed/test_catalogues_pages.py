@@ -21,7 +21,6 @@ import polib
 import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.text import capfirst
 
 from clinics.visits.services import open_visit
 from dmed.models import User
@@ -49,9 +48,9 @@ ALLOWED = {
     *(name.lower() for name in KEEP_LATIN_NAMES),
     "atc", "inn", "ok", "telegram", "pdf", "email", "e-mail",
 }
-# Libraries whose strings have no catalogue at all (no Uzbek, no Russian, no English
-# source to translate from): their admin pages are left out, their names are data.
-UNTRANSLATED_LIBRARIES = ("oauth2_provider",)
+# Libraries whose application is named in the admin by a product name, not a text to
+# translate (the OAuth toolkit's texts are translated in locale_django).
+PRODUCT_NAMED_APPS = ("oauth2_provider",)
 # Pages that are not the reader's: the waiting-room board speaks the facility's language
 # (queues.views.board); machine answers (API, FHIR, OAuth, health, webhooks) and writes.
 NOT_WALKED_PREFIXES = ("api-", "fhir:", "oauth2_provider:")
@@ -225,9 +224,8 @@ def _admin_pages() -> list[str]:
     pages = [reverse("admin:index"), reverse("admin:password_change"),
              reverse("admin:dmed_user_add"), reverse("admin:dmed_user_change", args=[doctor.pk])]
     for model in admin.site._registry:
-        if model._meta.app_label not in UNTRANSLATED_LIBRARIES:
-            pages.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}"
-                                 "_changelist"))
+        pages.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}"
+                             "_changelist"))
     return pages
 
 
@@ -235,7 +233,7 @@ def _data_texts(demo: World) -> tuple[str, ...]:
     """Texts of the demo world that are in English or Latin on purpose: the walk's markers
     and the medicine it writes, the medicines' Latin names (INNs and trade names stay as
     the registry writes them), usernames, each language's own name in the switcher, and
-    the admin names of the libraries that ship no Uzbek or Russian."""
+    the product names some libraries give their application in the admin."""
     from django.apps import apps
     from django.conf import settings
 
@@ -243,14 +241,10 @@ def _data_texts(demo: World) -> tuple[str, ...]:
     items = demo.records["prescription"].items.values_list("dosage", "frequency", "route")
     drugs = Drug.objects.values_list("inn", "trade_names")
     names = {name.strip() for inn, trade in drugs for name in [inn, *trade.split(";")]}
-    libraries = [apps.get_app_config(label) for label in UNTRANSLATED_LIBRARIES]
-    library_names = [text for config in libraries for model in config.get_models()
-                     for name in (model._meta.verbose_name, model._meta.verbose_name_plural)
-                     for text in (str(name), capfirst(str(name)))]
     texts = {*markers, *(text for item in items for text in item), *names,
              *User.objects.values_list("username", flat=True),
              *(name for _code, name in settings.LANGUAGES),
-             *library_names, *(str(config.verbose_name) for config in libraries)}
+             *(str(apps.get_app_config(label).verbose_name) for label in PRODUCT_NAMED_APPS)}
     return tuple(sorted((text for text in texts if text), key=len, reverse=True))
 
 
