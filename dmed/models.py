@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import BrinIndex
@@ -18,6 +20,10 @@ class User(AbstractUser):
     """
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # How other systems name the person (FHIR Practitioner ids): the username is chosen by
+    # people, often from their name, and may change.
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(

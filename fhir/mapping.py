@@ -2,7 +2,8 @@
 
 Plain functions from a record (already loaded and authorised by a selector) to a JSON-ready
 dict; identifier systems come from fhir.identifiers only. Ids are the portal's public
-identifiers: a MED-ID, a facility code, a username, the UUID of a visit, stay or result.
+identifiers: a MED-ID, a facility code, an account's public ID, the UUID of a visit, stay
+or result.
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def reference(resource_type: str, resource_id: str, display: str = "") -> dict:
     return ref
 
 
+def practitioner_id(user) -> str:
+    """A person's FHIR id: their account's random public ID, never the username (chosen by
+    people, often from their name)."""
+    return user.public_id.hex
+
+
 def practitioner_reference(user) -> dict:
-    return reference("Practitioner", user.username, user.full_name)
+    return reference("Practitioner", practitioner_id(user), user.full_name)
 
 
 def organization_reference(facility) -> dict:
@@ -179,7 +186,7 @@ def practitioner(user, records) -> dict:
     ids = [identifiers.ARGOS.as_fhir(argos) for argos in
            sorted({record.argos_id for record in records if record.argos_id})]
     resource = {
-        "resourceType": "Practitioner", "id": user.username,
+        "resourceType": "Practitioner", "id": practitioner_id(user),
         "meta": {"profile": [PRACTITIONER_PROFILE]},
         "active": user.is_active,
         "name": [_human_name(user.last_name, user.first_name, user.middle_name)],
@@ -195,7 +202,7 @@ def practitioner(user, records) -> dict:
 
 
 def practitioner_role_id(record) -> str:
-    return f"{record.user.username}.{record.facility.code}.{record.role.replace('_', '-')}"
+    return f"{practitioner_id(record.user)}.{record.facility.code}.{record.role.replace('_', '-')}"
 
 
 def practitioner_role(record) -> dict:

@@ -175,8 +175,9 @@ def _practitioners():
                                        StaffRecord.objects.select_related("facility"))))
 
 
-def practitioner(username: str) -> User:
-    user = _practitioners().filter(username=username).first()
+def practitioner(practitioner_id: str) -> User:
+    """A person by their FHIR id, their account's public ID (mapping.practitioner_id)."""
+    user = _practitioners().filter(public_id=_uuid(practitioner_id)).first()
     if user is None:
         raise Http404
     return user
@@ -193,7 +194,7 @@ def search_practitioners(*, identifier: tuple[str | None, str] | None, name: str
             users = users.none()
     if name:
         users = users.filter(staff_records__search_text__contains=search_key(name))
-    return keyset_page(users, order=("username",), cursor=cursor, limit=limit)
+    return keyset_page(users, order=("public_id",), cursor=cursor, limit=limit)
 
 
 def _roles():
@@ -202,10 +203,10 @@ def _roles():
 
 
 def practitioner_role(role_id: str) -> StaffRecord:
-    username, _dot, rest = role_id.partition(".")
+    practitioner_id, _dot, rest = role_id.partition(".")
     facility_code, _dot, role = rest.rpartition(".")
-    record = (_roles().filter(user__username=username, facility__code=facility_code,
-                              role=role.replace("-", "_"))
+    record = (_roles().filter(user__public_id=_uuid(practitioner_id),
+                              facility__code=facility_code, role=role.replace("-", "_"))
               .order_by("-active_from").first())
     if record is None:
         raise Http404
@@ -214,7 +215,12 @@ def practitioner_role(role_id: str) -> StaffRecord:
 
 def search_practitioner_roles(*, practitioner_id: str, organization_id: str,
                               cursor: str | None, limit: int) -> Page:
-    records = _where(_roles(), user__username=practitioner_id, facility__code=organization_id)
+    records = _where(_roles(), facility__code=organization_id)
+    if practitioner_id:
+        try:
+            records = records.filter(user__public_id=uuid.UUID(practitioner_id))
+        except ValueError:  # no account has such an id
+            records = records.none()
     return keyset_page(records, order=("pk",), cursor=cursor, limit=limit)
 
 

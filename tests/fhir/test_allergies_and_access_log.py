@@ -36,7 +36,7 @@ def test_allergies_read_current_and_ended_with_their_atc_group(fhir, world, card
     assert severe["verificationStatus"]["coding"][0]["code"] == "confirmed"
     assert severe["reaction"][0]["manifestation"][0]["concept"]["text"] == "urticaria"
     assert severe["participant"][0]["actor"]["reference"] == (
-        f"Practitioner/{world.doctor.username}")
+        f"Practitioner/{world.doctor.public_id.hex}")
     ended = bundle["entry"][0]["resource"]
     assert ended["clinicalStatus"]["coding"][0]["code"] == "resolved"
     assert "category" not in ended

@@ -45,7 +45,7 @@ def test_a_cards_appointments_by_status_and_date(fhir, world, card, room):
     assert booked["status"] == "booked"
     actors = [p["actor"]["reference"] for p in booked["participant"]]
     assert actors == [f"Patient/{card.med_id}", f"HealthcareService/{room.public_id}",
-                      f"Practitioner/{world.doctor.username}"]
+                      f"Practitioner/{world.doctor.public_id.hex}"]
     missed = fhir.get("Appointment", {"patient": card.med_id, "status": "noshow"}).json()
     assert _ids(missed) == [str(past.public_id)]
     ahead = fhir.get("Appointment", {"patient": card.med_id,

@@ -87,7 +87,7 @@ def test_ordered_tests_and_referrals_are_service_requests(fhir, world, card, ord
     creatinine = fhir.get(f"ServiceRequest/{placed.public_id}.CREA").json()
     assert creatinine["status"] == "active"
     sent = fhir.get(f"ServiceRequest/referral-{referral.public_id}").json()
-    assert sent["performer"][0]["reference"] == f"Practitioner/{cardiologist.username}"
+    assert sent["performer"][0]["reference"] == f"Practitioner/{cardiologist.public_id.hex}"
     assert sent["reason"][1]["concept"]["coding"][0]["code"] == "I10"
     only_referrals = fhir.get("ServiceRequest", {
         "patient": card.med_id, "category": f"{mapping.SNOMED}|3457005"}).json()

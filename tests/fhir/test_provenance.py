@@ -29,7 +29,7 @@ def test_signatures_of_a_closed_visit_and_a_prescription(fhir, world, card):
     assert ids == {f"visit-{closed.public_id}", f"rx-{prescription.code}"}
     visit = fhir.get(f"Provenance/visit-{closed.public_id}").json()
     assert visit["target"] == [{"reference": f"Encounter/visit-{closed.public_id}"}]
-    assert visit["agent"][0]["who"]["reference"] == f"Practitioner/{world.doctor.username}"
+    assert visit["agent"][0]["who"]["reference"] == f"Practitioner/{world.doctor.public_id.hex}"
     signed = fhir.get(f"Provenance/rx-{prescription.code}").json()
     assert signed["target"] == [{"reference": f"MedicationRequest/{prescription.code}.1"}]
     signature = base64.b64decode(signed["signature"][0]["data"])

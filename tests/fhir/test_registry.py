@@ -30,17 +30,22 @@ def test_staff_read_as_practitioners_and_roles_not_the_system_accounts(
     record = world.doctor.staff_records.get()
     record.argos_id, record.specialty = "AR1000001", "Oilaviy shifokor"
     record.save()
-    practitioner = fhir.get(f"Practitioner/{world.doctor.username}").json()
+    practitioner = fhir.get(f"Practitioner/{world.doctor.public_id.hex}").json()
     assert practitioner["identifier"] == [identifiers.ARGOS.as_fhir("AR1000001")]
     by_argos = fhir.get("Practitioner", {"identifier": f"{identifiers.ARGOS.system}|AR1000001"})
-    assert [e["resource"]["id"] for e in by_argos.json()["entry"]] == [world.doctor.username]
+    assert [e["resource"]["id"] for e in by_argos.json()["entry"]] == [world.doctor.public_id.hex]
     roles = fhir.get("PractitionerRole", {"practitioner": f"Practitioner/"
-                                          f"{world.doctor.username}"}).json()
+                                          f"{world.doctor.public_id.hex}"}).json()
     role = roles["entry"][0]["resource"]
     assert role["organization"]["reference"] == f"Organization/{world.polyclinic.code}"
     assert role["specialty"] == [{"text": "Oilaviy shifokor"}]
     assert fhir.get(f"PractitionerRole/{role['id']}").json() == role
-    assert fhir.get(f"Practitioner/{polyclinic_system.account.username}").status_code == 404
+    assert fhir.get(f"Practitioner/{polyclinic_system.account.public_id.hex}").status_code == 404
     at_polyclinic = fhir.get("PractitionerRole", {"organization": world.polyclinic.code}).json()
-    assert polyclinic_system.account.username not in str(at_polyclinic)
+    assert polyclinic_system.account.public_id.hex not in str(at_polyclinic)
+    # People are named by their account's random public ID, never by their username.
+    assert practitioner["id"] == world.doctor.public_id.hex
+    assert fhir.get(f"Practitioner/{world.doctor.username}").status_code == 404
+    nobody = fhir.get("PractitionerRole", {"practitioner": f"Practitioner/{world.doctor.username}"})
+    assert nobody.status_code == 200 and not nobody.json().get("entry")
     assert "Clinician" in str(at_polyclinic)

@@ -50,8 +50,8 @@ def served(world, card):
     result = released_result(world, card, "GLU", Decimal("5.1"), days_ago=1)
     return {
         "Patient": f"Patient/{card.med_id}", "Organization": "Organization/UZ-CORE-1",
-        "Practitioner": "Practitioner/uzcore-doctor",
-        "PractitionerRole": f"PractitionerRole/uzcore-doctor.UZ-CORE-1.{doctor.role}",
+        "Practitioner": f"Practitioner/{doctor.public_id.hex}",
+        "PractitionerRole": f"PractitionerRole/{doctor.public_id.hex}.UZ-CORE-1.{doctor.role}",
         "Encounter": f"Encounter/visit-{visit.public_id}",
         "Condition": f"Condition/visit-{visit.public_id}.I10",
         "Observation": f"Observation/lab-{result.public_id}",
@@ -160,5 +160,5 @@ def test_the_guides_example_practitioners_identifiers_find_our_staff(fhir, world
         StaffRecordFactory(user=person, facility=world.polyclinic,
                            argos_id=identifier["value"])
         found = _found(fhir, "Practitioner", identifier["system"], identifier["value"])
-        assert [p["id"] for p in found] == [name]
+        assert [p["id"] for p in found] == [person.public_id.hex]
         assert found[0]["identifier"] == [identifiers.ARGOS.as_fhir(identifier["value"])]
