@@ -109,6 +109,7 @@ SERVED = {
         "patient": ("reference", "required: Patient/<MED-ID>; the latest 200 entries of the "
                                  "card's access log, for the patient and administrators"),
     }, readable=False),
+    "RelatedPerson": Served(mapping.BASE_PROFILE + "RelatedPerson", {**_PATIENT}),
 }
 assert tuple(SERVED) == RESOURCE_TYPES  # noqa: S101 - the scopes offered are the types served
 

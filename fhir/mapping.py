@@ -385,6 +385,37 @@ def vitals_observation(visit) -> dict:
     }
 
 
+# ----------------------------------------------------------------- representatives
+
+
+def related_person_id(representation) -> str:
+    """The card, the representative's public ID and the day the representation began: one
+    person may represent a child again after a gap."""
+    return (f"{representation.card.med_id}.{practitioner_id(representation.representative)}"
+            f".{representation.valid_from:%Y%m%d}")
+
+
+def related_person(representation) -> dict:
+    """A parent or guardian who sees the patient's card (patients.Representation)."""
+    person, today = representation.representative, timezone.localdate()
+    period = {"start": representation.valid_from.isoformat()}
+    if representation.valid_to:
+        period["end"] = representation.valid_to.isoformat()
+    resource = {
+        "resourceType": "RelatedPerson", "id": related_person_id(representation),
+        "meta": {"profile": [BASE_PROFILE + "RelatedPerson"]},
+        "active": representation.valid_from <= today and (
+            representation.valid_to is None or representation.valid_to >= today),
+        "patient": patient_reference(representation.card),
+        "relationship": [{"text": representation.basis}],
+        "name": [_human_name(person.last_name, person.first_name, person.middle_name)],
+        "period": period,
+    }
+    if person.phone:
+        resource["telecom"] = [{"system": "phone", "value": person.phone}]
+    return resource
+
+
 # ------------------------------------------------------ allergies and the access log
 
 _ALLERGY_VERIFICATION = {"verified": "confirmed", "suspected": "unconfirmed"}

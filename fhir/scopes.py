@@ -21,7 +21,7 @@ RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole",
                   "Condition", "Observation", "AllergyIntolerance", "Medication",
                   "MedicationRequest", "MedicationDispense", "DiagnosticReport",
                   "ServiceRequest", "Appointment", "HealthcareService", "Location",
-                  "Provenance", "AuditEvent")
+                  "Provenance", "AuditEvent", "RelatedPerson")
 _SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
 
 

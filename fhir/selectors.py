@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
@@ -41,7 +42,7 @@ from patients.access import (
     visible_cards,
 )
 from patients.identifiers import normalise_document_number, normalise_med_id
-from patients.models import Allergy
+from patients.models import Allergy, Representation
 from patients.selectors import card_access_log
 from prescriptions.models import DispensingLine, Drug, Prescription
 from prescriptions.selectors import (
@@ -328,6 +329,40 @@ def observation(user: User, resource_id: str):
     raise Http404
 
 
+# ----------------------------------------------------------------- representatives
+
+# The demographics section of the need-to-know matrix (patients.access.SECTION_OF_OBJECT).
+REPRESENTATIVE_OBJECT = "patients.representative"
+
+
+def _representations():
+    return Representation.objects.select_related("card", "representative")
+
+
+def search_related_persons(user: User, med_id: str, *, cursor, limit) -> Page:
+    """The card's representatives, past and present (and those of cards merged into it)."""
+    card = card_for(user, med_id, action=AuditAction.LIST,
+                    object_type=REPRESENTATIVE_OBJECT).card
+    return keyset_page(_representations().filter(of_card(card)), order=("valid_from", "pk"),
+                       cursor=cursor, limit=limit)
+
+
+def related_person(user: User, resource_id: str) -> Representation:
+    """One representation by its id (mapping.related_person_id); anything else is 404."""
+    med_id, _dot, rest = resource_id.partition(".")
+    person, _dot, began = rest.partition(".")
+    try:
+        valid_from = date.fromisoformat(began)  # YYYYMMDD, as mapping writes it
+    except ValueError:
+        raise Http404 from None
+    found = _representations().filter(card__med_id=med_id, valid_from=valid_from,
+                                       representative__public_id=_uuid(person)).first()
+    if found is None:
+        raise Http404
+    record_access(user, found.card, object_type=REPRESENTATIVE_OBJECT, object_id=resource_id)
+    return found
+
+
 # ------------------------------------------------------ allergies and the access log
 
 # The allergies section of the need-to-know matrix (patients.access.SECTION_OF_OBJECT).
@@ -590,6 +625,7 @@ RECORDS_OF_TYPE = {
     "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
     "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),
     "Appointment": (APPOINTMENT_OBJECT,), "Provenance": (VISIT_OBJECT, PRESCRIPTION_OBJECT),
+    "RelatedPerson": (REPRESENTATIVE_OBJECT,),
 }
 
 

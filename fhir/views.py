@@ -292,6 +292,19 @@ class AllergyIntoleranceView(ResourceView):
             next_cursor=page.next_cursor)
 
 
+class RelatedPersonView(ResourceView):
+    resource_type = "RelatedPerson"
+
+    def read(self, user, resource_id):
+        return mapping.related_person(selectors.related_person(user, resource_id))
+
+    def search(self, request, params, *, cursor, limit):
+        page = selectors.search_related_persons(request.user, _patient_id(params),
+                                                cursor=cursor, limit=limit)
+        return Found([mapping.related_person(r) for r in page.results],
+                     next_cursor=page.next_cursor)
+
+
 class AuditEventView(ResourceView):
     """A card's access log: searched per patient, its entries not read one by one (the
     CapabilityStatement offers no read, so fhir.urls routes none)."""
@@ -505,14 +518,15 @@ RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerR
                   EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
                   MedicationView, MedicationRequestView, MedicationDispenseView,
                   DiagnosticReportView, ServiceRequestView, AppointmentView,
-                  HealthcareServiceView, LocationView, ProvenanceView, AuditEventView)
+                  HealthcareServiceView, LocationView, ProvenanceView, AuditEventView,
+                  RelatedPersonView)
 
 
 # What a patient's $everything gathers, in this order: each type through its own search
 # (so its scope, need-to-know and audit apply), when the token may search it.
 EVERYTHING = (EncounterView, ConditionView, ObservationView, AllergyIntoleranceView,
               MedicationRequestView, MedicationDispenseView, DiagnosticReportView,
-              ServiceRequestView, AppointmentView, ProvenanceView)
+              ServiceRequestView, AppointmentView, ProvenanceView, RelatedPersonView)
 _EVERYTHING_TYPES = {view.resource_type: view for view in EVERYTHING}
 
 

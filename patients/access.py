@@ -82,6 +82,8 @@ SECTION_OF_OBJECT: dict[str, str] = {
     "patients.allergy": Section.ALLERGIES,
     "patients.chronic_condition": Section.ALLERGIES,
     "patients.attachment_request": Section.ATTACHMENT,
+    # Who represents the patient (parents, guardians): their names and contacts.
+    "patients.representative": Section.DEMOGRAPHICS,
     "queue.ticket": Section.APPOINTMENTS,
     "queue.appointment": Section.APPOINTMENTS,
     "clinics.visit": Section.APPOINTMENTS,  # when, where, with whom; the text needs more

@@ -13,13 +13,14 @@ from clinics.visits.models import Visit, VisitDiagnosis
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from fhir.capability import SERVED
-from patients.models import Allergy, Severity
+from fhir.mapping import related_person_id
+from patients.models import Allergy, Representation, Severity
 from prescriptions.models import Drug
 from prescriptions.services import dispense, issue_prescription, pharmacist_actor
 from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import released_result
-from tests.factories import FacilityFactory, staff_at
+from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.fhir.conftest import Fhir, make_system_client, token_for
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,8 @@ def records(world, card):
     pharmacist = staff_at(FacilityFactory(kind=FacilityKind.PHARMACY), Role.PHARMACIST)
     dispensing, _new = dispense(by=pharmacist_actor(pharmacist), code=prescription.code,
                                 patient_check=card.pinfl[-4:], items=[{"item": 1, "quantity": 1}])
+    parent = Representation.objects.create(card=card, basis="mother",
+                                           representative=UserFactory(role=Role.PATIENT))
     return {
         "Patient": (f"Patient/{card.med_id}", {"identifier": card.pinfl}),
         "Encounter": (f"Encounter/visit-{visit.public_id}", {"patient": card.med_id}),
@@ -55,11 +58,14 @@ def records(world, card):
                              {"patient": card.med_id}),
         "ServiceRequest": (f"ServiceRequest/{result.item.order.public_id}.GLU",
                            {"patient": card.med_id}),
+        "RelatedPerson": (f"RelatedPerson/{related_person_id(parent)}",
+                          {"patient": card.med_id}),
     }
 
 
 CLINICAL = ["Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance",
-            "MedicationRequest", "MedicationDispense", "DiagnosticReport", "ServiceRequest"]
+            "MedicationRequest", "MedicationDispense", "DiagnosticReport", "ServiceRequest",
+            "RelatedPerson"]
 # A prescription is found by its code, whose existence does not leak even to a clinician
 # who may know the card: its items and dispenses read 404 outside scope, as the REST API.
 READ_BY_CODE = {"MedicationRequest", "MedicationDispense"}

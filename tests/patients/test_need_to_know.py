@@ -337,7 +337,7 @@ NO_CARD_DATA = {
     "fhir:servicerequest-search", "fhir:appointment", "fhir:appointment-search",
     "fhir:healthcareservice", "fhir:healthcareservice-search", "fhir:location",
     "fhir:location-search", "fhir:patient-everything", "fhir:provenance",
-    "fhir:provenance-search",
+    "fhir:provenance-search", "fhir:relatedperson", "fhir:relatedperson-search",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
 }
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
