@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.functions import RandomUUID
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
@@ -21,9 +22,10 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     # How other systems name the person (FHIR Practitioner ids): the username is chosen by
-    # people, often from their name, and may change.
-    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True,
-                                 editable=False)
+    # people, often from their name, and may change. PostgreSQL fills it for a row written
+    # without it (a migration's historical model, SQL by hand).
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, db_default=RandomUUID(),
+                                 unique=True, editable=False)
     middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(

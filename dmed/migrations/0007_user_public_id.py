@@ -1,11 +1,12 @@
 import uuid
 
+import django.contrib.postgres.functions
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Each account gets its own random public ID: added empty, filled by PostgreSQL in one
-    statement (gen_random_uuid), then made required and unique."""
+    """Each account gets its own random public ID: the column's default is PostgreSQL's
+    gen_random_uuid(), evaluated for every existing row as the column is added."""
 
     dependencies = [
         ("dmed", "0006_api_token"),
@@ -15,14 +16,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="public_id",
-            field=models.UUIDField(editable=False, null=True, verbose_name="public ID"),
-        ),
-        migrations.RunSQL("UPDATE dmed_user SET public_id = gen_random_uuid()",
-                          migrations.RunSQL.noop),
-        migrations.AlterField(
-            model_name="user",
-            name="public_id",
-            field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True,
-                                   verbose_name="public ID"),
+            field=models.UUIDField(
+                db_default=django.contrib.postgres.functions.RandomUUID(),
+                default=uuid.uuid4, editable=False, unique=True, verbose_name="public ID"),
         ),
     ]
