@@ -1,5 +1,7 @@
 """The waiting-room board announces a call: chime and spoken "number …, room …"."""
 
+from playwright.sync_api import expect
+
 from dmed.models import User
 from patients.models import PatientCard
 from queues import services
@@ -13,7 +15,7 @@ def test_the_board_announces_a_new_call_once_and_not_the_old_ones(page, live_ser
     card = PatientCard.objects.get(user__username="patient")
     page.goto(f"{live_server.url}/queue/board/TSH-CHL-P12/")
     page.click("[data-testid=sound]")  # the gesture browsers ask before playing sound
-    assert page.locator("[data-testid=sound]").is_hidden()
+    expect(page.locator("[data-testid=sound]")).to_be_hidden()
     page.evaluate("""() => { window.calls = [];
         document.getElementById('board-live').addEventListener('board:call',
             (event) => window.calls.push(event.detail)); }""")

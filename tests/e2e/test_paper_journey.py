@@ -4,6 +4,7 @@ at); a pharmacist reads the slip's compact QR from a screenshot and verifies it.
 
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 
 from dmed.models import User
 from patients.models import PatientCard
@@ -53,7 +54,8 @@ def test_hypertension_by_any_name_a_printed_slip_and_ticket_and_a_scanned_qr(
     page.click(f"[data-testid=slip-{code.replace('-', '')}]")
     page.wait_for_selector("[data-testid=paper] [data-testid=qr] svg")
     page.emulate_media(media="print")
-    assert page.locator("[data-testid=print]").is_hidden()  # the button is not printed
+    # expect waits: the print media and the stylesheet may apply a frame later
+    expect(page.locator("[data-testid=print]")).to_be_hidden()  # the button is not printed
     slip = screenshot("slip-print")
     qr_image = slip.with_name(slip.stem + "-qr.png")
     page.locator("[data-testid=paper] [data-testid=qr]").screenshot(path=str(qr_image))
