@@ -120,7 +120,12 @@ DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 # Only for the test that connects as that role (local servers usually trust it).
 DATABASE_APP_PASSWORD = env.str("DATABASE_APP_PASSWORD", default="")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A health check is a `SELECT 1` before each request's first query: a round trip on every
+# request to spare one failed request per process after the database restarts. Behind
+# PgBouncer (the production layout) the processes' connections outlive a PostgreSQL
+# restart, so it is off unless asked for.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS",
+                                                      default=False)
 # One test database per checkout, so a CI clone and a developer's tree never share one.
 _checkout = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
 DATABASES["default"]["TEST"] = {
@@ -136,7 +141,7 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLE
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["dmed.replica.PrimaryReplicaRouter"]
 # How long a person's reads stay on the primary after they wrote.
@@ -219,6 +224,10 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 API_TOKEN_IDLE_SECONDS = env.int("API_TOKEN_IDLE_SECONDS", default=SESSION_IDLE_SECONDS)
 API_TOKEN_ABSOLUTE_SECONDS = env.int("API_TOKEN_ABSOLUTE_SECONDS",
                                      default=SESSION_ABSOLUTE_SECONDS)
+# Hot API paths reuse who a token or a pharmacy's key is, and where a member of staff works,
+# for this many seconds per process (dmed.recent): a token or key revoked, a user deactivated
+# or a staff record ended in another process keeps acting at most this long.
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -1,9 +1,11 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from dmed.api.tokens import forget_tokens
 from dmed.audit import record_audit_event
 from dmed.middleware import start_session_clock
-from dmed.models import AuditAction
+from dmed.models import AuditAction, User
 
 
 @receiver(user_logged_in)
@@ -31,3 +33,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         object_id=str(credentials.get("username", ""))[:64],
         allowed=False,
     )
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def forget_users_tokens(sender, instance, **kwargs):
+    # Deactivated, or a new password: this process refuses the user's tokens at once.
+    forget_tokens(user_id=instance.pk)

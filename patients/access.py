@@ -8,6 +8,7 @@ endpoint that shows a card, or anything under it, starts from here.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache, reduce
 
@@ -154,13 +155,15 @@ class Scope:
 
     everything: bool = False
     matches: tuple[dict, ...] = ()
-    card_sets: tuple = ()  # querysets of `card_id` values
+    # Querysets of `card_id` values, made only when asked: a card in scope by its fields
+    # (an attached patient, the usual case) costs no building of them.
+    card_sets: Callable[[], tuple] = tuple
 
     def as_q(self) -> Q | None:
         if self.everything:
             return None
         terms = [Q(**match) for match in self.matches]
-        terms += [Q(pk__in=card_ids) for card_ids in self.card_sets]
+        terms += [Q(pk__in=card_ids) for card_ids in self.card_sets()]
         return reduce(operator.or_, terms) if terms else Q(pk__in=[])
 
     def contains(self, card: PatientCard) -> bool:
@@ -169,7 +172,7 @@ class Scope:
             for match in self.matches
         ):
             return True
-        return any(card_ids.filter(card_id=card.pk).exists() for card_ids in self.card_sets)
+        return any(card_ids.filter(card_id=card.pk).exists() for card_ids in self.card_sets())
 
 
 @cache
@@ -195,7 +198,8 @@ def regular_scope(user: User) -> Scope:
     if user.role == Role.ADMINISTRATOR:
         return Scope(everything=True)
     if user.role == Role.PATIENT:
-        return Scope(matches=({"user_id": user.pk},), card_sets=(represented_card_ids(user),))
+        return Scope(matches=({"user_id": user.pk},),
+                     card_sets=lambda: (represented_card_ids(user),))
     record = acting_staff_record(user) if user.role in FACILITY_ROLES else None
     if record is None:
         return Scope()
@@ -203,7 +207,7 @@ def regular_scope(user: User) -> Scope:
         {"attached_facility_id": record.facility_id},
         {"family_doctor_id": user.pk},
         {"status": CardStatus.TEMPORARY, "registered_at_id": record.facility_id},
-    ), card_sets=cards_in_care(user, record))
+    ), card_sets=lambda: cards_in_care(user, record))
 
 
 def visible_cards(user: User):
@@ -211,7 +215,8 @@ def visible_cards(user: User):
     cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
     scope = regular_scope(user)
     if user.role in CARING_ROLES:
-        scope = replace(scope, card_sets=(*scope.card_sets, _break_glass_cards(user)))
+        regular = scope
+        scope = replace(scope, card_sets=lambda: (*regular.card_sets(), _break_glass_cards(user)))
     condition = scope.as_q()
     return cards if condition is None else cards.filter(condition)
 
@@ -229,12 +234,13 @@ def of_card(card: PatientCard, field: str = "card") -> Q:
     return Q(**{field: card}) | Q(**{f"{field}__merged_into": card})
 
 
-def _resolve(med_id: str) -> PatientCard:
+def _resolve(med_id: str, cards=None) -> PatientCard:
     med_id = normalise_med_id(med_id)
     if not is_valid_med_id(med_id):
         raise Http404
-    cards = PatientCard.objects.select_related("attached_facility", "family_doctor",
-                                               "region", "district")
+    if cards is None:
+        cards = PatientCard.objects.select_related("attached_facility", "family_doctor",
+                                                   "region", "district")
     try:
         card = cards.get(med_id=med_id)
         # A merged card answers for the card it was merged into: old printouts keep working.
@@ -267,15 +273,18 @@ def _scope_access(user: User, card: PatientCard) -> CardAccess:
 
 
 def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
-             object_type: str = CARD_OBJECT, record_success: bool = True) -> CardAccess:
+             object_type: str = CARD_OBJECT, record_success: bool = True,
+             cards=None) -> CardAccess:
     """Load the card by MED-ID for this user, or refuse; audit either way.
 
     Call it outside an atomic block that the refusal would roll back: a refused access
     must stay in the trail. A failed audit write fails the read with it. Writes pass
     record_success=False and record their event inside their own transaction
     (see patients.services.audit_card_write), so the trail never claims an undone write.
+    `cards` is the queryset to load it from when the caller needs other columns than the
+    card's own and its registries' (it must keep those the scope reads).
     """
-    card = _resolve(med_id)
+    card = _resolve(med_id, cards)
     return record_access(user, card, object_type=object_type, object_id=card.med_id,
                          action=action, record_success=record_success)
 

@@ -34,9 +34,6 @@ class DocumentSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
 
 
-PLAIN_CARD_FIELDS = ("med_id", "status", "last_name", "first_name", "middle_name", "sex",
-                     "pinfl", "phone", "street", "blood_group", "identification_notes",
-                     "emergency_contact_name", "emergency_contact_phone")
 
 
 class CardSerializer(serializers.ModelSerializer):
@@ -76,15 +73,16 @@ class CardSerializer(serializers.ModelSerializer):
         # Written out rather than built field by field: the card is the API's most read
         # answer, and ModelSerializer's per-request field construction was a third of it.
         return {
-            **{name: getattr(card, name) for name in PLAIN_CARD_FIELDS},
+            **{name: getattr(card, name) for name in selectors.PLAIN_CARD_FIELDS},
             "birth_date": card.birth_date.isoformat() if card.birth_date else None,
             "region": card.region.code if card.region_id else None,
             "district": card.district.code if card.district_id else None,
             "attached_facility": card.attached_facility.code if card.attached_facility_id
             else None,
             "family_doctor": card.family_doctor.username if card.family_doctor_id else None,
-            "documents": [{"kind": d.kind, "number": d.number, "country": d.country}
-                          for d in card.documents.all()],
+            "documents": card.document_rows if hasattr(card, "document_rows") else [
+                {"kind": d.kind, "number": d.number, "country": d.country}
+                for d in card.documents.all()],
         }
 
 
@@ -162,7 +160,7 @@ class SearchSerializer(serializers.Serializer):
 class CardDetailView(APIView):
     @extend_schema(responses=CardSerializer)
     def get(self, request, med_id):
-        access = card_for(request.user, med_id)
+        access = card_for(request.user, med_id, cards=selectors.answered_cards())
         return Response(card_answer(request.user, access.card))
 
     @extend_schema(request=CardSerializer, responses=CardSerializer)

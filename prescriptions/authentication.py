@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from prescriptions.models import PharmacyApiKey
-from prescriptions.services import hash_api_key
+from prescriptions.services import hash_api_key, live_pharmacy_key
 
 KEYWORD = "Api-Key"
 
@@ -36,12 +36,7 @@ class PharmacyApiKeyAuthentication(authentication.BaseAuthentication):
         if keyword != KEYWORD:
             return None
         prefix = plain.strip().partition(".")[0]
-        # One query per request, for the columns a pharmacy system's requests use: every
-        # pharmacy API call pays for it (bench/prescriptions_api.py).
-        keys = (PharmacyApiKey.objects.select_related("pharmacy")
-                .only("prefix", "hashed_key", "pharmacy__code", "pharmacy__name")
-                .filter(prefix=prefix, revoked_at__isnull=True))
-        key = next(iter(keys[:1]), None) if prefix else None
+        key = live_pharmacy_key(prefix) if prefix else None
         if key is None or not hmac.compare_digest(key.hashed_key, hash_api_key(plain.strip())):
             raise exceptions.AuthenticationFailed(_("This API key is not valid or was revoked."))
         return PharmacySystem(key), key

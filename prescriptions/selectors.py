@@ -125,7 +125,7 @@ def for_pharmacy(prescriptions):
     """What a pharmacy's answer, the patient check and the signature read, and no more.
 
     A card, a user and a facility have dozens of columns; taking the few read here keeps
-    the pharmacy API's query small to compile and to fetch (bench/prescriptions_api.py).
+    the pharmacy API's query small to compile and to fetch (bench/http_floor.py).
     """
     return prescriptions.select_related(
         "patient", "prescriber", "facility", "signing_key",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from clinics.coding.models import Icd10Code
 from dmed.audit import record_audit_event
 from dmed.models import AuditAction, User
+from dmed.recent import RecentAnswers
 from dmed.roles import Role
 from outbox.events import emit
 from outbox.kinds import (
@@ -184,13 +185,27 @@ def create_pharmacy_api_key(*, pharmacy: Facility, name: str,
     return key, plain
 
 
+_live_keys = RecentAnswers("pharmacy keys")
+
+
 def hash_api_key(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def live_pharmacy_key(prefix: str) -> PharmacyApiKey | None:
+    """The unrevoked key with this prefix and its pharmacy, for the columns a pharmacy
+    system's requests use. Reused for AUTH_CACHE_SECONDS per process (dmed.recent): a key
+    revoked in another process still acts at most that long; here it stops at once."""
+    return _live_keys.get(prefix, lambda: (
+        PharmacyApiKey.objects.select_related("pharmacy")
+        .only("prefix", "hashed_key", "pharmacy__code", "pharmacy__name")
+        .filter(prefix=prefix, revoked_at__isnull=True).first()))
 
 
 def revoke_pharmacy_api_key(key: PharmacyApiKey) -> None:
     PharmacyApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now())
+    _live_keys.forget(lambda prefix, _key: prefix == key.prefix)
 
 
 # --- issuing ------------------------------------------------------------------------

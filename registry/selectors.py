@@ -3,12 +3,15 @@ from django.utils import timezone
 
 from dmed.acting import chosen_facility
 from dmed.models import User
+from dmed.recent import RecentAnswers
 from dmed.roles import Role
 from registry.models import StaffRecord
 
 # Cached on the user object for the request, so every audit event and page of one
-# request shares a single staff lookup.
+# request shares a single staff lookup; and per process for a few seconds (dmed.recent),
+# so that hot API paths pay none. A record ended elsewhere acts at most that long.
 _ACTING_ATTR = "_acting_staff_record"
+_posts = RecentAnswers("staff records")
 
 
 def active_staff_records(user: User):
@@ -38,12 +41,20 @@ def _acting(user: User) -> tuple[StaffRecord | None, list[StaffRecord]]:
     chosen = chosen_facility()
     cached = getattr(user, _ACTING_ATTR, None)
     if cached is None or cached[0] != chosen:
-        records = list(active_staff_records(user))
+        # By day too: a record that ends today is gone from the lists at midnight.
+        records = _posts.get((user.pk, timezone.localdate()),
+                             lambda: list(active_staff_records(user)))
         record = next((r for r in records if r.facility.code == chosen),
                       records[0] if records else None)
         cached = (chosen, record, records)
         setattr(user, _ACTING_ATTR, cached)
     return cached[1], cached[2]
+
+
+def forget_posts(user_id: int | None = None) -> None:
+    """This process reads the user's (everyone's) staff records again at their next
+    request."""
+    _posts.forget(None if user_id is None else lambda key, _records: key[0] == user_id)
 
 
 def acting_facility_code(user: User) -> str:

@@ -1,11 +1,13 @@
 """StaffRecord.search_text folds the person's and the facility's names: renaming either
-refolds the records that carry it."""
+refolds the records that carry it. A change of a staff record or a facility makes this
+process read the acting staff records again (registry.selectors keeps them a few seconds)."""
 
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from registry.models import Facility, StaffRecord
+from registry.selectors import forget_posts
 
 NAME_FIELDS = {"first_name", "last_name", "middle_name"}
 
@@ -30,3 +32,14 @@ def on_facility_saved(sender, instance, created, update_fields=None, **kwargs):
     if created or (update_fields is not None and "name" not in update_fields):
         return
     refold(StaffRecord.objects.filter(facility=instance))
+
+
+@receiver(post_save, sender=StaffRecord)
+@receiver(post_delete, sender=StaffRecord)
+def on_staff_record_changed(sender, instance, **kwargs):
+    forget_posts(instance.user_id)
+
+
+@receiver(post_save, sender=Facility)
+def on_facility_changed(sender, instance, **kwargs):
+    forget_posts()

@@ -6,8 +6,15 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from dmed.recent import forget_everything
 from dmed.roles import STAFF_ROLES, Role
 from tests.factories import StaffRecordFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_recent_answers():
+    """Each test starts as a new process would: nothing known of tokens, keys or posts."""
+    forget_everything()
 
 
 @pytest.fixture

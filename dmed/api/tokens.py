@@ -15,6 +15,7 @@ any token in the admin.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -27,8 +28,12 @@ from django.utils.crypto import constant_time_compare
 from dmed.audit import record_audit_event
 from dmed.middleware import SEEN_REFRESH_SECONDS
 from dmed.models import ApiToken, AuditAction, User
+from dmed.recent import RecentAnswers
 
 TOKEN_OBJECT = "dmed.apitoken"  # noqa: S105 — an audit object type, not a secret
+# Tokens found alive, by key hash, with their users (dmed.recent bounds their age): an
+# integration reading cards does not pay a query per request for who it is.
+_alive = RecentAnswers("api tokens")
 
 
 def hash_key(key: str) -> str:
@@ -71,28 +76,50 @@ def _password_unchanged(token: ApiToken) -> bool:
 def live_token(key: str) -> ApiToken | None:
     """The token with this key and its user, if it is still alive; else None.
 
-    One query on the hot path; "last used" is written at most once a minute per token
-    (SEEN_REFRESH_SECONDS, as the sessions' idle clock), so an integration reading cards
-    does not pay a write per request. The idle limit is therefore exact to a minute.
+    No query on the hot path: the token and its user are reused for AUTH_CACHE_SECONDS
+    (so a token revoked, a user deactivated or a password changed in another process is
+    refused at the latest that much later; here, at once: `forget_tokens`). The time limits
+    are checked on every request. "Last used" is written at most once a minute per token
+    (SEEN_REFRESH_SECONDS, as the sessions' idle clock), and that write also finds a token
+    revoked meanwhile. The idle limit is therefore exact to a minute.
     """
     if not key:
         return None
-    token = next(iter(ApiToken.objects.select_related("user")
-                      .filter(key_hash=hash_key(key), revoked_at__isnull=True)[:1]), None)
+    key_hash = hash_key(key)
+    token = _alive.get(key_hash, lambda: _load_alive(key_hash))
     now = timezone.now()
-    if (token is None or expires_at(token) <= now or not token.user.is_active
-            or not _password_unchanged(token)):
+    if token is None or expires_at(token) <= now:
         return None
     if (now - token.last_used_at).total_seconds() >= SEEN_REFRESH_SECONDS:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+                last_used_at=now):
+            forget_tokens(token_id=token.pk)
+            return None
         token.last_used_at = now
+    # Each request its own copies: a request's code may note things on its user.
+    answer = copy.copy(token)
+    answer.user = copy.copy(token.user)
+    return answer
+
+
+def _load_alive(key_hash: str) -> ApiToken | None:
+    token = next(iter(ApiToken.objects.select_related("user")
+                      .filter(key_hash=key_hash, revoked_at__isnull=True)[:1]), None)
+    if token is None or not token.user.is_active or not _password_unchanged(token):
+        return None
     return token
+
+
+def forget_tokens(*, token_id: int | None = None, user_id: int | None = None) -> None:
+    """This process stops reusing what it knew of a token, or of a user's tokens."""
+    _alive.forget(lambda _key, token: token.pk == token_id or token.user_id == user_id)
 
 
 def revoke_token(token: ApiToken, *, by: User, reason: str = "") -> bool:
     """End one token now (logout, or an administrator); False if it had already ended."""
     ended = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now())
+    forget_tokens(token_id=token.pk)
     if ended:
         record_audit_event(actor=by, action=AuditAction.LOGOUT, object_type=TOKEN_OBJECT,
                            object_id=token.prefix, reason=reason)

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from dmed.models import AuditAction, AuditEvent
 from dmed.roles import Role
-from patients.identifiers import is_valid_med_id
-from patients.models import BreakGlassGrant, PatientCard, Representation
+from patients.identifiers import DocumentKind, is_valid_med_id
+from patients.models import BreakGlassGrant, IdentityDocument, PatientCard, Representation
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
 
@@ -199,6 +199,32 @@ class TestScope:
     def test_anonymous_is_401(self, api_client):
         card = CardFactory()
         assert api_client.get(f"{URL}{card.med_id}/").status_code == 401
+
+    def test_a_card_read_by_token_is_two_queries_once_who_asks_is_known(
+            self, api_client, staff, polyclinic, django_assert_num_queries):
+        doctor = staff(Role.CLINICIAN)
+        doctor.set_password("a-long-password-for-tokens")
+        doctor.save()
+        key = api_client.post("/api/v1/auth/token/", {
+            "username": doctor.username, "password": "a-long-password-for-tokens"},
+            format="json").json()["token"]
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        first, second = CardFactory.create_batch(2, attached_facility=polyclinic,
+                                                 family_doctor=doctor)
+        IdentityDocument.objects.create(card=second, kind=DocumentKind.UZ_PASSPORT,
+                                        number="AB1234567", country="UZ")
+        IdentityDocument.objects.create(card=second, kind=DocumentKind.FOREIGN_PASSPORT,
+                                        number="K0123456", country="KZ")
+        assert api_client.get(f"{URL}{first.med_id}/").status_code == 200
+        # The card with its registries' codes and documents; the audit row.
+        with django_assert_num_queries(2):
+            answer = api_client.get(f"{URL}{second.med_id}/")
+        assert answer.status_code == 200
+        assert answer.json()["documents"] == [
+            {"kind": "uz_passport", "number": "AB1234567", "country": "UZ"},
+            {"kind": "foreign_passport", "number": "K0123456", "country": "KZ"}]
+        assert answer.json()["family_doctor"] == doctor.username
+        assert answer.json()["attached_facility"] == polyclinic.code
 
 
 @pytest.mark.django_db

@@ -1,0 +1,237 @@
+"""The portal's hot paths through HTTP against the floor, measured the same way in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dmed_bench_http \\
+        .venv/bin/python bench/http_floor.py --rounds 3 --duration 15
+
+Both under gunicorn with 2 sync workers, driven by `wrk -t2 -c16`: the floor by
+`../shared/perf-floor/run.sh` (Django and one primary-key read of a table of 1,000,000
+cards), the portal here, with production settings (debug off, persistent connections, the
+Redis cache) on a database filled by `bench/patients_lookup.py`. Each round runs the floor,
+then every portal endpoint asked for, so every ratio compares figures taken minutes apart:
+
+- card: GET /api/v1/patients/<MED-ID>/ as the demo doctor with an API token (token check,
+  scope check, need-to-know, the answer, its audit row), random cards of their polyclinic;
+- verify: GET /api/v1/pharmacy/prescriptions/<code>/?patient_check=… with a pharmacy's API
+  key (key, patient check, signature check, audit row), random open prescriptions;
+- dispense: POST …/dispense/ one tablet with a fresh Idempotency-Key (row locks, the
+  dispensing, the outbox event, the audit row);
+- mix: verify and dispense alternating, as a pharmacy works.
+
+Prints requests/s, p50/p99 latency and the ratio to the floor's card read for each round,
+then each kind's median ratio. Any answer other than 200/201 is counted and shown: a round
+with failures measures nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from patients_lookup import HOME_POLYCLINIC, ROOT, setup_django  # noqa: E402
+
+FLOOR = ROOT.parent / "shared" / "perf-floor" / "run.sh"
+PORT = 58100
+PRESCRIPTIONS = 2000  # spread dispensings so that row locks rarely meet
+KINDS = ("card", "verify", "dispense", "mix")
+# The production process's settings: debug off, its own secrets, the cache and hosts.
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+    # The set-up signs prescriptions and issues the token under these, in this process.
+    "PRESCRIBER_KEY_SECRET": "bench-prescriber-key-secret-of-32-characters-at-least",
+}
+
+# wrk: each request takes the next line of PATHS (method, path, patient check) at random.
+LUA = r"""
+local lines = {}
+for line in io.lines(os.getenv("PATHS")) do lines[#lines + 1] = line end
+local auth = os.getenv("AUTH")
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local function key()
+  return string.format("%08x-%04x-4%03x-a%03x-%012x", math.random(0, 0xffffffff),
+    math.random(0, 0xffff), math.random(0, 0xfff), math.random(0, 0xfff),
+    math.random(0, 0xffffffffffff))
+end
+request = function()
+  local method, path, check = lines[math.random(#lines)]:match("(%S+) (%S+) ?(%S*)")
+  local headers = {["Authorization"] = auth, ["X-Forwarded-Proto"] = "https",
+                   ["Accept-Language"] = "uz"}
+  if method == "POST" then
+    headers["Content-Type"] = "application/json"
+    headers["Idempotency-Key"] = key()
+    return wrk.format("POST", path, headers,
+      '{"patient_check": "' .. check .. '", "items": [{"item": 1, "quantity": 1}]}')
+  end
+  return wrk.format("GET", path, headers)
+end
+"""
+
+
+def ensure_prescriptions() -> list[tuple[str, str]]:
+    """(code, patient check) of open prescriptions with plenty left to dispense."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from dmed.models import User
+    from patients.models import PatientCard
+    from prescriptions.models import Drug, Prescription
+    from prescriptions.services import issue_prescription
+
+    if not User.objects.filter(username="doctor").exists():
+        settings.DEMO_PASSWORD = secrets.token_urlsafe(24)  # nobody signs in here
+        call_command("seed_demo", verbosity=0)
+    doctor = User.objects.get(username="doctor")
+    open_ones = list(Prescription.objects.filter(
+        prescriber=doctor, status__in=["issued", "partially_dispensed"],
+        items__quantity=10_000).select_related("patient")[:PRESCRIPTIONS])
+    cards = list(PatientCard.objects.filter(family_doctor=doctor).exclude(pinfl="")[:500])
+    drug = Drug.objects.get(inn="Metformin")
+    rng = random.Random(5)
+    while len(open_ones) < PRESCRIPTIONS:
+        card = rng.choice(cards)
+        issued = issue_prescription(actor=doctor, patient=card.med_id, diagnosis="E11.9",
+                                    acknowledge_allergies=True,
+                                    items=[{"drug": drug.pk, "quantity": 10_000,
+                                            "dosage": "1 tablet"}])
+        issued.patient = card
+        open_ones.append(issued)
+    return [(p.code, p.patient.pinfl[-4:]) for p in open_ones]
+
+
+def prepare(kinds: list[str], workdir: Path) -> dict[str, tuple[Path, str]]:
+    """For each kind: the file of request lines and the Authorization header."""
+    from dmed.api.tokens import issue_token
+    from dmed.models import User
+    from patients.models import PatientCard
+    from prescriptions.services import create_pharmacy_api_key
+    from registry.models import Facility, FacilityKind
+
+    def lines_file(kind: str, lines: list[str]) -> Path:
+        path = workdir / f"{kind}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    prepared = {}
+    if "card" in kinds:
+        doctor = User.objects.get(username="doctor")
+        med_ids = list(PatientCard.objects.filter(attached_facility__code=HOME_POLYCLINIC)
+                       .values_list("med_id", flat=True)[:20_000])
+        if not med_ids:
+            raise SystemExit("No cards at the doctor's polyclinic: run bench/patients_lookup.py")
+        _token, key = issue_token(doctor)
+        prepared["card"] = (lines_file("card", [f"GET /api/v1/patients/{m}/" for m in med_ids]),
+                            f"Token {key}")
+    if {"verify", "dispense", "mix"} & set(kinds):
+        pairs = ensure_prescriptions()
+        pharmacy = Facility.objects.filter(kind=FacilityKind.PHARMACY).order_by("code").first()
+        _key, plain = create_pharmacy_api_key(pharmacy=pharmacy, name="bench http")
+        verify = [f"GET /api/v1/pharmacy/prescriptions/{code}/?patient_check={check}"
+                  for code, check in pairs]
+        dispense = [f"POST /api/v1/pharmacy/prescriptions/{code}/dispense/ {check}"
+                    for code, check in pairs]
+        mix = [line for pair in zip(verify, dispense, strict=True) for line in pair]
+        for kind, lines in (("verify", verify), ("dispense", dispense), ("mix", mix)):
+            prepared[kind] = (lines_file(kind, lines), f"Api-Key {plain}")
+    return prepared
+
+
+def wrk(url: str, duration: int, env: dict | None = None, script: Path | None = None) -> dict:
+    command = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency"]
+    command += ["-s", str(script)] if script else []
+    output = subprocess.run([*command, url], capture_output=True, text=True,  # noqa: S603
+                            check=True, env={**os.environ, **(env or {})}).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(percent: str) -> str:
+        found = re.search(rf"^\s+{percent}%\s+(\S+)", output, re.M)
+        return found.group(1) if found else "?"
+
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50": latency("50"), "p99": latency("99"),
+            "failed": int(failed.group(1)) if failed else 0}
+
+
+def floor_card_read(duration: int) -> dict:
+    """The floor's "card by primary key" figures from its own script."""
+    # Not this process's Django settings: the floor's wsgi module names its own.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    output = subprocess.run(["/bin/bash", str(FLOOR), "1000000", str(duration)],  # noqa: S603
+                            check=True, capture_output=True, text=True, env=env).stdout
+    section = output.split("== card by primary key", 1)[1].split("==", 1)[0]
+    return parse_wrk(section)
+
+
+def start_portal() -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "dmed.wsgi", "-w", "2",
+         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, **PRODUCTION_ENV})
+    for _attempt in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    args = parser.parse_args()
+    # A token's check depends on the secret key: the set-up and the server share it. Debug
+    # is on for the set-up only (seed_demo refuses production).
+    os.environ.update({**PRODUCTION_ENV, "DJANGO_DEBUG": "1"})
+    setup_django()
+    workdir = Path(tempfile.mkdtemp(prefix="dmed-http-bench-"))
+    script = workdir / "portal.lua"
+    script.write_text(LUA)
+    prepared = prepare(args.kinds, workdir)
+    from django.db import connections
+    connections.close_all()
+
+    ratios: dict[str, list[float]] = {kind: [] for kind in args.kinds}
+    server = start_portal()
+    try:
+        for number in range(1, args.rounds + 1):
+            floor = floor_card_read(args.duration)
+            print(f"round {number}: floor {floor['rps']:8.0f} req/s  p50 {floor['p50']:>8} "
+                  f"p99 {floor['p99']:>8}", flush=True)
+            for kind in args.kinds:
+                paths, auth = prepared[kind]
+                portal = wrk(f"http://127.0.0.1:{PORT}", args.duration,
+                             {"PATHS": str(paths), "AUTH": auth}, script)
+                ratio = portal["rps"] / floor["rps"]
+                ratios[kind].append(ratio)
+                print(f"         {kind:8} {portal['rps']:8.0f} req/s  p50 {portal['p50']:>8} "
+                      f"p99 {portal['p99']:>8}  ratio {ratio:.3f}  "
+                      f"failed {portal['failed']}", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+    for kind, values in ratios.items():
+        print(f"median ratio {kind:8} {statistics.median(values):.3f} "
+              f"({', '.join(f'{v:.3f}' for v in values)})")
+
+
+if __name__ == "__main__":
+    main()
