@@ -234,20 +234,23 @@ def of_card(card: PatientCard, field: str = "card") -> Q:
     return Q(**{field: card}) | Q(**{f"{field}__merged_into": card})
 
 
-def _resolve(med_id: str, cards=None) -> PatientCard:
+def _card_with_registries(**key) -> PatientCard | None:
+    cards = PatientCard.objects.select_related("attached_facility", "family_doctor",
+                                               "region", "district")
+    return next(iter(cards.filter(**key)[:1]), None)
+
+
+def _resolve(med_id: str, load=None) -> PatientCard:
     med_id = normalise_med_id(med_id)
     if not is_valid_med_id(med_id):
         raise Http404
-    if cards is None:
-        cards = PatientCard.objects.select_related("attached_facility", "family_doctor",
-                                                   "region", "district")
-    try:
-        card = cards.get(med_id=med_id)
-        # A merged card answers for the card it was merged into: old printouts keep working.
-        while card.merged_into_id:
-            card = cards.get(pk=card.merged_into_id)
-    except PatientCard.DoesNotExist as missing:
-        raise Http404 from missing
+    load = load or _card_with_registries
+    card = load(med_id=med_id)
+    # A merged card answers for the card it was merged into: old printouts keep working.
+    while card is not None and card.merged_into_id:
+        card = load(pk=card.merged_into_id)
+    if card is None:
+        raise Http404
     return card
 
 
@@ -274,17 +277,17 @@ def _scope_access(user: User, card: PatientCard) -> CardAccess:
 
 def card_for(user: User, med_id: str, *, action: str = AuditAction.VIEW,
              object_type: str = CARD_OBJECT, record_success: bool = True,
-             cards=None) -> CardAccess:
+             load=None) -> CardAccess:
     """Load the card by MED-ID for this user, or refuse; audit either way.
 
     Call it outside an atomic block that the refusal would roll back: a refused access
     must stay in the trail. A failed audit write fails the read with it. Writes pass
     record_success=False and record their event inside their own transaction
     (see patients.services.audit_card_write), so the trail never claims an undone write.
-    `cards` is the queryset to load it from when the caller needs other columns than the
-    card's own and its registries' (it must keep those the scope reads).
+    `load(med_id=…)` / `load(pk=…)` loads the card (or None) when the caller needs other
+    columns than the card's own and its registries' (keeping those the scope reads).
     """
-    card = _resolve(med_id, cards)
+    card = _resolve(med_id, load)
     return record_access(user, card, object_type=object_type, object_id=card.med_id,
                          action=action, record_success=record_success)
 

@@ -160,7 +160,7 @@ class SearchSerializer(serializers.Serializer):
 class CardDetailView(APIView):
     @extend_schema(responses=CardSerializer)
     def get(self, request, med_id):
-        access = card_for(request.user, med_id, cards=selectors.answered_cards())
+        access = card_for(request.user, med_id, load=selectors.answered_card)
         return Response(card_answer(request.user, access.card))
 
     @extend_schema(request=CardSerializer, responses=CardSerializer)
