@@ -149,9 +149,11 @@ def measure(lookup: Callable[[str], int], values: list[str]) -> tuple[list[float
 def explain(lookup: Callable[[str], int], value: str) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of every card query a lookup runs, exactly as it ran
     (the prefix page, the candidate words and the fuzzy page of a name that needs them)."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    # The query log is a deque of 9,000: once full, a capture sees nothing new.
+    reset_queries()
     with CaptureQueriesContext(connection) as captured:
         lookup(value)
     queries = [q["sql"] for q in captured.captured_queries

@@ -143,7 +143,10 @@ class PatientCard(models.Model):
                          name="card_facility_name"),
             GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="card_name_trgm"),
             # Fuzzy name search: cards holding any of a typed word's candidate words.
-            GinIndex(name_words(), name="card_name_words"),
+            # fastupdate off: a search would otherwise scan the pending list of recent
+            # inserts (up to 4 MB; 19 ms measured, 0.25 ms without), and cards are written
+            # a few per second, read by search far more often.
+            GinIndex(name_words(), name="card_name_words", fastupdate=False),
             # The other branches of a clinician's scope, each walked in name order on its
             # own (see patients.selectors.search_cards): their family doctor's cards and
             # the temporary cards registered at their facility.

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         AddIndexConcurrently(
             model_name='patientcard',
-            index=django.contrib.postgres.indexes.GinIndex(models.Func(models.F('search_name'), models.Value(' '), function='string_to_array', output_field=django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), size=None)), name='card_name_words'),
+            index=django.contrib.postgres.indexes.GinIndex(models.Func(models.F('search_name'), models.Value(' '), function='string_to_array', output_field=django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), size=None)), fastupdate=False, name='card_name_words'),
         ),
         AddIndexConcurrently(
             model_name='patientcard',
