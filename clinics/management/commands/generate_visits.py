@@ -22,8 +22,8 @@ How it stays fast and flat in memory
     written in rounds (its first visit in round one, its second in round two, ...) because
     a clinician holds one open visit with a patient at a time (visit_one_open_per_clinician).
 
-Prescriptions and dispensings of these visits: `manage.py generate_prescriptions` (the
-    prescriptions app writes its own rows; care does not import it).
+Prescriptions and dispensings of these visits: `manage.py generate_prescriptions` (in
+    home, which composes care and prescriptions; care does not import prescriptions).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ items and the prescription settled as _dispense_locked settles them, and the pha
 audit row. The rest stay issued; the nightly expiry task expires those past validity.
 The outbox events of those days are not written: they were delivered long ago.
 
+It lives in `home`, the layer that composes apps: it reads care's visits and writes
+prescriptions, which neither app may do from the other's side.
+
 Fast and flat: keyset batches, COPY of each batch's rows (ids drawn from the sequences
 first, so lines can name their prescription), codes checked against the table before the
 COPY (a clash is drawn again).
