@@ -139,3 +139,19 @@ def test_nobody_in_scope_reads_no_card(polyclinic):
         assert search_cards(stray, query="Karimov").results == []
     assert not [q for q in captured.captured_queries
                 if 'FROM "patients_patientcard"' in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_fuzzy_search_reads_a_bounded_number_of_cards_and_sorts_them(
+        doctor, polyclinic, monkeypatch):
+    from patients import selectors
+
+    cards = [CardFactory(attached_facility=polyclinic, first_name=name)
+             for name in ("Temur", "Aziz", "Bobur", "Jasur", "Sardor")]
+    monkeypatch.setattr(selectors, "MAX_SIMILAR_CARDS", 3)
+    page = search_cards(doctor, query="Karimof")
+    names = [card.search_name for card in page.results]
+    assert len(names) == 3 and names == sorted(names)
+    assert {card.pk for card in page.results} <= {card.pk for card in cards}
+    admin = UserFactory(role=Role.ADMINISTRATOR)
+    assert len(search_cards(admin, query="Karimof").results) == 3
