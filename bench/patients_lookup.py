@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import statistics
 import sys
@@ -102,15 +103,18 @@ def top_up(cards: int, codes: list[str], batch: int) -> None:
     call_command("generate_patients", cards - have, facility=codes, batch=batch)
 
 
-def sample(n: int, *, facility_id: int | None = None) -> list[tuple]:
-    """~n random existing cards: (med_id, pinfl, last_name, first_name).
+def sample(n: int, *, facility_id: int | None = None, elsewhere: bool = False) -> list[tuple]:
+    """~n random existing cards: (med_id, pinfl, last_name, first_name, middle_name), of
+    the facility, or (elsewhere=True) of any other.
 
     TABLESAMPLE SYSTEM reads a random few percent of the table's pages instead of all of
     it; ORDER BY random() then spreads the picks over those pages.
     """
     from django.db import connection
 
-    where = "status = 'active'" + (" AND attached_facility_id = %s" if facility_id else "")
+    where = "status = 'active'" + (
+        "" if not facility_id else
+        " AND attached_facility_id <> %s" if elsewhere else " AND attached_facility_id = %s")
     params = [facility_id] if facility_id else []
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'patients_patientcard'")
@@ -118,7 +122,8 @@ def sample(n: int, *, facility_id: int | None = None) -> list[tuple]:
         percent = min(100.0, 100.0 * 50 * n / rows_estimate)
         while True:
             cursor.execute(
-                "SELECT med_id, pinfl, last_name, first_name FROM patients_patientcard "  # noqa: S608
+                "SELECT med_id, pinfl, last_name, first_name, middle_name "  # noqa: S608
+                "FROM patients_patientcard "
                 f"TABLESAMPLE SYSTEM (%s) WHERE {where} ORDER BY random() LIMIT %s",
                 [percent, *params, n],
             )
@@ -142,17 +147,45 @@ def measure(lookup: Callable[[str], int], values: list[str]) -> tuple[list[float
 
 
 def explain(lookup: Callable[[str], int], value: str) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of the card query a lookup runs, exactly as it ran."""
-    from django.db import connection
+    """EXPLAIN (ANALYZE, BUFFERS) of every card query a lookup runs, exactly as it ran
+    (the prefix page, the candidate words and the fuzzy page of a name that needs them)."""
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    # The query log is a deque of 9,000: once full, a capture sees nothing new.
+    reset_queries()
     with CaptureQueriesContext(connection) as captured:
         lookup(value)
-    card_query = next(q["sql"] for q in captured.captured_queries
-                      if q["sql"].startswith("SELECT") and '"patients_patientcard"' in q["sql"])
+    queries = [q["sql"] for q in captured.captured_queries
+               if q["sql"].lstrip().startswith("SELECT")
+               and ("patients_patientcard" in q["sql"] or "patients_nameword" in q["sql"])]
+    lines = []
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {card_query}")
-        return [line for (line,) in cursor.fetchall()]
+        for number, query in enumerate(queries, 1):
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
+            lines += [f"-- query {number} of {len(queries)}"]
+            lines += [line for (line,) in cursor.fetchall()]
+    return lines
+
+
+# One letter changed at the end of each word: "Karimov Aziz" -> "Karimof Azis".
+TYPO = str.maketrans({"v": "f", "z": "s", "s": "z", "a": "o", "o": "a", "r": "l", "d": "t",
+                      "t": "d", "n": "m", "m": "n", "h": "x", "x": "h", "l": "r", "b": "p",
+                      "в": "ф", "з": "с", "с": "з", "а": "о", "о": "а", "р": "л", "д": "т",
+                      "т": "д", "н": "м", "м": "н", "л": "р", "б": "п", "х": "ҳ"})
+
+
+def typo(name: str) -> str:
+    return " ".join(word[:-1] + (word[-1].translate(TYPO) if word[-1].translate(TYPO)
+                                 != word[-1] else "e") for word in name.split())
+
+
+def nobodys_name(rng) -> str:
+    """A name no card holds: two made-up words."""
+    def word():
+        return "".join(rng.choice("bdgklmnprstvz") + rng.choice("aeiou")
+                       for _ in range(3)).capitalize()
+    return f"{word()}ov {word()}"
 
 
 def main() -> None:
@@ -162,6 +195,10 @@ def main() -> None:
                         help="polyclinics the cards are spread over, the doctor's included")
     parser.add_argument("--lookups", type=int, default=300, help="timed lookups per kind")
     parser.add_argument("--batch", type=int, default=50_000, help="generate_patients --batch")
+    parser.add_argument("--only", default="",
+                        help="comma-separated words: time only the kinds whose title has one")
+    parser.add_argument("--no-top-up", action="store_true",
+                        help="time the cards there, whatever their number")
     args = parser.parse_args()
 
     setup_django()
@@ -172,7 +209,8 @@ def main() -> None:
     from registry.models import Facility
 
     codes = ensure_world(args.polyclinics)
-    top_up(args.cards, codes, args.batch)
+    if not args.no_top_up:
+        top_up(args.cards, codes, args.batch)
 
     doctor = User.objects.get(username="doctor")
     admin = User.objects.get(username="admin")
@@ -180,6 +218,8 @@ def main() -> None:
     # The doctor looks up cards of their own polyclinic; the administrator, any card.
     home_cards = sample(args.lookups, facility_id=home_id)
     any_cards = sample(args.lookups)
+    elsewhere = sample(args.lookups, facility_id=home_id, elsewhere=True)
+    rng = random.Random(17)  # noqa: S311 (made-up names, not a secret)
     total = PatientCard.objects.count()
     print(f"\n{total:,} cards; {PatientCard.objects.filter(attached_facility_id=home_id).count():,}"
           f" at the doctor's polyclinic; {args.lookups} lookups of each kind "
@@ -198,14 +238,38 @@ def main() -> None:
          lambda v: len(search_cards(doctor, query=v).results)),
         ("name, search_cards as admin (all cards)", [f"{c[2]} {c[3]}" for c in any_cards],
          lambda v: len(search_cards(admin, query=v).results)),
+        ("surname alone, doctor", [c[2] for c in home_cards],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("surname alone, admin", [c[2] for c in any_cards],
+         lambda v: len(search_cards(admin, query=v).results)),
+        ("typo (Karimof Azis), doctor", [typo(f"{c[2]} {c[3]}") for c in home_cards],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("typo (Karimof Azis), admin", [typo(f"{c[2]} {c[3]}") for c in any_cards],
+         lambda v: len(search_cards(admin, query=v).results)),
+        ("given name first, doctor", [f"{c[3]} {c[2]}" for c in home_cards],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("given name first, admin", [f"{c[3]} {c[2]}" for c in any_cards],
+         lambda v: len(search_cards(admin, query=v).results)),
+        ("full name held elsewhere, doctor", [f"{c[2]} {c[3]} {c[4]}" for c in elsewhere],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("typo of a name held elsewhere, doctor",
+         [typo(f"{c[2]} {c[3]} {c[4]}") for c in elsewhere],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("name nobody has, doctor", [nobodys_name(rng) for _ in range(args.lookups)],
+         lambda v: len(search_cards(doctor, query=v).results)),
+        ("name nobody has, admin", [nobodys_name(rng) for _ in range(args.lookups)],
+         lambda v: len(search_cards(admin, query=v).results)),
     ]
-    print(f"{'lookup':42} {'found':>9} {'median ms':>10} {'p95 ms':>8}")
+    only = {word.strip().lower() for word in args.only.split(",")} if args.only else None
+    if only:
+        kinds = [kind for kind in kinds if any(word in kind[0].lower() for word in only)]
+    print(f"{'lookup':42} {'found':>9} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
     plans = []
     for title, values, lookup in kinds:
         timings, hits, median_value = measure(lookup, values)
         p95 = statistics.quantiles(timings, n=20)[18]
         print(f"{title:42} {hits:>4}/{len(values):<4} {statistics.median(timings):>10.2f} "
-              f"{p95:>8.2f}")
+              f"{p95:>8.2f} {max(timings):>8.2f}", flush=True)
         plans.append((title, median_value, explain(lookup, median_value)))
 
     for title, value, plan in plans:

@@ -162,9 +162,14 @@ class Scope:
     def as_q(self) -> Q | None:
         if self.everything:
             return None
-        terms = [Q(**match) for match in self.matches]
-        terms += [Q(pk__in=card_ids) for card_ids in self.card_sets()]
+        terms = self.terms()
         return reduce(operator.or_, terms) if terms else Q(pk__in=[])
+
+    def terms(self) -> list[Q]:
+        """The branches `as_q` ORs together, for a query that runs each on its own index
+        (see patients.selectors.search_cards). Meaningless when `everything`."""
+        return ([Q(**match) for match in self.matches]
+                + [Q(pk__in=card_ids) for card_ids in self.card_sets()])
 
     def contains(self, card: PatientCard) -> bool:
         if self.everything or any(
@@ -210,14 +215,19 @@ def regular_scope(user: User) -> Scope:
     ), card_sets=lambda: cards_in_care(user, record))
 
 
-def visible_cards(user: User):
-    """Every card the user may open now, break-the-glass grants included."""
-    cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
+def visible_scope(user: User) -> Scope:
+    """The scope of `visible_cards`: the regular scope and break-the-glass grants."""
     scope = regular_scope(user)
     if user.role in CARING_ROLES:
         regular = scope
         scope = replace(scope, card_sets=lambda: (*regular.card_sets(), _break_glass_cards(user)))
-    condition = scope.as_q()
+    return scope
+
+
+def visible_cards(user: User, scope: Scope | None = None):
+    """Every card the user may open now, break-the-glass grants included."""
+    cards = PatientCard.objects.exclude(status=CardStatus.MERGED)
+    condition = (scope or visible_scope(user)).as_q()
     return cards if condition is None else cards.filter(condition)
 
 

@@ -265,8 +265,11 @@ def discard_draft(actor: User, public_id) -> None:
                                reason=_("Unsaved draft discarded"))
 
 
-def canonical_content(visit: Visit) -> bytes:
-    """The signed form of a visit: every recorded fact in a fixed order and spelling."""
+def canonical_content(visit: Visit, diagnoses=None) -> bytes:
+    """The signed form of a visit: every recorded fact in a fixed order and spelling.
+    `diagnoses`: the visit's diagnoses when the caller holds them (a bulk generator that
+    has not read them back); by default they are read."""
+    diagnoses = visit.diagnoses.all() if diagnoses is None else diagnoses
     content = {
         "visit": str(visit.public_id),
         "med_id": visit.card.med_id,
@@ -277,14 +280,14 @@ def canonical_content(visit: Visit) -> bytes:
         **{name: getattr(visit, name) for name in NARRATIVE_FIELDS},
         **{name: None if getattr(visit, name) is None else str(getattr(visit, name))
            for name in VITAL_FIELDS},
-        "diagnoses": sorted([d.kind, d.code_id, d.note] for d in visit.diagnoses.all()),
+        "diagnoses": sorted([d.kind, d.code_id, d.note] for d in diagnoses),
     }
     return json.dumps(content, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode()
 
 
-def content_digest(visit: Visit) -> str:
-    return hashlib.sha256(canonical_content(visit)).hexdigest()
+def content_digest(visit: Visit, diagnoses=None) -> str:
+    return hashlib.sha256(canonical_content(visit, diagnoses)).hexdigest()
 
 
 def check_sealable(visit: Visit) -> None:
