@@ -56,6 +56,8 @@ BEGIN
     IF to_regclass(name) IS NOT NULL THEN
         RETURN NULL;
     END IF;
+    -- Foreign key checks deferred to the commit would forbid the ALTER TABLEs below.
+    SET CONSTRAINTS ALL IMMEDIATE;
     SELECT a.attname, format_type(a.atttypid, a.atttypmod) INTO key, key_type
     FROM pg_partitioned_table p
     JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
@@ -242,6 +244,9 @@ ALTER TABLE dmed_auditevent DROP CONSTRAINT audit_chain_place;
 ALTER TABLE dmed_auditevent ADD CONSTRAINT audit_chain_day_is_the_day
     CHECK (chain_day = (occurred_at AT TIME ZONE 'Asia/Tashkent')::date);
 SELECT dmed_convert_to_partitioned('dmed_auditevent', 'occurred_at');
+REVOKE ALL ON FUNCTION dmed_month_partition(text, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dmed_drop_month_partition(text, date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dmed_convert_to_partitioned(text, text) FROM PUBLIC;
 """
     + CHAIN_FUNCTIONS
     + AUDIT_TRIGGERS
