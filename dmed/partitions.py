@@ -12,6 +12,7 @@ for archiving by hand (`manage.py detach_audit_partition`).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,8 @@ from psycopg import sql
 
 from dmed.audit_chain import verify_audit_chains
 
+logger = logging.getLogger(__name__)
+AUDIT_TABLE = "dmed_auditevent"
 _MONTH_SUFFIX = re.compile(r"_(\d{4})(\d{2})$")
 
 
@@ -81,6 +84,11 @@ def maintain_partitions(*, today: date | None = None) -> MaintenanceReport:
                 if made := cursor.fetchone()[0]:
                     report.created.append(made)
     for table, months in settings.PARTITION_RETENTION_MONTHS.items():
+        if table == AUDIT_TABLE:
+            # The law keeps the trail: a setting naming it is a mistake, not an order (and
+            # the database function would refuse it anyway).
+            logger.error("PARTITION_RETENTION_MONTHS names the audit trail: ignored")
+            continue
         oldest_kept = add_months(this_month, -months)
         for month, name in sorted(month_partitions(table).items()):
             if month >= oldest_kept:
@@ -104,7 +112,7 @@ def detach_audit_month(month: date) -> str:
     month = month_start(month)
     if month >= month_start(timezone.localdate()):
         raise ValueError("only a past month of the audit trail can be detached")
-    name = month_partitions("dmed_auditevent").get(month)
+    name = month_partitions(AUDIT_TABLE).get(month)
     if name is None:
         raise LookupError(f"the audit trail has no partition for {month:%Y-%m}")
     following = add_months(month, 1)

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+from psycopg import sql
 
 from dmed.audit_chain import verify_audit_chains
 from dmed.models import AuditAction, AuditChainHead, AuditEvent
@@ -130,22 +132,24 @@ def test_a_past_month_is_detached_with_its_chain_heads_and_the_rest_still_verifi
 @pytest.mark.django_db
 def test_the_current_month_cannot_be_detached():
     with pytest.raises(ValueError, match="past month"):
-        detach_audit_month(date.today())
+        detach_audit_month(timezone.localdate())
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_application_role_runs_the_maintenance_but_cannot_touch_a_partition():
     role = settings.DATABASE_APP_ROLE
     assert role, "make test sets DATABASE_APP_ROLE (scripts/devservices.py)"
-    current = month_partitions("dmed_auditevent")[date.today().replace(day=1)]
+    current = sql.Identifier(
+        month_partitions("dmed_auditevent")[timezone.localdate().replace(day=1)])
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
     params.update(user=role, password=settings.DATABASE_APP_PASSWORD)
     with psycopg.connect(**params) as app:
         app.execute("SELECT dmed_month_partition('dmed_auditevent', '2033-05-01')")
-        for statement in (f"DELETE FROM {current}", f"UPDATE {current} SET reason = ''",
-                          f"DROP TABLE {current}",
+        for statement in (sql.SQL("DELETE FROM {}").format(current),
+                          sql.SQL("UPDATE {} SET reason = ''").format(current),
+                          sql.SQL("DROP TABLE {}").format(current),
                           "SELECT dmed_drop_month_partition('dmed_auditevent', '2033-05-01')"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 with app.transaction():
