@@ -374,8 +374,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # dropped here: old months are detached for archiving by hand).
 PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
 OUTBOX_RETENTION_MONTHS = env.int("OUTBOX_RETENTION_MONTHS", default=3)
-PARTITION_RETENTION_MONTHS = {"outbox_event": OUTBOX_RETENTION_MONTHS,
-                              "outbox_delivery": OUTBOX_RETENTION_MONTHS}
+# Deliveries before their events: they live in their event's month and reference it.
+PARTITION_RETENTION_MONTHS = {"outbox_delivery": OUTBOX_RETENTION_MONTHS,
+                              "outbox_event": OUTBOX_RETENTION_MONTHS}
 
 # A critical lab value not acknowledged within this many minutes escalates to the heads of
 # the department or facility and its on-call list, and again after each further period.

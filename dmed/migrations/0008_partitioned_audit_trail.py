@@ -86,10 +86,15 @@ BEGIN
     END IF;
     EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                    parent, name, low, high);
+    -- Unique indexes without the partition key, per partition (the parent cannot hold them).
     IF parent = 'dmed_auditevent' THEN
         -- A chain (one Tashkent day) lies in one partition: unique here is unique everywhere.
         EXECUTE format('CREATE UNIQUE INDEX %I ON %I (chain_day, chain_stripe, chain_seq)',
                        name || '_chain_place', name);
+    ELSIF parent = 'outbox_event' THEN
+        -- A random UUID, unique in its month; a repeat across months would take a
+        -- collision of 122 random bits.
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (uuid)', name || '_uuid', name);
     END IF;
     -- Reached through the parent only, whose rights are checked there.
     EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', name);
@@ -110,10 +115,12 @@ BEGIN
     IF to_regclass(name) IS NULL THEN
         RETURN false;
     END IF;
-    -- Work still to do keeps its month, whatever its age.
+    -- Work still to do keeps its month, whatever its age; an event's month goes after its
+    -- deliveries' (they live in their event's month and reference it).
     IF parent = 'outbox_event' THEN
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE relayed_at IS NULL)', name)
             INTO busy;
+        busy := busy OR to_regclass('outbox_delivery_' || to_char(month, 'YYYYMM')) IS NOT NULL;
     ELSE
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = %L)', name, 'pending')
             INTO busy;
@@ -121,6 +128,11 @@ BEGIN
     IF busy THEN
         RAISE NOTICE '% keeps work to do: not dropped', name;
         RETURN false;
+    END IF;
+    IF parent = 'outbox_event' THEN
+        -- Their deduplication keys go with them (a key older than the retention is free).
+        EXECUTE format('DELETE FROM outbox_eventkey k USING %I e '
+                       'WHERE k.event_id = e.id AND k.event_created_at = e.created_at', name);
     END IF;
     EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', parent, name);
     EXECUTE format('DROP TABLE %I', name);
