@@ -84,7 +84,7 @@ def test_a_row_whose_month_has_no_partition_is_kept_and_moves_into_it_when_made(
     assert not table_exists("dmed_auditevent_203207")
 
     report = maintain_partitions(today=date(2032, 7, 1))
-    assert report.created == ["dmed_auditevent_203207"]
+    assert "dmed_auditevent_203207" in report.created
     assert {partition_of(early), partition_of(later)} == {"dmed_auditevent_203207"}
     # Moved as written: the chain triggers did not run again.
     moved = AuditEvent.objects.get(pk=later.pk)
