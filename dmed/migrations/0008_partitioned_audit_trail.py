@@ -41,6 +41,24 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT date_trunc('month', month)::timestamp AT TIME ZONE 'Asia/Tashkent'
 $$;
 
+-- Unique indexes without the partition key, which the parent cannot hold, on each partition
+-- (its DEFAULT one too). Where every row sharing the key lies in one partition, as a chain's
+-- day does, unique in the partition is unique everywhere.
+CREATE FUNCTION dmed_partition_unique_indexes(parent text, name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF parent = 'dmed_auditevent' THEN
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (chain_day, chain_stripe, chain_seq)',
+                       name || '_chain_place', name);
+    ELSIF parent IN ('outbox_event', 'prescriptions_dispensing') THEN
+        -- A random UUID, unique in its month; a repeat across months would take a
+        -- collision of 122 random bits.
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (%I)', name || '_uuid', name,
+                       CASE parent WHEN 'outbox_event' THEN 'uuid' ELSE 'public_id' END);
+    END IF;
+END;
+$$;
+
 CREATE FUNCTION dmed_month_partition(parent text, month date) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -86,16 +104,7 @@ BEGIN
     END IF;
     EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                    parent, name, low, high);
-    -- Unique indexes without the partition key, per partition (the parent cannot hold them).
-    IF parent = 'dmed_auditevent' THEN
-        -- A chain (one Tashkent day) lies in one partition: unique here is unique everywhere.
-        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (chain_day, chain_stripe, chain_seq)',
-                       name || '_chain_place', name);
-    ELSIF parent = 'outbox_event' THEN
-        -- A random UUID, unique in its month; a repeat across months would take a
-        -- collision of 122 random bits.
-        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (uuid)', name || '_uuid', name);
-    END IF;
+    PERFORM dmed_partition_unique_indexes(parent, name);
     -- Reached through the parent only, whose rights are checked there.
     EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', name);
     RETURN name;
@@ -184,6 +193,7 @@ BEGIN
                    tbl || '_id_seq_new', sequence);
     EXECUTE format('ALTER TABLE %I ALTER id SET DEFAULT nextval(%L)', tbl, tbl || '_id_seq_new');
     EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', tbl || '_default', tbl);
+    PERFORM dmed_partition_unique_indexes(tbl, tbl || '_default');
     EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', tbl || '_default');
     -- A date is a Tashkent day already; a time is taken in Tashkent.
     EXECUTE format('SELECT (date_trunc(''month'', min(%I)%s))::date FROM %I', key,
@@ -259,6 +269,7 @@ SELECT dmed_convert_to_partitioned('dmed_auditevent', 'occurred_at');
 REVOKE ALL ON FUNCTION dmed_month_partition(text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dmed_drop_month_partition(text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dmed_convert_to_partitioned(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dmed_partition_unique_indexes(text, text) FROM PUBLIC;
 """
     + CHAIN_FUNCTIONS
     + AUDIT_TRIGGERS
@@ -298,6 +309,7 @@ CREATE INDEX audit_time_brin ON dmed_auditevent USING brin (occurred_at);
 DROP FUNCTION dmed_convert_to_partitioned(text, text);
 DROP FUNCTION dmed_drop_month_partition(text, date);
 DROP FUNCTION dmed_month_partition(text, date);
+DROP FUNCTION dmed_partition_unique_indexes(text, text);
 DROP FUNCTION dmed_month_start(date);
 """
 )
