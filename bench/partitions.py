@@ -66,7 +66,7 @@ def fill(months: list[date], audit_per_month: int, events_per_month: int,
                     "INSERT INTO dmed_auditevent (occurred_at, actor_id, actor_role, "
                     "facility_code, action, object_type, object_id, patient_med_id, reason, "
                     "allowed, break_glass, user_agent) "
-                    "SELECT %s::timestamptz + (n * %s / %s) * interval '1 second', %s, "
+                    "SELECT %s::timestamptz + (n::float8 * %s / %s) * interval '1 second', %s, "
                     "'clinician', 'TSH-CHL-P12', 'view', 'patients.card', n::text, "
                     "CASE WHEN n %% 1000 = 0 THEN %s ELSE (1000000000 + n %% 500000)::text END,"
                     " '', true, false, 'bench' FROM generate_series(1, %s) n",
@@ -80,8 +80,8 @@ def fill(months: list[date], audit_per_month: int, events_per_month: int,
                 cursor.execute(
                     "WITH made AS (INSERT INTO outbox_event (uuid, kind, payload, created_at, "
                     "relayed_at) SELECT gen_random_uuid(), 'prescription.issued', '{}', "
-                    "%s::timestamptz + (n * %s / %s) * interval '1 second', "
-                    "%s::timestamptz + (n * %s / %s) * interval '1 second' "
+                    "%s::timestamptz + (n::float8 * %s / %s) * interval '1 second', "
+                    "%s::timestamptz + (n::float8 * %s / %s) * interval '1 second' "
                     "FROM generate_series(1, %s) n RETURNING id, created_at) "
                     "INSERT INTO outbox_delivery (event_id, event_created_at, consumer, target, "
                     "status, attempts, next_attempt_at, last_error, created_at, finished_at) "
@@ -98,7 +98,7 @@ def fill(months: list[date], audit_per_month: int, events_per_month: int,
                     "pharmacy_id, pharmacist_id, idempotency_key, request_digest, "
                     "identity_document, status_after, dispensed_at) "
                     "SELECT gen_random_uuid(), %s, %s, %s, '', '', '', 'dispensed', "
-                    "%s::timestamptz + (n * %s / %s) * interval '1 second' "
+                    "%s::timestamptz + (n::float8 * %s / %s) * interval '1 second' "
                     "FROM generate_series(1, %s) n",
                     [prescription.pk, pharmacy.pk, doctor.pk, start, seconds, missing, missing])
                 print(f"dispensings {month:%Y-%m}: {missing}")

@@ -8,7 +8,8 @@ functions), rows untouched.
 - Deliveries in their event's month: they gain `event_created_at`, and reference their
   event by (event_id, event_created_at) → (id, created_at); "once per (event, consumer,
   target)" holds with the event's time added, which the foreign key ties to the event.
-  A month of deliveries goes before its events' month (dmed_drop_month_partition).
+  A month of deliveries goes before its events' month (dmed_drop_month_partition). An
+  event's time corrected by hand carries its deliveries and key along (ON UPDATE CASCADE).
 - The consumers' rows (notifications, pharmacy feed, inbox) outlive the outbox's
   retention, so their keys into events are dropped by their own migrations (run before
   this one).
@@ -40,14 +41,15 @@ SELECT dmed_convert_to_partitioned('outbox_event', 'created_at');
 SELECT dmed_convert_to_partitioned('outbox_delivery', 'event_created_at');
 ALTER TABLE outbox_delivery ADD CONSTRAINT outbox_delivery_event
     FOREIGN KEY (event_id, event_created_at) REFERENCES outbox_event (id, created_at)
-    DEFERRABLE INITIALLY DEFERRED;
+    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
 
 CREATE TABLE outbox_eventkey (
     dedupe_key varchar(200) PRIMARY KEY,
     event_id bigint NOT NULL,
     event_created_at timestamptz NOT NULL,
     CONSTRAINT outbox_eventkey_event FOREIGN KEY (event_id, event_created_at)
-        REFERENCES outbox_event (id, created_at) DEFERRABLE INITIALLY DEFERRED
+        REFERENCES outbox_event (id, created_at)
+    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX outbox_eventkey_event ON outbox_eventkey (event_id);
 INSERT INTO outbox_eventkey SELECT dedupe_key, id, created_at FROM outbox_event

@@ -6,7 +6,8 @@ rows untouched.
 - "One dispensing per pharmacy and Idempotency-Key" is held across months by DispensingKey,
   which a trigger fills in the dispensing's INSERT, so a repeated key still fails there.
 - Lines keep their foreign key to their dispensing, as (dispensing_id,
-  dispensing_dispensed_at) → (id, dispensed_at): they gain the dispensing's time.
+  dispensing_dispensed_at) → (id, dispensed_at): they gain the dispensing's time, which
+  follows a correction of it (ON UPDATE CASCADE), as does the key's.
 """
 
 import uuid
@@ -30,7 +31,8 @@ CREATE INDEX dispensing_idempotency_key ON prescriptions_dispensing (pharmacy_id
 SELECT dmed_convert_to_partitioned('prescriptions_dispensing', 'dispensed_at');
 ALTER TABLE prescriptions_dispensingline ADD CONSTRAINT dispensing_line_dispensing
     FOREIGN KEY (dispensing_id, dispensing_dispensed_at)
-    REFERENCES prescriptions_dispensing (id, dispensed_at) DEFERRABLE INITIALLY DEFERRED;
+    REFERENCES prescriptions_dispensing (id, dispensed_at)
+    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
 """
 
 UNPARTITION = """
@@ -79,7 +81,8 @@ INSERT INTO prescriptions_dispensingkey (pharmacy_id, idempotency_key, dispensin
     WHERE idempotency_key <> '';
 ALTER TABLE prescriptions_dispensingkey ADD CONSTRAINT dispensing_key_dispensing
     FOREIGN KEY (dispensing_id, dispensed_at)
-    REFERENCES prescriptions_dispensing (id, dispensed_at) DEFERRABLE INITIALLY DEFERRED;
+    REFERENCES prescriptions_dispensing (id, dispensed_at)
+    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
 CREATE FUNCTION prescriptions_dispensing_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- A key this pharmacy used already fails here, in the dispensing's INSERT.
