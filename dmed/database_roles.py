@@ -14,6 +14,10 @@ from django.db import connections
 from psycopg import sql
 
 from dmed.models import AuditChainHead, AuditEvent
+from dmed.partitions import maintain_partitions
+
+_MAINTENANCE_FUNCTIONS = ["dmed_month_partition(text, date)",
+                          "dmed_drop_month_partition(text, date)"]
 
 
 def grant_application_role(*, using: str = "default") -> None:
@@ -33,11 +37,28 @@ def grant_application_role(*, using: str = "default") -> None:
     ]
     connection = connections[using]
     with connection.cursor() as cursor:
-        for statement in statements:
-            composed = statement.format(role_id, audit=audit, heads=heads)
-            cursor.execute(composed.as_string(connection.connection))
+        composed = [statement.format(role_id, audit=audit, heads=heads)
+                    for statement in statements]
+        # Partitions (dmed/partitions.py) are reached through their parent, whose rights
+        # hold there; the role has none on a partition itself, so it cannot delete from
+        # an audit month directly. It may run the maintenance functions (they run as
+        # their owner and refuse to drop the audit trail).
+        cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits "
+                       "JOIN pg_partitioned_table ON partrelid = inhparent")
+        composed += [sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(name), role_id)
+                     for (name,) in cursor.fetchall()]
+        for function in _MAINTENANCE_FUNCTIONS:
+            cursor.execute("SELECT to_regprocedure(%s)", [function])
+            if cursor.fetchone()[0]:
+                composed.append(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
+                    sql.SQL(function), role_id))
+        for statement in composed:
+            cursor.execute(statement.as_string(connection.connection))
 
 
 def on_post_migrate(sender, using="default", **kwargs) -> None:
     if connections[using].vendor == "postgresql":
+        # Every migrate also makes the months ahead (before the rights on them are set).
+        if using == "default":
+            maintain_partitions()
         grant_application_role(using=using)

@@ -371,7 +371,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     # only delays the next by a minute.
     "inbox-escalate-critical": {"task": "inbox.escalate_critical",
                                 "schedule": timedelta(minutes=1), "options": {"expires": 50}},
+    # Month partitions made PARTITION_MONTHS_AHEAD ahead, outbox months past their
+    # retention dropped (dmed/partitions.py); daily, so a missed run is caught up long
+    # before a month runs out of partitions.
+    "maintain-partitions": {"task": "dmed.tasks.maintain_partitions",
+                            "schedule": crontab(hour=3, minute=40)},
 }
+
+# Partitioned tables (dmed/partitions.py): months made ahead of the current one, and how many
+# full months of the outbox are kept before the current one (the audit trail is never
+# dropped here: old months are detached for archiving by hand).
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+OUTBOX_RETENTION_MONTHS = env.int("OUTBOX_RETENTION_MONTHS", default=3)
+# Deliveries before their events: they live in their event's month and reference it.
+PARTITION_RETENTION_MONTHS = {"outbox_delivery": OUTBOX_RETENTION_MONTHS,
+                              "outbox_event": OUTBOX_RETENTION_MONTHS}
 
 # A critical lab value not acknowledged within this many minutes escalates to the heads of
 # the department or facility and its on-call list, and again after each further period.

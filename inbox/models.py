@@ -47,8 +47,12 @@ class Notice(models.Model):
     public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True,
                                  editable=False)
     # The event it was made from: one notice per event, however often it is delivered.
+    # No database foreign key: the outbox drops its months after OUTBOX_RETENTION_MONTHS
+    # (dmed/partitions.py), and this row outlives its event; a key into a partitioned
+    # table would also have to name the event's month.
     event = models.OneToOneField("outbox.Event", verbose_name=_("event"),
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False)
     kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
     # What it is about, as the event said it: the result's or referral's public ID, or the
     # prescription's code (links and the result page's record are found by it).
@@ -152,8 +156,11 @@ class CriticalAlert(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     round = models.PositiveSmallIntegerField(_("round"))
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    # No database foreign key: the outbox drops its months after OUTBOX_RETENTION_MONTHS
+    # (dmed/partitions.py), and this row outlives its event; a key into a partitioned
+    # table would also have to name the event's month.
     event = models.ForeignKey("outbox.Event", verbose_name=_("event"),
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", db_constraint=False)
     created_at = models.DateTimeField(_("created"))
 
     class Meta:

@@ -75,8 +75,11 @@ class Message(models.Model):
     """
 
     uuid = models.UUIDField(_("message ID"), unique=True, editable=False)
+    # No database foreign key: the outbox drops its months after OUTBOX_RETENTION_MONTHS
+    # (dmed/partitions.py), and this row outlives its event; a key into a partitioned
+    # table would also have to name the event's month.
     event = models.ForeignKey("outbox.Event", verbose_name=_("event"),
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", db_constraint=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
                                   on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=64)

@@ -50,7 +50,8 @@ def fan_out(*, batch: int = 500) -> int:
         if not events:
             return 0
         now = timezone.now()
-        rows = [Delivery(event=event, consumer=c.name, target=str(target), next_attempt_at=now)
+        rows = [Delivery(event=event, event_created_at=event.created_at, consumer=c.name,
+                         target=str(target), next_attempt_at=now)
                 for event in events
                 for c in consumers_for(event.kind)
                 for target in c.targets(event)]

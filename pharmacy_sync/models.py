@@ -29,7 +29,11 @@ class FeedEntry(models.Model):
     """A prescription event in the pull feed of one district's pharmacies; the id is the
     cursor of `GET /api/v1/pharmacy/events/?after=`."""
 
-    event = models.ForeignKey("outbox.Event", on_delete=models.PROTECT, related_name="+")
+    # No database foreign key: the outbox drops its months after OUTBOX_RETENTION_MONTHS
+    # (dmed/partitions.py), and this row outlives its event; a key into a partitioned
+    # table would also have to name the event's month.
+    event = models.ForeignKey("outbox.Event", on_delete=models.PROTECT, related_name="+",
+                              db_constraint=False)
     district = models.ForeignKey("registry.District", on_delete=models.PROTECT,
                                  related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -331,9 +331,16 @@ class PharmacyApiKey(models.Model):
 
 
 class Dispensing(models.Model):
-    """What one pharmacy gave out against a prescription at one time: the receipt."""
+    """What one pharmacy gave out against a prescription at one time: the receipt.
 
-    public_id = models.UUIDField(_("receipt"), default=uuid.uuid4, unique=True, editable=False)
+    Partitioned by the Tashkent month of `dispensed_at` (migration 0013, dmed/partitions.py):
+    the database's primary key is (id, dispensed_at), so a day's dispensings are read from
+    one partition.
+    """
+
+    # Unique in each month's partition (a partitioned table cannot hold a unique index
+    # without its partition key); a repeat across months would take a random collision.
+    public_id = models.UUIDField(_("receipt"), default=uuid.uuid4, editable=False)
     prescription = models.ForeignKey(Prescription, verbose_name=_("prescription"),
                                      on_delete=models.PROTECT,
                                      related_name="dispensings")
@@ -356,9 +363,8 @@ class Dispensing(models.Model):
         verbose_name = _("dispensing")
         verbose_name_plural = _("dispensings")
         constraints = [
-            models.UniqueConstraint(fields=["pharmacy", "idempotency_key"],
-                                    condition=~Q(idempotency_key=""),
-                                    name="dispensing_idempotency_key_once"),
+            # An Idempotency-Key is used once per pharmacy: DispensingKey holds it across
+            # the months, filled by a trigger in the dispensing's INSERT.
             models.CheckConstraint(condition=Q(pharmacist__isnull=False)
                                    | Q(api_key__isnull=False),
                                    name="dispensing_has_actor"),
@@ -366,14 +372,50 @@ class Dispensing(models.Model):
         indexes = [
             # The nightly reconciliation reads one day of dispensings (pharmacy_sync).
             BrinIndex(fields=["dispensed_at"], name="dispensing_time_brin"),
+            # A retried request finds the dispensing its key made.
+            models.Index(fields=["pharmacy", "idempotency_key"],
+                         condition=~Q(idempotency_key=""), name="dispensing_idempotency_key"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
 
 
+class DispensingKey(models.Model):
+    """A pharmacy's Idempotency-Key, used once across every month of dispensings.
+
+    Written by a trigger on each dispensing inserted with a key (migration 0013), so a
+    second dispensing with the key fails in its INSERT, as the unique index on the single
+    table did; it references its dispensing by (id, dispensed_at), the dispensing's key in
+    the partitioned table.
+    """
+
+    pharmacy = models.ForeignKey("registry.Facility", on_delete=models.PROTECT,
+                                 related_name="+")
+    idempotency_key = models.CharField(max_length=100)
+    # The database's foreign key is (dispensing_id, dispensed_at) → (id, dispensed_at).
+    dispensing = models.ForeignKey(Dispensing, on_delete=models.DO_NOTHING,
+                                   db_constraint=False, related_name="+")
+    dispensed_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        verbose_name = _("dispensing idempotency key")
+        verbose_name_plural = _("dispensing idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["pharmacy", "idempotency_key"],
+                                    name="dispensing_idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
 class DispensingLine(models.Model):
-    dispensing = models.ForeignKey(Dispensing, on_delete=models.PROTECT, related_name="lines")
+    # The database's foreign key is (dispensing_id, dispensing_dispensed_at) → the
+    # dispensing's (id, dispensed_at) in its month's partition (migration 0013).
+    dispensing = models.ForeignKey(Dispensing, on_delete=models.PROTECT, related_name="lines",
+                                   db_constraint=False)
+    dispensing_dispensed_at = models.DateTimeField(editable=False)
     item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT,
                              related_name="dispensed_lines")
     quantity = models.PositiveIntegerField(_("quantity"))

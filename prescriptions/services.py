@@ -602,6 +602,7 @@ def _dispense_locked(prescription: Prescription, *, by: PharmacyActor, wanted, i
     dispensing.save(force_insert=True)
     for line in new_lines:
         line.dispensing = dispensing
+        line.dispensing_dispensed_at = dispensing.dispensed_at
     DispensingLine.objects.bulk_create(new_lines)
     # No dedupe key: the dispensing is new, so its event cannot repeat (and a key would
     # cost a savepoint, two more round trips, on the pharmacy API's busiest call).
