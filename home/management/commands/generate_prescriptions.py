@@ -63,7 +63,9 @@ ITEM_COLUMNS = ("id", "line", "quantity", "dispensed_quantity", "dosage", "route
 DISPENSING_COLUMNS = ("id", "public_id", "idempotency_key", "request_digest",
                       "identity_document", "status_after", "dispensed_at", "pharmacist_id",
                       "pharmacy_id", "prescription_id")
-LINE_COLUMNS = ("quantity", "remaining_after", "dispensing_id", "item_id")
+# A line lives in its dispensing's month (prescriptions 0013): it carries its time.
+LINE_COLUMNS = ("quantity", "remaining_after", "dispensing_id", "dispensing_dispensed_at",
+                "item_id")
 AUDIT_COLUMNS = ("occurred_at", "actor_id", "actor_role", "facility_code", "action",
                  "object_type", "object_id", "patient_med_id", "reason", "allowed",
                  "break_glass", "user_agent")
@@ -219,7 +221,7 @@ class Command(BaseCommand):
                 dispensing_rows.append((
                     dispensing_id, receipt, "", "", "", PrescriptionStatus.DISPENSED.value, at,
                     record.user_id, record.facility_id, rx_id))
-                line_rows += [(item.quantity, 0, dispensing_id, item.id) for item in items]
+                line_rows += [(item.quantity, 0, dispensing_id, at, item.id) for item in items]
                 audit_rows.append((
                     at, record.user_id, Role.PHARMACIST.value, record.facility.code,
                     AuditAction.UPDATE.value, PRESCRIPTION_OBJECT, code, visit["card__med_id"],
