@@ -164,24 +164,39 @@ class PeakMemory:
         return self.peaks
 
 
-def produce(med_ids: list[str], rate: float, seconds: float, run: str) -> tuple[int, float]:
+def produce(med_ids: list[str], rate: float, seconds: float, run: str,
+            threads: int = 4) -> tuple[int, float]:
     """Emit one event per transaction at `rate` a second for `seconds`, as services do
-    while the worker runs; returns how many and the seconds it took."""
-    from django.db import transaction
+    while the worker runs, from `threads` threads (each its own connection, each emitting
+    at its share of the rate); returns how many and the seconds it took."""
+    import threading
+
+    from django.db import connection, transaction
 
     from outbox.events import emit
     from outbox.kinds import PRESCRIPTION_ISSUED
 
-    count = int(rate * seconds)
-    started = time.perf_counter()
-    for n in range(count):
-        ahead = started + n / rate - time.perf_counter()
-        if ahead > 0:
-            time.sleep(ahead)
-        with transaction.atomic():
-            emit(PRESCRIPTION_ISSUED, {"med_id": med_ids[n % len(med_ids)], "code": f"S{n}",
-                                       "drug": "Amoksitsillin 500 mg",
-                                       "valid_until": run})
+    count = int(rate * seconds) // threads * threads
+    started = time.perf_counter() + 0.1
+
+    def work(first: int) -> None:
+        try:
+            for n in range(first, count, threads):
+                ahead = started + n / rate - time.perf_counter()
+                if ahead > 0:
+                    time.sleep(ahead)
+                with transaction.atomic():
+                    emit(PRESCRIPTION_ISSUED, {"med_id": med_ids[n % len(med_ids)],
+                                               "code": f"S{n}", "drug": "Amoksitsillin 500 mg",
+                                               "valid_until": run})
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     return count, time.perf_counter() - started
 
 

@@ -103,16 +103,22 @@ def dispatch_due(*, batch: int = 500) -> int:
     return len(due)
 
 
-def relay(*, budget_seconds: float = 0.9) -> tuple[int, int]:
-    """One beat tick: fan out and dispatch until caught up or the tick's time is spent."""
+def relay(*, budget_seconds: float = 0.9, batch: int = 500) -> tuple[int, int]:
+    """One beat tick: fan out and dispatch until caught up or the tick's time is spent.
+
+    It goes round again only while it finds full batches (a backlog): events that arrive
+    while it works wait for the next tick, so a steady stream goes out as a few full task
+    messages a second, not as many small ones whose fixed cost would eat the worker.
+    """
     started = timezone.now()
     events = dispatched = 0
     while True:
-        fanned = fan_out()
-        handed = dispatch_due()
+        fanned = fan_out(batch=batch)
+        handed = dispatch_due(batch=batch)
         events += fanned
         dispatched += handed
-        if not (fanned or handed) or (timezone.now() - started).total_seconds() > budget_seconds:
+        if (fanned < batch and handed < batch) or (
+                (timezone.now() - started).total_seconds() > budget_seconds):
             return events, dispatched
 
 
