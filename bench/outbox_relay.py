@@ -115,6 +115,20 @@ def cpu_seconds(pids) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend of this database (the server runs
+    on this machine: its processes' /proc figures are readable)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {pid: cpu_seconds([pid]) for (pid,) in cursor.fetchall()}
+
+
+def database_cpu_since(before: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in database_cpu().items())
+
+
 def rss_mb(pid: int) -> float:
     """A process's resident memory, from /proc (0 once it is gone)."""
     try:
@@ -306,7 +320,7 @@ def main() -> None:
         while not Delivery.objects.filter(status=DeliveryStatus.DONE).exists():
             time.sleep(0.2)
         workers = with_children(worker.pid)
-        cpu_before = cpu_seconds(workers)
+        cpu_before, db_before = cpu_seconds(workers), database_cpu()
         emit_events(med_ids, args.events, f"e2e-{time.time()}", at_once=True)
         started = time.perf_counter()
         while Delivery.objects.exclude(status=DeliveryStatus.DONE).exists() or (
@@ -314,12 +328,13 @@ def main() -> None:
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
         worker_cpu = cpu_seconds(workers) - cpu_before
+        db_cpu = database_cpu_since(db_before)
         sent = sum(1 for _line in (folder / "sms.log").open()) - 1
 
         # 4. A steady stream while the worker runs: the lag of each event.
         if args.rate:
             since = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            cpu_before = cpu_seconds(workers)
+            cpu_before, db_before = cpu_seconds(workers), database_cpu()
             produced, producing = produce(med_ids, args.rate, args.seconds,
                                           f"steady-{time.time()}")
             deadline = time.perf_counter() + 120
@@ -330,6 +345,7 @@ def main() -> None:
                 time.sleep(0.2)
             p50, p99, worst, lagged = lag_percentiles(since)
             steady_cpu = cpu_seconds(workers) - cpu_before
+            steady_db_cpu = database_cpu_since(db_before)
     finally:
         peaks = memory.stop()
         for process in (beat, worker):
@@ -349,13 +365,15 @@ def main() -> None:
     print(f"end to end (beat → relay → worker → SMS consumer, {sent} messages written): "
           f"{args.events / elapsed:,.0f} events/s ({elapsed:.2f} s from their commit, "
           f"beat's tick included); the worker used {worker_cpu:.2f} CPU s: "
-          f"{args.events / worker_cpu:,.0f} events per worker CPU second")
+          f"{args.events / worker_cpu:,.0f} events per worker CPU second; PostgreSQL's "
+          f"backends used {db_cpu:.2f} CPU s")
     if args.rate:
         print(f"steady stream: {produced} events in {producing:.1f} s "
               f"({produced / producing:,.0f}/s reached of {args.rate:,.0f}/s asked), "
               f"{lagged} delivered; lag event → delivery done: p50 {p50:.3f} s, "
               f"p99 {p99:.3f} s, max {worst:.3f} s; worker CPU {steady_cpu:.1f} s "
-              f"({100 * steady_cpu / producing:.0f} % of one core)")
+              f"({100 * steady_cpu / producing:.0f} % of one core), PostgreSQL's backends "
+              f"{steady_db_cpu:.1f} s (the producer's included)")
     print("peak resident memory: " + ", ".join(
         f"{name} {mb:.0f} MB" for name, mb in sorted(peaks.items())))
 
