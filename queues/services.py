@@ -372,10 +372,10 @@ def issue_ticket(*, actor: User, service_point: ServicePoint, med_id: str | None
 _CALL_NEXT_SQL = """
     UPDATE {table} SET status = %s, called_at = %s, called_by_id = %s, desk = %s,
                        call_count = call_count + 1
-    WHERE id = (SELECT id FROM {table}
-                WHERE service_point_id = %s AND day = %s AND status = %s
-                ORDER BY priority, queued_for, id
-                LIMIT 1 FOR UPDATE SKIP LOCKED)
+    WHERE day = %s AND id = (SELECT id FROM {table}
+                             WHERE service_point_id = %s AND day = %s AND status = %s
+                             ORDER BY priority, queued_for, id
+                             LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING {columns}
 """
 
@@ -386,7 +386,8 @@ def _take_head_of_line(actor: User, service_point: ServicePoint, today, desk: st
     sql = _CALL_NEXT_SQL.format(table=table, columns=", ".join(
         connection.ops.quote_name(f.column) for f in fields))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [TicketStatus.CALLED, timezone.now(), actor.pk, desk[:20],
+        # `day` twice: a table partitioned by day is pruned to the day's partition.
+        cursor.execute(sql, [TicketStatus.CALLED, timezone.now(), actor.pk, desk[:20], today,
                              service_point.pk, today, TicketStatus.WAITING])
         row = cursor.fetchone()
     if row is None:
