@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 
 from dmed.models import User
 from dmed.worklists import Worklist, worklist
-from notifications.models import FALLBACK_ORDER, Message, Preference
+from notifications.models import FALLBACK_ORDER, Message, MessageStatus, Preference
 
 
 def recipients_of(payload: dict) -> list[int]:
@@ -18,11 +18,40 @@ def recipients_of(payload: dict) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+def recipients_by_med_id(med_ids) -> dict[str, list[int]]:
+    """`recipients_of` for many cards in one query: the active accounts of each MED-ID."""
+    found: dict[str, list[int]] = {}
+    for med_id, pk in (User.objects.filter(patient_card__med_id__in=list(med_ids),
+                                           is_active=True)
+                       .values_list("patient_card__med_id", "pk")):
+        found.setdefault(med_id, []).append(pk)
+    return found
+
+
 def message_recipient(user_id: int) -> User:
     """A person to send to, with their channel choices and their card's phone, in one
     query (what `preference_of` and `reachable_channels` would otherwise each read)."""
-    return (User.objects.select_related("notification_preference")
-            .annotate(card_phone=F("patient_card__phone")).get(pk=user_id))
+    return message_recipients([user_id])[user_id]
+
+
+def message_recipients(user_ids) -> dict[int, User]:
+    """`message_recipient` for many people in one query, by id; raises User.DoesNotExist
+    when one of them has no account."""
+    found = {user.pk: user for user in User.objects.select_related("notification_preference")
+             .annotate(card_phone=F("patient_card__phone")).filter(pk__in=list(user_ids))}
+    missing = set(user_ids) - found.keys()
+    if missing:
+        raise User.DoesNotExist(f"no account {sorted(missing)}")
+    return found
+
+
+def sent_within(user_ids, since) -> dict[int, tuple[int, object]]:
+    """Messages sent to each person since a moment: (how many, the oldest's time)."""
+    return {row["recipient_id"]: (row["sent"], row["oldest"]) for row in
+            Message.objects.filter(recipient_id__in=list(user_ids), status=MessageStatus.SENT,
+                                   sent_at__gt=since)
+            .values("recipient_id").annotate(sent=Count("pk"), oldest=Min("sent_at"))
+            .order_by()}
 
 
 def preference_of(user: User) -> Preference:

@@ -14,7 +14,12 @@ from django.utils import timezone
 from dmed.models import User
 from notifications.models import Message, MessageStatus, Preference, TelegramLinkCode
 from notifications.providers import provider_for
-from notifications.selectors import message_recipient, preference_of, reachable_channels
+from notifications.selectors import (
+    message_recipients,
+    preference_of,
+    reachable_channels,
+    sent_within,
+)
 from notifications.texts import PATIENT, render, template_for
 from outbox.http import ProviderError
 from outbox.registry import Defer, Failed
@@ -33,16 +38,6 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     return wake if wake > local else wake + timedelta(days=1)
 
 
-def _rate_limited_until(recipient: User, now: datetime) -> datetime | None:
-    recent = list(Message.objects.filter(recipient=recipient, status=MessageStatus.SENT,
-                                         sent_at__gt=now - RATE_WINDOW)
-                  .order_by("sent_at").values_list("sent_at", flat=True)
-                  [:settings.NOTIFY_RATE_LIMIT_PER_HOUR])
-    if len(recent) < settings.NOTIFY_RATE_LIMIT_PER_HOUR:
-        return None
-    return recent[0] + RATE_WINDOW
-
-
 def notify(*, event, recipient_id: int, audience: str = PATIENT) -> Message:
     """Send an event's message to one person (the outbox consumer's work).
 
@@ -55,29 +50,79 @@ def notify(*, event, recipient_id: int, audience: str = PATIENT) -> Message:
     message is written once, when its outcome is known (the unique constraint stands
     behind that); a send whose write is lost with a worker goes again with the same ID.
     """
-    recipient = message_recipient(recipient_id)
-    message = Message.objects.filter(event=event, recipient=recipient).first()
-    if message is None:
-        template = template_for(event.kind, event.payload, audience)
-        message = Message(event=event, recipient=recipient,
-                          uuid=uuid.uuid5(event.uuid, str(recipient.pk)), kind=event.kind,
-                          language=recipient.language, urgent=template.urgent,
-                          text=render(event.kind, event.payload, recipient.language, audience))
-    elif message.status in (MessageStatus.SENT, MessageStatus.UNDELIVERABLE):
-        return message  # handled before: never twice to the same person
+    outcome = notify_many([(event, recipient_id, audience)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def notify_many(items: list[tuple]) -> list[Message | Defer | Failed]:
+    """`notify` for many (event, recipient id, audience) at once, in the caller's
+    transaction: what each would have returned or raised, in order.
+
+    The same rules, one after the other as `notify` would apply them (a message sent
+    earlier in the batch counts towards its person's rate limit; a person named twice for
+    one event is sent one message), with a handful of queries for the whole batch: the
+    recipients with their choices, the messages already written, the recent sends, and
+    one INSERT of the new messages.
+    """
     now = timezone.now()
+    recipients = message_recipients({recipient_id for _event, recipient_id, _a in items})
+    written = {(message.event_id, message.recipient_id): message for message in
+               Message.objects.filter(event_id__in={event.pk for event, _r, _a in items},
+                                      recipient_id__in=recipients.keys())}
+    quiet_until = quiet_hours_end(now)
+    recent = (sent_within(recipients.keys(), now - RATE_WINDOW) if quiet_until is None
+              else {})
+    new: dict[tuple[int, int], Message] = {}
+    changed: dict[tuple[int, int], Message] = {}
+    outcomes: list[Message | Defer | Failed] = []
+    for event, recipient_id, audience in items:
+        recipient = recipients[recipient_id]
+        key = (event.pk, recipient_id)
+        message = written.get(key)
+        if message is None:
+            template = template_for(event.kind, event.payload, audience)
+            message = Message(event=event, recipient=recipient,
+                              uuid=uuid.uuid5(event.uuid, str(recipient.pk)), kind=event.kind,
+                              language=recipient.language, urgent=template.urgent,
+                              text=render(event.kind, event.payload, recipient.language,
+                                          audience))
+            written[key] = new[key] = message
+        elif message.status in (MessageStatus.SENT, MessageStatus.UNDELIVERABLE):
+            outcomes.append(message)  # handled before: never twice to the same person
+            continue
+        elif key not in new:
+            changed[key] = message
+        outcome = _send(message, recipient, now, quiet_until, recent)
+        outcomes.append(message if outcome is None else outcome)
+    Message.objects.bulk_create(new.values())
+    for message in changed.values():
+        message.save()
+    return outcomes
+
+
+def _rate_limited_until(recipient_id: int, recent: dict) -> datetime | None:
+    sent, oldest = recent.get(recipient_id, (0, None))
+    if sent < settings.NOTIFY_RATE_LIMIT_PER_HOUR:
+        return None
+    return oldest + RATE_WINDOW
+
+
+def _send(message: Message, recipient: User, now: datetime, quiet_until: datetime | None,
+          recent: dict) -> Defer | Failed | None:
+    """Try the person's channels for one message (saved by the caller); the Defer or
+    Failed that `notify` raises, or None."""
     if not message.urgent:
-        wait_until = quiet_hours_end(now) or _rate_limited_until(recipient, now)
+        wait_until = quiet_until or _rate_limited_until(recipient.pk, recent)
         if wait_until:
-            message.save()  # the log shows it queued
-            raise Defer(wait_until, "quiet hours or rate limit")
+            return Defer(wait_until, "quiet hours or rate limit")  # the log shows it queued
 
     chain = reachable_channels(recipient, preference_of(recipient))
     if not chain:
         message.status = MessageStatus.UNDELIVERABLE
         message.provider_answer = "no chosen channel is linked"
-        message.save()
-        return message
+        return None
 
     message.attempts += 1
     answers = []
@@ -93,14 +138,15 @@ def notify(*, event, recipient_id: int, audience: str = PATIENT) -> Message:
             continue
         answers.append(f"{channel}: {answer}")
         message.status, message.channel, message.sent_at = MessageStatus.SENT, channel, now
+        sent, oldest = recent.get(recipient.pk, (0, now))
+        recent[recipient.pk] = (sent + 1, min(oldest, now))
         break
     else:
         message.status = MessageStatus.FAILED
     message.provider_answer = "; ".join(answers)[:4000]
-    message.save()
     if message.status == MessageStatus.FAILED:
-        raise Failed(message.provider_answer)
-    return message
+        return Failed(message.provider_answer)
+    return None
 
 
 @transaction.atomic

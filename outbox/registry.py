@@ -9,6 +9,13 @@ delivery row locked: its writes commit only with the delivery's "done". It raise
 for a failed attempt whose record (a delivery log, a provider's answer) must be kept;
 both keep the consumer's writes. Any other exception is a failed attempt whose writes
 are undone. Failed attempts are retried with backoff.
+
+A busy consumer may also give `targets_many(events)` (the targets of many events from
+one read, for the relay) and `handle_many(items)` (many first attempts in one
+transaction: a list of (event, target) in, a list of outcomes out, each None for done or
+the Defer or Failed it would have raised). Any other exception from `handle_many` undoes
+the whole batch, and each of its deliveries is then handled on its own by `handle`, so
+one bad delivery still spoils no other.
 """
 
 from __future__ import annotations
@@ -43,12 +50,21 @@ class Consumer:
     kinds: frozenset[str]
     handle: Callable
     targets: Callable = _one_target
+    targets_many: Callable | None = None
+    handle_many: Callable | None = None
+
+    def targets_of(self, events: list) -> list[Iterable[str]]:
+        """Each event's targets, in the events' order."""
+        if self.targets_many is not None:
+            return self.targets_many(events)
+        return [self.targets(event) for event in events]
 
 
 _consumers: dict[str, Consumer] = {}
 
 
-def consumer(name: str, *, kinds: Iterable[str], targets: Callable | None = None):
+def consumer(name: str, *, kinds: Iterable[str], targets: Callable | None = None,
+             targets_many: Callable | None = None, handle_many: Callable | None = None):
     """Register the decorated `handle(event, target)` as the consumer `name`."""
     kinds = frozenset(kinds)
     unknown = kinds - KINDS
@@ -56,7 +72,8 @@ def consumer(name: str, *, kinds: Iterable[str], targets: Callable | None = None
         raise ValueError(f"unknown event kinds: {sorted(unknown)}")
 
     def register(handle: Callable) -> Callable:
-        _consumers[name] = Consumer(name, kinds, handle, targets or _one_target)
+        _consumers[name] = Consumer(name, kinds, handle, targets or _one_target,
+                                    targets_many, handle_many)
         return handle
 
     return register

@@ -25,8 +25,9 @@ from outbox.registry import Defer, Failed, consumer_named, consumers_for
 log = logging.getLogger(__name__)
 
 # Deliveries per task message: one claim query and one broker round trip serve them all,
-# while each still runs in its own transaction. Small, so a slow provider holds back few.
-DELIVERY_BATCH = 20
+# and a consumer with `handle_many` handles their first attempts in one transaction. A
+# slow provider holds back at most this many.
+DELIVERY_BATCH = 100
 # The task that handles a batch (outbox/tasks.py), sent by name: the tasks wrap these
 # services, so the services must not import them back.
 DELIVER_BATCH_TASK = "outbox.deliver_batch"
@@ -42,7 +43,12 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def fan_out(*, batch: int = 500) -> int:
-    """Create the deliveries of events not relayed yet; returns how many events."""
+    """Create the deliveries of events not relayed yet; returns how many events.
+
+    One read of the events, each consumer's targets of the whole batch at once
+    (`targets_many`: one query where a target is looked up, not one per event), one
+    INSERT of every delivery and one UPDATE of the events.
+    """
     with transaction.atomic():
         # SKIP LOCKED: two relays running at once share the work instead of waiting.
         events = list(Event.objects.filter(relayed_at__isnull=True).order_by("id")
@@ -50,11 +56,17 @@ def fan_out(*, batch: int = 500) -> int:
         if not events:
             return 0
         now = timezone.now()
+        taken: dict[str, tuple] = {}
+        for kind in dict.fromkeys(event.kind for event in events):
+            for c in consumers_for(kind):
+                taken.setdefault(c.name, (c, []))
+        for c, events_of in taken.values():
+            events_of.extend(event for event in events if event.kind in c.kinds)
         rows = [Delivery(event=event, event_created_at=event.created_at, consumer=c.name,
                          target=str(target), next_attempt_at=now)
-                for event in events
-                for c in consumers_for(event.kind)
-                for target in c.targets(event)]
+                for c, events_of in taken.values()
+                for event, targets in zip(events_of, c.targets_of(events_of), strict=True)
+                for target in targets]
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         Event.objects.filter(pk__in=[e.pk for e in events]).update(relayed_at=now)
     return len(events)
@@ -92,16 +104,22 @@ def dispatch_due(*, batch: int = 500) -> int:
     return len(due)
 
 
-def relay(*, budget_seconds: float = 0.9) -> tuple[int, int]:
-    """One beat tick: fan out and dispatch until caught up or the tick's time is spent."""
+def relay(*, budget_seconds: float = 0.9, batch: int = 500) -> tuple[int, int]:
+    """One beat tick: fan out and dispatch until caught up or the tick's time is spent.
+
+    It goes round again only while it finds full batches (a backlog): events that arrive
+    while it works wait for the next tick, so a steady stream goes out as a few full task
+    messages a second, not as many small ones whose fixed cost would eat the worker.
+    """
     started = timezone.now()
     events = dispatched = 0
     while True:
-        fanned = fan_out()
-        handed = dispatch_due()
+        fanned = fan_out(batch=batch)
+        handed = dispatch_due(batch=batch)
         events += fanned
         dispatched += handed
-        if not (fanned or handed) or (timezone.now() - started).total_seconds() > budget_seconds:
+        if (fanned < batch and handed < batch) or (
+                (timezone.now() - started).total_seconds() > budget_seconds):
             return events, dispatched
 
 
@@ -196,13 +214,84 @@ def _handle_claimed(delivery_id: int) -> str:
             return "skipped" if delivery is None else _failed_attempt(delivery, _describe(exc))
 
 
+# The first attempts of a batch, counted in one autocommitted statement before any
+# consumer runs (as _claim does one by one). Only deliveries never tried before: one a
+# worker was lost on (or that failed) is claimed on its own when its turn comes, so a
+# delivery that kills its worker charges its batch neighbours one attempt at most.
+_CLAIM_FIRST_SQL = """
+    UPDATE outbox_delivery SET attempts = 1
+    WHERE id IN (SELECT id FROM outbox_delivery
+                 WHERE id = ANY(%s) AND status = %s AND attempts = 0 AND next_attempt_at <= %s
+                 FOR UPDATE SKIP LOCKED)
+    RETURNING id, consumer
+"""
+
+
+def _claim_first_attempts(delivery_ids: list[int]) -> dict[int, str]:
+    """The deliveries claimed, with their consumers' names."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_FIRST_SQL,
+                       [list(delivery_ids), DeliveryStatus.PENDING, timezone.now()])
+        return dict(cursor.fetchall())
+
+
+def _handle_many(consumer, delivery_ids: list[int]) -> dict[int, str]:
+    """Claimed first attempts of one consumer with `handle_many`, in one transaction: one
+    locking read of the deliveries with their events, the consumer's batch, one UPDATE for
+    those done. Raises what `handle_many` raised, with everything undone."""
+    outcomes: dict[int, str] = {}
+    with transaction.atomic():
+        deliveries = list(Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                          .select_related("event")
+                          .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING)
+                          .order_by("pk"))
+        results = consumer.handle_many([(d.event, d.target) for d in deliveries])
+        done = []
+        for delivery, result in zip(deliveries, results, strict=True):
+            if result is None:
+                done.append(delivery.pk)
+                outcomes[delivery.pk] = "done"
+            elif isinstance(result, Defer):
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    attempts=F("attempts") - 1, next_attempt_at=result.until,
+                    dispatched_at=None, last_error=result.reason)
+                outcomes[delivery.pk] = "deferred"
+            else:
+                outcomes[delivery.pk] = _failed_attempt(delivery, _describe(result))
+        if done:
+            Delivery.objects.filter(pk__in=done).update(status=DeliveryStatus.DONE,
+                                                        finished_at=timezone.now())
+    return outcomes
+
+
 def handle_deliveries(delivery_ids: list[int]) -> dict[int, str]:
-    """Run a batch of deliveries' consumers one after the other; what became of each (for
-    logs and tests). Each is claimed only when its turn comes and runs in its own
-    transaction: a worker lost mid-batch charges an attempt to the delivery it was
-    handling, not to those it never started, and one failure undoes no other."""
-    return {delivery_id: _handle_claimed(delivery_id) if _claim(delivery_id) else "skipped"
-            for delivery_id in delivery_ids}
+    """Run a batch of deliveries' consumers; what became of each (for logs and tests).
+
+    First attempts are claimed together; those of a consumer with `handle_many` run in
+    one transaction, the others (and all of them, should `handle_many` raise) each in its
+    own, one after the other. A delivery tried before is claimed only when its turn comes,
+    so a worker lost mid-batch charges it no attempt it was not given.
+    """
+    first = _claim_first_attempts(delivery_ids) if delivery_ids else {}
+    outcomes: dict[int, str] = {}
+    by_consumer: dict[str, list[int]] = {}
+    for pk, name in first.items():
+        by_consumer.setdefault(name, []).append(pk)
+    for name, ids in by_consumer.items():
+        consumer = consumer_named(name)
+        if consumer is None or consumer.handle_many is None:
+            continue
+        try:
+            outcomes.update(_handle_many(consumer, ids))
+        except Exception:  # noqa: BLE001 — undone; each is handled on its own below
+            log.exception("a batch of %d %s deliveries failed; handling each on its own",
+                          len(ids), name)
+    for delivery_id in delivery_ids:
+        if delivery_id in outcomes:
+            continue
+        claimed = delivery_id in first or _claim(delivery_id)
+        outcomes[delivery_id] = _handle_claimed(delivery_id) if claimed else "skipped"
+    return {delivery_id: outcomes[delivery_id] for delivery_id in delivery_ids}
 
 
 def handle_delivery(delivery_id: int) -> str:

@@ -287,16 +287,26 @@ def send_appointment_reminders(*, now: datetime | None = None) -> int:
 
 # --- tickets ---
 
-def _next_number(service_point: ServicePoint, day) -> int:
-    """Count up the day's counter row; the row stays locked until the issue commits."""
-    table = TicketCounter._meta.db_table
+def _insert_numbered(ticket: Ticket) -> None:
+    """Insert the ticket with the next number of its point's day, in one statement: the
+    day's counter row is upserted (and stays locked until the transaction ends) in the
+    same round trip as the insert, so the lock that orders racing desks is held for this
+    statement and the COMMIT only. A failed insert undoes the count with it: no gaps."""
+    counter, table = TicketCounter._meta.db_table, Ticket._meta.db_table
+    fields = [f for f in Ticket._meta.concrete_fields if f.attname not in ("id", "number")]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (service_point_id, day, last_number) VALUES (%s, %s, 1) "  # noqa: S608 — table name from the model
-            f"ON CONFLICT (service_point_id, day) "
-            f"DO UPDATE SET last_number = {table}.last_number + 1 RETURNING last_number",
-            [service_point.pk, day])
-        return cursor.fetchone()[0]
+            f"WITH counted AS (INSERT INTO {counter} (service_point_id, day, last_number) "  # noqa: S608 — names from the models
+            f"VALUES (%s, %s, 1) ON CONFLICT (service_point_id, day) "
+            f"DO UPDATE SET last_number = {counter}.last_number + 1 RETURNING last_number) "
+            f"INSERT INTO {table} ({columns}, number) "
+            f"SELECT {', '.join(['%s'] * len(fields))}, last_number FROM counted "
+            f"RETURNING id, number",
+            [ticket.service_point_id, ticket.day, *values])
+        ticket.pk, ticket.number = cursor.fetchone()
+    ticket._state.adding, ticket._state.db = False, connection.alias
 
 
 def _patient_priority(priority: int) -> int:
@@ -307,20 +317,23 @@ def _patient_priority(priority: int) -> int:
 
 def _issue(*, service_point: ServicePoint, card, priority: int, queued_for: datetime,
            actor: User | None, appointment=None, transferred_from=None) -> Ticket:
-    day = timezone.localdate()
-    ticket = Ticket(service_point=service_point, day=day,
-                    number=_next_number(service_point, day), prefix=service_point.ticket_prefix,
-                    card=card, appointment=appointment, transferred_from=transferred_from,
-                    priority=priority, queued_for=queued_for, issued_by=actor)
+    ticket = Ticket(service_point=service_point, day=timezone.localdate(),
+                    prefix=service_point.ticket_prefix, card=card, appointment=appointment,
+                    transferred_from=transferred_from, priority=priority,
+                    queued_for=queued_for, issued_by=actor)
+    # The audit row first (the ticket's public ID is known before it is saved): the day's
+    # counter is locked last, for as short a time as can be.
+    _audit(actor, AuditAction.CREATE, TICKET_OBJECT, ticket, card)
     try:
-        with transaction.atomic():
-            ticket.save(force_insert=True)
+        _insert_numbered(ticket)
     except IntegrityError as error:
+        # No savepoint (a round trip while the counter is locked): the error leaves this
+        # transaction, which is rolled back with the audit row and the count.
+        transaction.set_rollback(True)
         if "ticket_one_open_per_patient" in str(error):
             raise ValidationError({"patient": [_("This patient is already in this queue.")]}
                                   ) from error
         raise
-    _audit(actor, AuditAction.CREATE, TICKET_OBJECT, ticket, card)
     return ticket
 
 
@@ -352,34 +365,66 @@ def issue_ticket(*, actor: User, service_point: ServicePoint, med_id: str | None
                       queued_for=timezone.now(), actor=actor)
 
 
+# Call next in one statement: the head of the point's waiting line, taken with FOR UPDATE
+# SKIP LOCKED (a ticket another desk is calling is skipped, never waited for nor handed out
+# twice), updated to called by this desk. The partial unique index
+# ticket_one_served_per_desk refuses it while this desk serves another ticket.
+_CALL_NEXT_SQL = """
+    UPDATE {table} SET status = %s, called_at = %s, called_by_id = %s, desk = %s,
+                       call_count = call_count + 1
+    WHERE day = %s AND id = (SELECT id FROM {table}
+                             WHERE service_point_id = %s AND day = %s AND status = %s
+                             ORDER BY priority, queued_for, id
+                             LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING {columns}
+"""
+
+
+def _take_head_of_line(actor: User, service_point: ServicePoint, today, desk: str):
+    table = Ticket._meta.db_table
+    fields = Ticket._meta.concrete_fields
+    sql = _CALL_NEXT_SQL.format(table=table, columns=", ".join(
+        connection.ops.quote_name(f.column) for f in fields))
+    with connection.cursor() as cursor:
+        # `day` twice: a table partitioned by day is pruned to the day's partition.
+        cursor.execute(sql, [TicketStatus.CALLED, timezone.now(), actor.pk, desk[:20], today,
+                             service_point.pk, today, TicketStatus.WAITING])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    ticket = Ticket.from_db(connection.alias, [f.attname for f in fields],
+                            [f.from_db_value(value, None, connection)
+                             if hasattr(f, "from_db_value") else value
+                             for f, value in zip(fields, row, strict=True)])
+    ticket.service_point, ticket.called_by = service_point, actor
+    return ticket
+
+
 def call_next(*, actor: User, service_point: ServicePoint, desk: str = "") -> Ticket | None:
     """Hand the head of the line to this desk. Many desks pressing at once each get a
     different ticket: the row is taken with FOR UPDATE SKIP LOCKED, so a ticket another
-    desk is calling is skipped, never waited for nor handed out twice."""
+    desk is calling is skipped, never waited for nor handed out twice. One statement takes
+    and updates it; the audit row and the outbox event commit with it."""
     require_staff_at(actor, service_point)
     today = timezone.localdate()
-    with transaction.atomic():
-        serving = selectors.ticket_being_served(actor, service_point, today)
-        if serving is not None:
-            raise _still_serving(serving)
-        ticket = (selectors.waiting_line(service_point, today)
-                  .select_for_update(skip_locked=True, of=("self",)).first())
-        if ticket is None:
-            return None
-        ticket.service_point = service_point
-        ticket.status, ticket.called_at, ticket.called_by = (TicketStatus.CALLED,
-                                                             timezone.now(), actor)
-        ticket.desk, ticket.call_count = desk[:20], ticket.call_count + 1
-        try:
-            with transaction.atomic():
-                ticket.save(update_fields=["status", "called_at", "called_by", "desk",
-                                           "call_count"])
-        except IntegrityError:
-            # The same person pressed at two desks at once; the other press won.
-            raise _still_serving(
-                selectors.ticket_being_served(actor, service_point, today)) from None
-        _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket, ticket.card, reason="called")
-        _emit_called(ticket)
+    try:
+        with transaction.atomic():
+            ticket = _take_head_of_line(actor, service_point, today, desk)
+            if ticket is None:
+                serving = selectors.ticket_being_served(actor, service_point, today)
+                if serving is not None:
+                    raise _still_serving(serving)
+                return None
+            _audit(actor, AuditAction.UPDATE, TICKET_OBJECT, ticket,
+                   ticket.card if ticket.card_id else None, reason="called")
+            _emit_called(ticket)
+    except IntegrityError as error:
+        if "ticket_one_served_per_desk" not in str(error):
+            raise
+        # This desk is serving a ticket still (or the same person pressed at two desks at
+        # once, and the other press won).
+        raise _still_serving(
+            selectors.ticket_being_served(actor, service_point, today)) from None
     return ticket
 
 

@@ -231,3 +231,44 @@ def test_a_message_costs_seven_queries_outbox_included(sms_gateway):
     # The claim, the delivery row with its event, the recipient with channels and phone,
     # their message for the event, the rate limit's count, the message, the final status.
     assert len(real_queries(captured)) <= 7 * len(deliveries)
+
+
+def _patients_with_deliveries(count: int) -> list[int]:
+    from dmed.roles import Role
+    from tests.factories import UserFactory
+    from tests.patients.factories import CardFactory
+
+    deliveries = []
+    for n in range(count):
+        user = UserFactory(role=Role.PATIENT, language=["uz", "ru"][n % 2])
+        CardFactory(user=user, phone=f"+99890{n:07d}")
+        deliveries.append(issue(user, code=f"RX{n}")[1].pk)
+    return deliveries
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_a_batch_of_messages_costs_seven_queries_however_many(sms_gateway, count):
+    deliveries = _patients_with_deliveries(count)
+
+    with CaptureQueriesContext(connection) as captured:
+        outcomes = outbox_services.handle_deliveries(deliveries)
+    assert set(outcomes.values()) == {"done"} and len(sms_gateway.received) == count
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == count
+    # The claim, the deliveries with their events, the recipients with channels and phones,
+    # their messages for the events, the rate limit's counts, one INSERT of the messages,
+    # one UPDATE of the deliveries.
+    assert len(real_queries(captured)) == 7
+
+
+def test_messages_sent_earlier_in_a_batch_count_towards_the_rate_limit(
+        patient, sms_gateway, settings):
+    settings.NOTIFY_RATE_LIMIT_PER_HOUR = 2
+    deliveries = [issue(patient, code=code)[1].pk for code in ["A1", "A2", "A3"]]
+
+    outcomes = outbox_services.handle_deliveries(deliveries)
+    assert list(outcomes.values()) == ["done", "done", "deferred"]
+    assert len(sms_gateway.received) == 2
+    first_sent = Message.objects.filter(status=MessageStatus.SENT).order_by("sent_at")[0]
+    assert Delivery.objects.get(pk=deliveries[2]).next_attempt_at == (
+        first_sent.sent_at + timedelta(hours=1))
+    assert Message.objects.get(status=MessageStatus.QUEUED).attempts == 0

@@ -10,7 +10,7 @@ from outbox.events import emit
 from outbox.kinds import LAB_RESULT_RELEASED, PRESCRIPTION_CANCELLED, PRESCRIPTION_ISSUED
 from outbox.models import DeadLetter, Delivery, DeliveryStatus, Event
 from outbox.registry import Failed
-from tests.outbox.conftest import real_queries
+from tests.outbox.conftest import RecordingConsumer, real_queries
 
 
 @pytest.mark.django_db
@@ -145,7 +145,7 @@ def test_a_batch_handles_each_delivery_on_its_own(recording_consumer):
 
 
 @pytest.mark.django_db
-def test_the_outbox_spends_three_queries_on_a_delivery(recording_consumer):
+def test_the_outbox_spends_two_queries_on_a_delivery_and_one_on_the_batch(recording_consumer):
     for n in range(20):
         emit(PRESCRIPTION_ISSUED, {"recipients": [str(n)]})
     services.fan_out()
@@ -153,9 +153,10 @@ def test_the_outbox_spends_three_queries_on_a_delivery(recording_consumer):
 
     with CaptureQueriesContext(connection) as captured:
         assert set(services.handle_deliveries(ids).values()) == {"done"}
-    # Per delivery: the claim (one autocommitted UPDATE), the row lock with its event, the
-    # final status. The consumer's own queries come on top (none for this one).
-    assert len(real_queries(captured)) == 3 * len(ids)
+    # Per batch: the claim of the first attempts (one autocommitted UPDATE). Per delivery:
+    # the row lock with its event, the final status. The consumer's own queries come on top
+    # (none for this one).
+    assert len(real_queries(captured)) == 1 + 2 * len(ids)
 
 
 class WritingConsumer:
@@ -195,3 +196,103 @@ def test_a_consumers_writes_commit_with_its_outcome(writing_consumer, error, kep
     assert written.exists() is kept
     delivery.refresh_from_db()
     assert delivery.attempts == 1
+
+
+class BatchConsumer(RecordingConsumer):
+    """A consumer with `handle_many`: records each batch it was given; outcomes as told
+    by `results` (target → Defer or Failed), or raises `batch_error`."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+        self.results = {}
+        self.batch_error = None
+
+    def handle_many(self, items):
+        if self.batch_error is not None:
+            raise self.batch_error
+        self.batches.append([target for _event, target in items])
+        outcomes = []
+        for event, target in items:
+            outcome = self.results.get(target)
+            if outcome is None:
+                self.handled.append((event.pk, target))
+            outcomes.append(outcome)
+        return outcomes
+
+
+@pytest.fixture
+def batch_consumer():
+    handle = BatchConsumer()
+    registry.consumer("test-batch", kinds=[PRESCRIPTION_ISSUED],
+                      targets=lambda event: event.payload.get("recipients", [""]),
+                      handle_many=handle.handle_many)(handle)
+    yield handle
+    registry.unregister("test-batch")
+
+
+def _fanned(count: int) -> list[int]:
+    for n in range(count):
+        emit(PRESCRIPTION_ISSUED, {"recipients": [str(n)]})
+    services.fan_out()
+    return list(Delivery.objects.filter(consumer="test-batch").order_by("pk")
+                .values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_first_attempts_of_a_batch_consumer_go_together_in_a_few_queries(batch_consumer):
+    ids = _fanned(30)
+    with CaptureQueriesContext(connection) as captured:
+        outcomes = services.handle_deliveries(ids)
+    assert set(outcomes.values()) == {"done"}
+    assert batch_consumer.batches == [[str(n) for n in range(30)]]
+    # The claim, the locking read of the deliveries with their events, one UPDATE of those
+    # done: however many there are.
+    assert len(real_queries(captured)) == 3
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("done", 1)}
+    assert services.handle_deliveries(ids) == dict.fromkeys(ids, "skipped")
+
+
+@pytest.mark.django_db
+def test_a_batch_keeps_each_deliverys_own_outcome(batch_consumer, settings):
+    morning = timezone.now() + timedelta(hours=3)
+    batch_consumer.results = {"1": registry.Defer(morning, "quiet hours"),
+                              "2": Failed("every channel failed")}
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    first, deferred, failed = _fanned(3)
+
+    assert services.handle_deliveries([first, deferred, failed]) == {
+        first: "done", deferred: "deferred", failed: "retry"}
+    rows = {d.pk: d for d in Delivery.objects.all()}
+    assert rows[deferred].attempts == 0 and rows[deferred].next_attempt_at == morning
+    assert rows[failed].attempts == 1 and "every channel failed" in rows[failed].last_error
+    assert rows[failed].status == DeliveryStatus.PENDING
+    assert rows[failed].next_attempt_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_when_a_batch_raises_each_delivery_is_handled_on_its_own(batch_consumer):
+    ids = _fanned(3)
+    batch_consumer.batch_error = RuntimeError("a bug in the batch")
+    batch_consumer.failures = 1  # handled one by one, the first one fails
+
+    assert services.handle_deliveries(ids) == {ids[0]: "retry", ids[1]: "done",
+                                               ids[2]: "done"}
+    assert batch_consumer.handled == [(d.event_id, d.target) for d in
+                                      Delivery.objects.filter(pk__in=ids[1:]).order_by("pk")]
+    # The attempt that the batch spent is the one each was then handled with.
+    assert list(Delivery.objects.order_by("pk").values_list("attempts", flat=True)) == [
+        1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_a_delivery_tried_before_is_claimed_on_its_own_not_with_the_batch(batch_consumer):
+    ids = _fanned(3)
+    # As if a worker had been lost while handling the second: its attempt was counted.
+    Delivery.objects.filter(pk=ids[1]).update(attempts=1)
+
+    assert set(services.handle_deliveries(ids).values()) == {"done"}
+    assert batch_consumer.batches == [["0", "2"]]
+    assert batch_consumer.handled[-1][1] == "1"  # by `handle`, after the batch
+    assert list(Delivery.objects.order_by("pk").values_list("attempts", flat=True)) == [
+        1, 2, 1]

@@ -213,3 +213,51 @@ def test_the_database_refuses_two_tickets_served_by_one_desk(registrar, doctor, 
     with pytest.raises(IntegrityError):
         Ticket.objects.filter(pk=second.pk).update(status=TicketStatus.CALLED,
                                                    called_at=timezone.now(), called_by=doctor)
+
+
+def _statements(captured) -> list[str]:
+    """What a worker sends, without the savepoints the test's own transaction adds."""
+    return [q["sql"] for q in captured
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))]
+
+
+def test_issuing_a_ticket_costs_three_statements(registrar, desk_point):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    walk_in(registrar, desk_point)  # the registrar's staff record is read once
+    with CaptureQueriesContext(connection) as captured:
+        ticket = walk_in(registrar, desk_point)
+    # Whether the point is open now, the audit row, and the count with the insert in one
+    # statement (the day's counter stays locked from there to the COMMIT only).
+    statements = _statements(captured)
+    assert len(statements) == 3, statements
+    assert statements[-1].startswith("WITH counted AS")
+    assert ticket.number == 2 and Ticket.objects.get(pk=ticket.pk).public_id == ticket.public_id
+    assert AuditEvent.objects.filter(object_id=str(ticket.public_id), action="create").exists()
+
+
+def test_calling_next_costs_four_statements_for_a_named_ticket(registrar, doctor, room,
+                                                                 card):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = walk_in(registrar, room, card)
+    room.facility.name  # noqa: B018 — loaded with the point, as the views load it
+    services.call_next(actor=doctor, service_point=room)  # nobody else is waiting
+    services.complete(actor=doctor, ticket_id=ticket.public_id)
+    second = walk_in(registrar, room, CardFactory(attached_facility=room.facility))
+    with CaptureQueriesContext(connection) as captured:
+        called = services.call_next(actor=doctor, service_point=room, desk="214")
+    # The UPDATE that takes the head of the line, its card (for the audit row and the
+    # event), the audit row, the outbox event.
+    assert len(_statements(captured)) == 4, _statements(captured)
+    assert called.pk == second.pk and called.status == TicketStatus.CALLED
+    assert called.called_by == doctor and called.desk == "214" and called.call_count == 1
+    assert Event.objects.filter(kind="queue.ticket_called",
+                                payload__ticket=called.display_number).exists()
+    # Pressing again while serving it names it, and takes nothing.
+    third = walk_in(registrar, room)
+    with pytest.raises(ValidationError, match=called.display_number):
+        services.call_next(actor=doctor, service_point=room)
+    assert Ticket.objects.get(pk=third.pk).status == TicketStatus.WAITING
