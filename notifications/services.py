@@ -34,7 +34,8 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     local = timezone.localtime(now)
     if ends <= local.hour < starts:
         return None
-    wake = local.replace(hour=ends, minute=0, second=0, microsecond=0)
+    # From midnight, so that hours ending at 24 (quiet all day) wake the next midnight.
+    wake = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(hours=ends)
     return wake if wake > local else wake + timedelta(days=1)
 
 

@@ -12,9 +12,12 @@ from tests.factories import StaffRecordFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _no_recent_answers():
-    """Each test starts as a new process would: nothing known of tokens, keys or posts."""
+def _no_recent_answers(settings):
+    """Each test starts as a new process would, nothing known of tokens, keys or posts, and
+    reuses nothing unless it is about that reuse (tests/dmed/test_recent_answers.py): the
+    other tests change users and staff records and expect the next request to know."""
     forget_everything()
+    settings.AUTH_CACHE_SECONDS = 0
 
 
 @pytest.fixture

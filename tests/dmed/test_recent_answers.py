@@ -24,6 +24,12 @@ from tests.dmed.test_api_tokens import assert_refused, me, sign_in
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def reuse(settings):
+    """Reuse on, as in production (the suite turns it off for every other test)."""
+    settings.AUTH_CACHE_SECONDS = 5
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """The caches' clock, moved by hand."""
