@@ -23,10 +23,12 @@ BEFORE_THE_MOVE = [
 
 
 def foreign_keys_into(table: str) -> set[tuple[str, str]]:
+    # The tables' own keys: a monthly partition's copy of its table's key (conparentid) comes
+    # and goes with the months that `migrate` makes ahead (dmed.partitions).
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname FROM pg_constraint "
-            "WHERE contype = 'f' AND confrelid = %s::regclass", [table])
+            "WHERE contype = 'f' AND confrelid = %s::regclass AND conparentid = 0", [table])
         return set(cursor.fetchall())
 
 
