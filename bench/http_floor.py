@@ -17,6 +17,14 @@ then every portal endpoint asked for, so every ratio compares figures taken minu
   dispensing, the outbox event, the audit row);
 - mix: verify and dispense alternating, as a pharmacy works.
 
+With `--ceiling`, each round also runs the ceiling (bench/ceiling/): the floor's Django,
+no middleware, replaying the exact statements the portal sent for one recorded card read
+and one verify, with each request's own MED-ID or code, in the same transactions (audit
+row, chain trigger and commits included). Its ratio is the most any rewriting of the
+portal's Python could reach while keeping every rule; the gap between it and the portal is
+what the Python side costs. Dispense is not replayed: its writes cannot repeat (idempotency
+keys, quantities left).
+
 Prints requests/s, p50/p99 latency and the ratio to the floor's card read for each round,
 then each kind's median ratio. Any answer other than 200/201 is counted and shown: a round
 with failures measures nothing.
@@ -25,6 +33,7 @@ with failures measures nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -43,6 +52,8 @@ from patients_lookup import HOME_POLYCLINIC, ROOT, setup_django  # noqa: E402
 
 FLOOR = ROOT.parent / "shared" / "perf-floor" / "run.sh"
 PORT = 58100
+CEILING_PORT = 58200
+CEILING_KINDS = ("card", "verify")
 PRESCRIPTIONS = 2000  # spread dispensings so that row locks rarely meet
 KINDS = ("card", "verify", "dispense", "mix")
 # The production process's settings: debug off, its own secrets, the cache and hosts.
@@ -148,6 +159,62 @@ def prepare(kinds: list[str], workdir: Path) -> dict[str, tuple[Path, str]]:
     return prepared
 
 
+def _key(path: str) -> str:
+    """The MED-ID or code a request line's path is about: its last segment."""
+    return path.split("?")[0].rstrip("/").rsplit("/", 1)[1]
+
+
+class _Recorder:
+    """A connection's execute wrapper keeping each statement's text with its parameters,
+    grouped by the outermost atomic block it ran in (None: a transaction of its own)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.transactions: list[tuple[bool, list[str]]] = []
+        self.block = None
+
+    def __call__(self, execute, sql, params, many, context):
+        connection = self.connection
+        block = connection.atomic_blocks[0] if connection.in_atomic_block else None
+        if block is None or block is not self.block:
+            self.transactions.append((block is not None, []))
+        self.block = block
+        self.transactions[-1][1].append(connection.ops.compose_sql(sql, params))
+        return execute(sql, params, many, context)
+
+
+def record_statements(prepared: dict, workdir: Path) -> Path:
+    """The statements one warm request of each ceiling kind sends, grouped by transaction
+    (statements outside any are each their own), as bench/ceiling/urls.py replays them."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https",
+                    HTTP_ACCEPT_LANGUAGE="uz")
+    recorded = {}
+    for kind in CEILING_KINDS:
+        lines_path, auth = prepared[kind]
+        _method, path = lines_path.read_text().split("\n", 1)[0].split(" ", 1)
+        key = _key(path)
+        # Warm, as a running worker is: the token, key and staff record are then reused.
+        client.get(path, HTTP_AUTHORIZATION=auth)
+        recorder = _Recorder(connection)
+        with connection.execute_wrapper(recorder):
+            response = client.get(path, HTTP_AUTHORIZATION=auth)
+        if response.status_code != 200:
+            raise SystemExit(f"recording {kind}: {response.status_code}")
+        transactions = recorder.transactions
+        recorded[kind] = {"key": key, "transactions": transactions}
+        print(f"recorded {kind}: {sum(len(s) for _a, s in transactions)} statements in "
+              f"{len(transactions)} transactions", flush=True)
+        (workdir / f"ceiling-{kind}.txt").write_text(
+            "".join(f"GET /{kind}/{_key(line.split()[1])}\n"
+                    for line in lines_path.read_text().splitlines()))
+    path = workdir / "ceiling.json"
+    path.write_text(json.dumps(recorded))
+    return path
+
+
 def wrk(url: str, duration: int, env: dict | None = None, script: Path | None = None) -> dict:
     command = ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency"]
     command += ["-s", str(script)] if script else []
@@ -177,14 +244,13 @@ def floor_card_read(duration: int) -> dict:
     return parse_wrk(section)
 
 
-def start_portal() -> subprocess.Popen:
+def start_gunicorn(module: str, port: int, cwd: Path, env: dict) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "dmed.wsgi", "-w", "2",
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **PRODUCTION_ENV})
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), module, "-w", "2",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=cwd, env=env)
     for _attempt in range(100):
         try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server
         except OSError:
             time.sleep(0.2)
@@ -197,7 +263,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also replay the portal's statements in the floor's Django")
     args = parser.parse_args()
+    if args.ceiling and not set(CEILING_KINDS) <= set(args.kinds):
+        parser.error(f"--ceiling needs the kinds {' '.join(CEILING_KINDS)}")
     # A token's check depends on the secret key: the set-up and the server share it. Debug
     # is on for the set-up only (seed_demo refuses production).
     os.environ.update({**PRODUCTION_ENV, "DJANGO_DEBUG": "1"})
@@ -206,11 +276,17 @@ def main() -> None:
     script = workdir / "portal.lua"
     script.write_text(LUA)
     prepared = prepare(args.kinds, workdir)
+    ceilings = record_statements(prepared, workdir) if args.ceiling else None
     from django.db import connections
     connections.close_all()
 
     ratios: dict[str, list[float]] = {kind: [] for kind in args.kinds}
-    server = start_portal()
+    if ceilings:
+        ratios.update({f"ceiling {kind}": [] for kind in CEILING_KINDS})
+        ceiling = start_gunicorn("ceiling.wsgi", CEILING_PORT, ROOT / "bench",
+                                 {**os.environ, "CEILING_STATEMENTS": str(ceilings),
+                                  "DJANGO_SETTINGS_MODULE": "ceiling.settings"})
+    server = start_gunicorn("dmed.wsgi", PORT, ROOT, {**os.environ, **PRODUCTION_ENV})
     try:
         for number in range(1, args.rounds + 1):
             floor = floor_card_read(args.duration)
@@ -225,9 +301,19 @@ def main() -> None:
                 print(f"         {kind:8} {portal['rps']:8.0f} req/s  p50 {portal['p50']:>8} "
                       f"p99 {portal['p99']:>8}  ratio {ratio:.3f}  "
                       f"failed {portal['failed']}", flush=True)
+            for kind in CEILING_KINDS if ceilings else ():
+                replayed = wrk(f"http://127.0.0.1:{CEILING_PORT}", args.duration,
+                               {"PATHS": str(workdir / f"ceiling-{kind}.txt"), "AUTH": ""},
+                               script)
+                ratio = replayed["rps"] / floor["rps"]
+                ratios[f"ceiling {kind}"].append(ratio)
+                print(f"         ceiling {kind:8} {replayed['rps']:8.0f} req/s  "
+                      f"p50 {replayed['p50']:>8} ratio {ratio:.3f}  "
+                      f"failed {replayed['failed']}", flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait()
+        for process in (server, ceiling) if ceilings else (server,):
+            process.send_signal(signal.SIGTERM)
+            process.wait()
     for kind, values in ratios.items():
         print(f"median ratio {kind:8} {statistics.median(values):.3f} "
               f"({', '.join(f'{v:.3f}' for v in values)})")
