@@ -15,7 +15,10 @@ then every portal endpoint asked for, so every ratio compares figures taken minu
   key (key, patient check, signature check, audit row), random open prescriptions;
 - dispense: POST …/dispense/ one tablet with a fresh Idempotency-Key (row locks, the
   dispensing, the outbox event, the audit row);
-- mix: verify and dispense alternating, as a pharmacy works.
+- mix: verify and dispense alternating, as a pharmacy works;
+- fhir: GET /fhir/Patient?identifier=<PINFL system>|<PINFL> with a client-credentials token
+  of a system registered for the doctor's polyclinic (token, registration, scope check,
+  the search, the UZ Core Patient in a Bundle, its audit row).
 
 With `--ceiling`, each round also runs the ceiling (bench/ceiling/): the floor's Django,
 no middleware, replaying the exact statements the portal sent for one recorded card read
@@ -53,9 +56,9 @@ from patients_lookup import HOME_POLYCLINIC, ROOT, setup_django  # noqa: E402
 FLOOR = ROOT.parent / "shared" / "perf-floor" / "run.sh"
 PORT = 58100
 CEILING_PORT = 58200
-CEILING_KINDS = ("card", "verify")
+CEILING_KINDS = ("card", "verify", "fhir")
 PRESCRIPTIONS = 2000  # spread dispensings so that row locks rarely meet
-KINDS = ("card", "verify", "dispense", "mix")
+KINDS = ("card", "verify", "dispense", "mix", "fhir")
 # The production process's settings: debug off, its own secrets, the cache and hosts.
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
@@ -63,6 +66,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
     # The set-up signs prescriptions and issues the token under these, in this process.
     "PRESCRIBER_KEY_SECRET": "bench-prescriber-key-secret-of-32-characters-at-least",
+    # One FHIR token for the whole run (issued in the set-up).
+    "FHIR_ACCESS_TOKEN_SECONDS": "7200",
 }
 
 # wrk: each request takes the next line of PATHS (method, path, patient check) at random.
@@ -156,12 +161,54 @@ def prepare(kinds: list[str], workdir: Path) -> dict[str, tuple[Path, str]]:
         mix = [line for pair in zip(verify, dispense, strict=True) for line in pair]
         for kind, lines in (("verify", verify), ("dispense", dispense), ("mix", mix)):
             prepared[kind] = (lines_file(kind, lines), f"Api-Key {plain}")
+    if "fhir" in kinds:
+        prepared["fhir"] = (lines_file("fhir", fhir_lines()), f"Bearer {fhir_token()}")
     return prepared
 
 
+def fhir_lines() -> list[str]:
+    from urllib.parse import quote
+
+    from fhir.identifiers import PINFL
+    from patients.models import PatientCard
+
+    pinfls = (PatientCard.objects.filter(attached_facility__code=HOME_POLYCLINIC)
+              .exclude(pinfl="").values_list("pinfl", flat=True)[:20_000])
+    return [f"GET /fhir/Patient?identifier={quote(PINFL.system + '|' + pinfl, safe='')}"
+            for pinfl in pinfls]
+
+
+def fhir_token() -> str:
+    """A client-credentials token, asked of the token endpoint, for a system client of the
+    doctor's polyclinic (the demo polyclinic system's account) that may search patients."""
+    from django.core.management import call_command
+    from django.test import Client
+    from oauth2_provider.models import get_application_model
+
+    from fhir.services import register_client
+    from registry.models import Facility
+
+    call_command("demo_fhir_clients", verbosity=0)
+    account = get_application_model().objects.get(client_id="demo-polyclinic-system").user
+    secret = secrets.token_urlsafe(24)
+    register_client(name="bench http", account=account, client_id="bench-http",
+                    facility=Facility.objects.get(code=HOME_POLYCLINIC),
+                    scopes=["system/Patient.rs"], client_secret=secret)
+    answer = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https").post(
+        "/o/token/", {"grant_type": "client_credentials", "client_id": "bench-http",
+                      "client_secret": secret, "scope": "system/Patient.rs"})
+    if answer.status_code != 200:
+        raise SystemExit(f"no FHIR token: {answer.status_code} {answer.content[:200]}")
+    return answer.json()["access_token"]
+
+
 def _key(path: str) -> str:
-    """The MED-ID or code a request line's path is about: its last segment."""
-    return path.split("?")[0].rstrip("/").rsplit("/", 1)[1]
+    """The MED-ID, code or PINFL a request line is about: the identifier searched for, or
+    the path's last segment."""
+    where, _mark, query = path.partition("?")
+    if query.startswith("identifier="):
+        return query.rsplit("%7C", 1)[1]
+    return where.rstrip("/").rsplit("/", 1)[1]
 
 
 class _Recorder:
