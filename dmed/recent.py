@@ -32,6 +32,9 @@ class RecentAnswers:
         self._lock = threading.Lock()
         _ALL.append(self)
 
+    def __repr__(self) -> str:
+        return f"<RecentAnswers {self.name}: {len(self._entries)} of {self.size}>"
+
     def get(self, key: Hashable, load: Callable[[], object]) -> object:
         """The answer for `key` if found less than AUTH_CACHE_SECONDS ago, else `load()`'s
         (kept unless it is None: an unknown key is asked again next time)."""

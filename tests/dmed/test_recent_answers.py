@@ -164,6 +164,7 @@ def test_a_cache_keeps_its_newest_answers_within_its_size(clock):
     assert loads == ["a", "b", "c"]
     answers.get("a", load("a"))  # pushed out by "c"
     assert loads == ["a", "b", "c", "a"]
+    assert repr(answers) == "<RecentAnswers test: 2 of 2>"
     assert answers.get("missing", lambda: None) is None
     answers.get("missing", load("missing"))
     assert loads[-1] == "missing"  # an unknown key is not remembered as unknown
