@@ -1,15 +1,16 @@
 """Patient: read and search of MED-ID cards, scoped and audited as the card pages are."""
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from dmed.models import AuditEvent
 from dmed.roles import Role
 from fhir import identifiers
 from patients.access import CARD_OBJECT
-from patients.models import IdentityDocument
+from patients.models import BreakGlassGrant, CardStatus, IdentityDocument
 from tests.factories import FacilityFactory
 from tests.fhir.conftest import Fhir, make_system_client, token_for
 from tests.patients.factories import CardFactory
@@ -172,3 +173,26 @@ def test_bad_search_parameters_answer_400_naming_the_parameter(fhir, params, par
     assert response.status_code == 400
     issue = response.json()["issue"][0]
     assert (issue["code"], issue["expression"]) == ("invalid", [parameter])
+
+
+def test_by_identifier_a_card_in_scope_through_a_grant_is_found_a_merged_one_is_not(
+        fhir, polyclinic_system, card, django_assert_max_num_queries):
+    elsewhere = FacilityFactory()
+    granted = CardFactory(attached_facility=elsewhere, registered_at=elsewhere,
+                          pinfl="40211975910033")
+    BreakGlassGrant.objects.create(user=polyclinic_system.account, card=granted,
+                                   reason="unconscious in the emergency room",
+                                   expires_at=timezone.now() + timedelta(hours=1))
+    merged = CardFactory(attached_facility=card.attached_facility,
+                         registered_at=card.attached_facility, pinfl="50211975910033",
+                         status=CardStatus.MERGED, merged_into=card)
+
+    def found(pinfl):
+        bundle = fhir.get("Patient", {"identifier": f"{identifiers.PINFL.system}|{pinfl}"})
+        return [entry["resource"]["id"] for entry in bundle.json().get("entry", [])]
+
+    assert found(granted.pinfl) == [granted.med_id]
+    assert found(merged.pinfl) == []
+    # The token, the client, the card, its documents, the audit row (and its savepoint).
+    with django_assert_max_num_queries(8):
+        assert found(card.pinfl) == [card.med_id]
