@@ -11,7 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
+from dmed.recent import RecentAnswers
 from fhir.models import FhirClient
+
+# Reused for AUTH_CACHE_SECONDS (dmed/recent.py), as the REST API's tokens are: a token's
+# row with its application and user (fhir.validators; its expiry and scopes are checked on
+# every request), and a client's registration. This process forgets at once what it
+# revokes, disables or deactivates (fhir/signals.py).
+recent_tokens = RecentAnswers("fhir tokens")
+recent_registrations = RecentAnswers("fhir registrations")
+
+
+def _registration(application_id: int) -> FhirClient | None:
+    return recent_registrations.get(application_id, lambda: (
+        FhirClient.objects.select_related("application__user", "facility")
+        .filter(application_id=application_id, is_active=True).first()))
 
 
 class FhirClientAuthentication(OAuth2Authentication):
@@ -22,8 +36,7 @@ class FhirClientAuthentication(OAuth2Authentication):
         if result is None:
             return None
         _user, token = result
-        client = (FhirClient.objects.select_related("application__user", "facility")
-                  .filter(application_id=token.application_id, is_active=True).first())
+        client = _registration(token.application_id)
         account = client.application.user if client is not None else None
         if account is None or not account.is_active:
             raise exceptions.AuthenticationFailed(

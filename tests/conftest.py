@@ -21,6 +21,25 @@ def _no_recent_answers(settings):
 
 
 @pytest.fixture
+def answers_reused(settings):
+    """Reuse on, as in production, for the tests of that reuse."""
+    settings.AUTH_CACHE_SECONDS = 5
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of what is reused (dmed.recent), moved by hand: clock(seconds)."""
+    from dmed import recent
+
+    now = [1000.0]
+    monkeypatch.setattr(recent, "clock", lambda: now[0])
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+    return advance
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dmed import recent
 from dmed.api import tokens
 from dmed.models import ApiToken, User
 from dmed.recent import RecentAnswers
@@ -21,24 +20,7 @@ from registry.models import Facility, FacilityKind, StaffRecord
 from registry.selectors import acting_staff_record
 from tests.dmed.test_api_tokens import assert_refused, me, sign_in
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def reuse(settings):
-    """Reuse on, as in production (the suite turns it off for every other test)."""
-    settings.AUTH_CACHE_SECONDS = 5
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The caches' clock, moved by hand."""
-    now = [1000.0]
-    monkeypatch.setattr(recent, "clock", lambda: now[0])
-
-    def advance(seconds: float) -> None:
-        now[0] += seconds
-    return advance
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answers_reused")]
 
 
 @pytest.fixture
