@@ -58,7 +58,8 @@ class VisitRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reason} {self.risk_group} {self.start}+{self.every}..{self.until} {self.unit}"
+        return (f"{self.reason} {self.risk_group} "
+                f"{self.start}+{self.every}..{self.until} {self.unit}")
 
 
 class CareListing(models.Model):
