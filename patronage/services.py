@@ -88,7 +88,8 @@ def _rules(reason: str, risk_group: str = ""):
 def plan_newborn(newborn: Newborn) -> int:
     """A newborn's home visits: counted from the day of birth (mch records no discharge
     date; a mother and baby go home within days, and the first visit's window covers it)."""
-    card = newborn.card
+    # Read afresh: the card object of the birth predates its attachment to the polyclinic.
+    card = PatientCard.objects.get(pk=newborn.card_id)
     born = card.birth_date or newborn.pregnancy.outcome_date
     with transaction.atomic():
         return _plan(card, Reason.NEWBORN, due_dates(_rules(Reason.NEWBORN), born))
