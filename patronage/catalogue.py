@@ -20,19 +20,19 @@ RULES = [
     (Reason.BEDRIDDEN, "", Unit.MONTH, 0, 1, 11, 7),
 ]
 
-# (code, name, reason or "" for every visit)
+# (code, name as the polyclinic reads it, reason or "" for every visit)
 WARNING_SIGNS = [
-    ("fever", "Fever or low body temperature", ""),
-    ("breathing", "Fast or difficult breathing", ""),
-    ("convulsions", "Convulsions or unconsciousness", ""),
-    ("poor-feeding", "Not feeding well", Reason.NEWBORN),
-    ("jaundice", "Yellow skin or eyes", Reason.NEWBORN),
-    ("umbilicus", "Red or discharging umbilicus", Reason.NEWBORN),
-    ("bleeding", "Vaginal bleeding", Reason.PREGNANCY),
-    ("headache-vision", "Severe headache or blurred vision", Reason.PREGNANCY),
-    ("swelling", "Swelling of face and hands", Reason.PREGNANCY),
-    ("fetal-movement", "Baby moves less", Reason.PREGNANCY),
-    ("pressure-sores", "Pressure sores", Reason.BEDRIDDEN),
+    ("fever", "Isitma yoki tana harorati past", ""),
+    ("breathing", "Tez yoki qiyin nafas olish", ""),
+    ("convulsions", "Tutqanoq yoki hushsizlik", ""),
+    ("poor-feeding", "Yaxshi emmayapti", Reason.NEWBORN),
+    ("jaundice", "Teri yoki ko‘z sarg‘aygan", Reason.NEWBORN),
+    ("umbilicus", "Kindik qizargan yoki suyuqlik ajralmoqda", Reason.NEWBORN),
+    ("bleeding", "Qindan qon ketishi", Reason.PREGNANCY),
+    ("headache-vision", "Kuchli bosh og‘rig‘i yoki ko‘rish xiralashgan", Reason.PREGNANCY),
+    ("swelling", "Yuz va qo‘llar shishgan", Reason.PREGNANCY),
+    ("fetal-movement", "Homila kam qimirlayapti", Reason.PREGNANCY),
+    ("pressure-sores", "Yotoq yaralari", Reason.BEDRIDDEN),
 ]
 
 
