@@ -15,7 +15,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
@@ -260,6 +260,25 @@ def _replayed(actor: User, planned: PlannedVisit, key: UUID) -> HomeVisit | None
     if existing.planned_id != planned.pk or existing.nurse_id != actor.pk:
         raise ValidationError({"idempotency_key": [_("This key belongs to another visit.")]})
     return existing
+
+
+def move_to_merged_card(*, source: PatientCard, target: PatientCard) -> None:
+    """A card merged into another takes its home visits and listings along (inside the
+    merge's transaction, from the patients.signals.card_merged receiver). Where both cards
+    have a visit for one reason and day, the one made is kept (the other card's planned
+    one dropped); where both were made, the source's stays on the merged card, in its
+    history; so does a listing the target already has."""
+    same_day = {"card": target, "reason": OuterRef("reason"), "due_on": OuterRef("due_on")}
+    PlannedVisit.objects.filter(card=target, status=PlanStatus.PLANNED).filter(Exists(
+        PlannedVisit.objects.filter(card=source, status=PlanStatus.DONE,
+                                    reason=OuterRef("reason"), due_on=OuterRef("due_on")))
+    ).delete()
+    PlannedVisit.objects.filter(card=source, status=PlanStatus.PLANNED).filter(
+        Exists(PlannedVisit.objects.filter(**same_day))).delete()
+    (PlannedVisit.objects.filter(card=source)
+     .exclude(Exists(PlannedVisit.objects.filter(**same_day))).update(card=target))
+    listed = CareListing.objects.filter(card=target, ended_on__isnull=True).values("kind")
+    CareListing.objects.filter(card=source).exclude(kind__in=listed).update(card=target)
 
 
 def warning_signs_for(reason: str):

@@ -70,7 +70,8 @@ def test_other_staff_are_refused_the_route_and_the_visit(client, polyclinic, nur
     client.force_login(staff_at(polyclinic, role))
     assert client.get(ROUTE).status_code == 403
     assert client.get(_url(visit)).status_code == 403
-    assert AuditEvent.objects.filter(allowed=False, object_type__startswith="patronage").count() == 2
+    refused = AuditEvent.objects.filter(allowed=False, object_type__startswith="patronage")
+    assert refused.count() == 2
 
 
 def test_patients_and_other_polyclinics_are_refused(client, polyclinic, nurse):

@@ -14,6 +14,7 @@ from dmed.models import AuditEvent
 from dmed.roles import Role
 from mch import services as mch
 from mch.models import Newborn, RiskFactor
+from patients.services import merge_cards
 from patronage import services
 from patronage.models import (
     CareListing,
@@ -195,3 +196,23 @@ def test_feeding_is_for_newborns(polyclinic, nurse):
     with pytest.raises(ValidationError) as refused:
         _record(nurse, _planned(polyclinic, nurse, reason=Reason.BEDRIDDEN))
     assert "feeding" in refused.value.message_dict
+
+
+def test_a_merged_card_takes_its_visits_along_keeping_the_one_made(polyclinic, nurse):
+    admin = UserFactory(role=Role.ADMINISTRATOR)
+    made = _planned(polyclinic, nurse)
+    _record(nurse, made)
+    ahead = PlannedVisit.objects.create(
+        card=made.card, reason=Reason.NEWBORN, due_on=made.due_on + timedelta(days=7),
+        overdue_after=made.due_on + timedelta(days=8), facility=polyclinic, nurse=nurse)
+    target = CardFactory(attached_facility=polyclinic, street=f"{STREET}, 4")
+    twin = PlannedVisit.objects.create(card=target, reason=Reason.NEWBORN, due_on=made.due_on,
+                                       overdue_after=made.due_on, facility=polyclinic,
+                                       nurse=nurse)
+    same_ahead = PlannedVisit.objects.create(
+        card=target, reason=Reason.NEWBORN, due_on=ahead.due_on,
+        overdue_after=ahead.overdue_after, facility=polyclinic, nurse=nurse)
+    merge_cards(actor=admin, source_med_id=made.card.med_id, target_med_id=target.med_id)
+    left = {visit.pk: visit.card_id for visit in PlannedVisit.objects.all()}
+    assert left == {made.pk: target.pk, same_ahead.pk: target.pk}
+    assert twin.pk not in left and ahead.pk not in left
