@@ -36,3 +36,11 @@ class HomeVisitForm(forms.Form):
         data = dict(self.cleaned_data)
         data.setdefault("feeding", "")
         return data
+
+
+class HandOverForm(forms.Form):
+    nurse = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].queryset = colleagues

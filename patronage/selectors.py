@@ -18,7 +18,7 @@ from dmed.roles import Role
 from patients.access import FACILITY_ROLES, record_access
 from patronage.models import PlannedVisit, PlanStatus
 from patronage.services import VISIT_OBJECT, warning_signs_for
-from registry.selectors import acting_staff_record
+from registry.selectors import acting_staff_record, nurses_at
 
 ROUTE_OBJECT = "patronage.route"
 HOUSE = re.compile(r"^(?P<street>.*?)[\s,]*(?P<house>\d+)\D*$")
@@ -79,6 +79,7 @@ def route_list(user: User, today: date | None = None) -> list[RouteLine]:
 class VisitPage:
     visit: PlannedVisit
     warning_signs: list
+    colleagues: object  # the polyclinic's other nurses, who may take the visit over
 
 
 def visit_page(user: User, public_id: UUID) -> VisitPage:
@@ -97,4 +98,5 @@ def visit_page(user: User, public_id: UUID) -> VisitPage:
                            allowed=False)
         raise PermissionDenied
     record_access(user, visit.card, object_type=VISIT_OBJECT, object_id=str(public_id))
-    return VisitPage(visit, list(warning_signs_for(visit.reason)))
+    return VisitPage(visit, list(warning_signs_for(visit.reason)),
+                     nurses_at(visit.facility_id).exclude(pk=user.pk))

@@ -39,7 +39,7 @@ from patronage.models import (
 )
 from patronage.rules import Due, add_months, due_dates
 from registry.models import StaffRecord
-from registry.selectors import acting_staff_record
+from registry.selectors import acting_staff_record, works_at
 
 VISIT_OBJECT = "patronage.visit"
 # Who may hand a planned visit to another nurse of the polyclinic.
@@ -134,17 +134,15 @@ def _staff_of(user: User, facility_id: int, roles) -> StaffRecord:
     return record
 
 
-def reassign(*, actor: User, public_id: UUID, nurse: User) -> PlannedVisit:
+def reassign(*, actor: User, public_id: UUID, nurse: User | None) -> PlannedVisit:
     """Hand a planned visit to another nurse of its polyclinic, by hand: later runs of the
     plan keep her."""
     planned = PlannedVisit.objects.select_related("card").filter(public_id=public_id).first()
     if planned is None:
         raise Http404
     _staff_of(actor, planned.facility_id, ASSIGNERS)
-    works_there = StaffRecord.objects.filter(
-        user=nurse, role=Role.NURSE, facility_id=planned.facility_id,
-        active_from__lte=timezone.localdate()).exists()
-    if nurse.role != Role.NURSE or not works_there:
+    if nurse is None or nurse.role != Role.NURSE or \
+            not works_at(nurse, planned.facility_id, Role.NURSE):
         raise ValidationError({"nurse": [_("Choose a nurse of this polyclinic.")]})
     with transaction.atomic():
         planned.nurse, planned.assigned_by_hand = nurse, True

@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from dmed.forms import attach_errors
 from patronage import selectors, services
-from patronage.forms import HomeVisitForm
+from patronage.forms import HandOverForm, HomeVisitForm
 
 # The offline queue sends this header: it wants JSON, not a page.
 QUEUED = "HTTP_X_PATRONAGE_QUEUE"
@@ -59,7 +60,30 @@ def visit(request, public_id):
             return _json_errors(form.errors, 400)
         status = 400
     return render(request, "patronage/visit.html",
-                  {"page": page, "visit": page.visit, "form": form}, status=status)
+                  {"page": page, "visit": page.visit, "form": form,
+                   "hand_over": HandOverForm(colleagues=page.colleagues)}, status=status)
+
+
+@login_required
+@require_POST
+def hand_over(request, public_id):
+    """The nurse hands a visit of her route to a colleague of the polyclinic."""
+    page = selectors.visit_page(request.user, public_id)
+    form = HandOverForm(request.POST, colleagues=page.colleagues)
+    if form.is_valid():
+        try:
+            services.reassign(actor=request.user, public_id=public_id,
+                              nurse=form.cleaned_data["nurse"])
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            return redirect("patronage:route")
+    signs = services.warning_signs_for(page.visit.reason)
+    return render(request, "patronage/visit.html",
+                  {"page": page, "visit": page.visit, "hand_over": form,
+                   "form": HomeVisitForm(reason=page.visit.reason, signs=signs,
+                                         initial={"idempotency_key": uuid.uuid4()})},
+                  status=400)
 
 
 def service_worker(request):

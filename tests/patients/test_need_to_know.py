@@ -372,7 +372,7 @@ WRITES = {
     "patients:allergy-add", "patients:allergy-correct", "patients:allergy-end",
     "patients:condition-add", "patients:condition-correct", "patients:no-known-allergies",
     "inbox:acknowledge", "mch:pregnancy-new", "mch:antenatal-visit", "mch:outcome",
-    "mch:vaccination", "mch:exemption", "mch:growth",
+    "mch:vaccination", "mch:exemption", "mch:growth", "patronage:hand-over",
 }
 
 

@@ -127,3 +127,23 @@ def test_the_service_worker_is_served_for_its_scope(client):
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("text/javascript")
     assert "importScripts(" in answer.content.decode()
+
+
+def test_the_nurse_hands_a_visit_over_to_a_colleague(client, polyclinic, nurse):
+    visit = _plan(polyclinic, nurse, "Navoiy ko‘chasi, 1")
+    colleague = staff_at(polyclinic, Role.NURSE)
+    outsider = staff_at(FacilityFactory(), Role.NURSE)
+    client.force_login(nurse)
+    page = client.get(_url(visit)).content.decode()
+    assert f'value="{colleague.pk}"' in page and f'value="{outsider.pk}"' not in page
+    refused = client.post(f"{_url(visit)}hand-over/", {"nurse": outsider.pk},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    assert client.post(f"{_url(visit)}hand-over/", {"nurse": colleague.pk}).status_code == 302
+    visit.refresh_from_db()
+    assert (visit.nurse_id, visit.assigned_by_hand) == (colleague.pk, True)
+    client.force_login(staff_at(polyclinic, Role.REGISTRAR))
+    assert client.post(f"{_url(visit)}hand-over/", {"nurse": nurse.pk}).status_code == 403
+    visit.refresh_from_db()
+    assert visit.nurse_id == colleague.pk
