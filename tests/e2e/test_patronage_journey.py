@@ -22,6 +22,12 @@ def test_a_visit_typed_offline_arrives_once_when_the_network_returns(page, live_
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.fill("#id_pulse", "88")
     page.fill("#id_temperature", "36.7")
+    # A reload (a tab the phone dropped) finds the draft and the same idempotency key.
+    key = page.input_value("[name=idempotency_key]")
+    page.reload()
+    page.wait_for_selector("[data-testid=visit-form]")
+    assert page.input_value("#id_pulse") == "88"
+    assert page.input_value("[name=idempotency_key]") == key
 
     page.context.set_offline(True)
     page.fill("#id_advice", "Turn every two hours; keep the skin dry.")
@@ -40,6 +46,7 @@ def test_a_visit_typed_offline_arrives_once_when_the_network_returns(page, live_
     page.wait_for_url(f"{base}/patronage/")
     visits = HomeVisit.objects.filter(planned__public_id=public_id)
     assert visits.count() == 1
+    assert str(visits.get().idempotency_key) == key
     assert visits.get().advice == "Turn every two hours; keep the skin dry."
     assert visits.get().warning_signs.count() == 1
     done = page.locator(f"[data-testid=route-line][data-visit='{public_id}']")
