@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     # Consumes results, referral answers and refusals; reads the notifications log.
     "inbox.apps.InboxConfig",
     "mch.apps.MchConfig",
+    # Home visits planned from rules over mch's newborns and pregnancies and the lists.
+    "patronage.apps.PatronageConfig",
     # The FHIR R5 interface: on top, it reads every app's selectors.
     "fhir.apps.FhirConfig",
     # Last and above every app: the role home pages, composed from the apps' tiles.
@@ -359,6 +361,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # the refresh; messages still wait out quiet hours in notifications).
     "mch-immunisation-reminders": {"task": "mch.tasks.send_immunisation_reminders",
                                    "schedule": crontab(hour=9, minute=0)},
+    # The disabled and bedridden lists' home visits for the year ahead (idempotent).
+    "patronage-refresh-lists": {"task": "patronage.tasks.refresh_lists",
+                                "schedule": crontab(hour=0, minute=40)},
     # API tokens past their idle or absolute limit are deleted (they are refused already).
     "delete-ended-api-tokens": {"task": "dmed.tasks.delete_ended_api_tokens",
                                 "schedule": timedelta(hours=1)},

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("clinics.urls")),
     path("", include("registry.urls")),
     path("", include("mch.urls")),
+    path("patronage/", include("patronage.urls")),
     path("", include("inbox.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),

@@ -16,6 +16,7 @@ from home import panels
 from mch.entry_points import DISTRICT
 from notifications.entry_points import NOTIFICATION_SETTINGS
 from patients.entry_points import FIND_PATIENT, MY_ACCESS_LOG, MY_CARD, REGISTER_CARD
+from patronage.entry_points import ROUTE
 from prescriptions.entry_points import DISPENSE, MY_PRESCRIPTIONS
 from queues.entry_points import BOOK, MY_QUEUE, QUEUE_DESKS, WALK_IN
 
@@ -32,7 +33,7 @@ GREETINGS = {
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.CLINICIAN: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, REGISTER_CARD, INCOMING_REFERRALS,
                      DISTRICT, API_DOCS, ACCOUNT],
-    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, INCOMING_REFERRALS, DISTRICT,
+    Role.NURSE: [QUEUE_DESKS, FIND_PATIENT, VISITS, WARDS, INCOMING_REFERRALS, DISTRICT, ROUTE,
                  ACCOUNT],
     Role.REGISTRAR: [WALK_IN, BOOK, QUEUE_DESKS, FIND_PATIENT, REGISTER_CARD, ACCOUNT],
     Role.LAB_TECHNICIAN: [LAB_WORKLIST, INCOMING_REFERRALS, API_DOCS, ACCOUNT],

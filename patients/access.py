@@ -99,6 +99,8 @@ SECTION_OF_OBJECT: dict[str, str] = {
     # Mother and child (mch/): a pregnancy's course and a child's vaccinations are clinical.
     "mch.pregnancy": Section.CLINICAL_TEXT,
     "mch.immunisation": Section.CLINICAL_TEXT,
+    # Patronage (patronage/): a home visit's findings are clinical.
+    "patronage.visit": Section.CLINICAL_TEXT,
 }
 
 

@@ -422,6 +422,10 @@ ACCESS_LOG_WORDS = {
     ("mch.immunisation", _A.VIEW): _("read the immunisation record"),
     ("mch.immunisation", _A.CREATE): _("recorded a vaccination"),
     ("mch.immunisation", _A.UPDATE): _("wrote in the immunisation record"),
+    ("patronage.visit", _A.VIEW): _("opened a home visit"),
+    ("patronage.visit", _A.LIST): _("saw a home visit in the nurse's route"),
+    ("patronage.visit", _A.CREATE): _("recorded a home visit"),
+    ("patronage.visit", _A.UPDATE): _("handed a home visit to another nurse"),
 }
 SYSTEM_KEY = "api-key "  # how a pharmacy system's key is named in the trail's reason
 DISPENSED = re.compile(r"^(?:api-key \S+ \S+ )?dispensed \S+: (?P<what>.+)$")

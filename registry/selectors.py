@@ -86,3 +86,10 @@ def clinicians_at(facility_id: int):
     return (User.objects.filter(pk__in=_active_posts(facility_id).filter(role=Role.CLINICIAN)
                                 .values("user_id"))
             .order_by("last_name", "first_name", "pk"))
+
+
+def nurses_at(facility_id: int):
+    """The nurses working at the facility today, by name: who may walk a home visit."""
+    return (User.objects.filter(pk__in=_active_posts(facility_id).filter(role=Role.NURSE)
+                                .values("user_id"))
+            .order_by("last_name", "first_name", "pk"))

@@ -30,6 +30,7 @@ from dmed.models import User
 from dmed.roles import Role
 from patients.access import NEED_TO_KNOW, Section
 from patients.models import Allergy, PatientCard
+from patronage.models import PlannedVisit
 from prescriptions.models import ControlledClass, Drug, Prescription
 from prescriptions.services import dispense, issue_prescription, pharmacist_actor
 
@@ -285,6 +286,15 @@ RULES: dict[str, Rule] = {
                              _card("mch:immunisation"), marked=False),
     "mch:district": rule((S.IDENTIFICATION, S.DEMOGRAPHICS, S.CLINICAL_TEXT), S.CLINICAL_TEXT,
                          CARERS, lambda w: reverse("mch:district"), marked=False),
+    # Patronage: the nurse's route and a home visit, for the polyclinic's nurses only.
+    "patronage:route": rule((S.IDENTIFICATION, S.DEMOGRAPHICS, S.CLINICAL_TEXT),
+                            S.CLINICAL_TEXT, (Role.NURSE,), lambda w: reverse("patronage:route"),
+                            marked=False),
+    "patronage:visit": rule((S.IDENTIFICATION, S.DEMOGRAPHICS, S.CLINICAL_TEXT),
+                            S.CLINICAL_TEXT, (Role.NURSE,), lambda w: reverse(
+                                "patronage:visit",
+                                args=[PlannedVisit.objects.order_by("pk").first().public_id]),
+                            marked=False),
     # The results inbox: the clinician's own notices (results, referrals, dispensings).
     "inbox:inbox": rule((S.IDENTIFICATION, S.LAB_RESULTS, S.REFERRALS, S.PRESCRIPTIONS),
                         S.LAB_RESULTS, (Role.CLINICIAN,), lambda w: reverse("inbox:inbox"),
@@ -322,7 +332,7 @@ NO_CARD_DATA = {
     "api-queue-tickets", "api-queue-ticket", "api-queue-appointments",
     "api-queue-appointment", "clinics:wards", "clinics:ward-board", "clinics:stay-admit",
     "patients:register", "labs:order-new", "referrals:new", "prescriptions:write",
-    "queue:ticket-print",
+    "queue:ticket-print", "patronage:service-worker",
     # FHIR answers systems holding an OAuth token only (tests/fhir walks each resource with
     # clients of every kind); the registry's resources and the metadata hold no card.
     "fhir:metadata", "fhir:smart-configuration", "fhir:not-served", "fhir:organization",
@@ -362,7 +372,7 @@ WRITES = {
     "patients:allergy-add", "patients:allergy-correct", "patients:allergy-end",
     "patients:condition-add", "patients:condition-correct", "patients:no-known-allergies",
     "inbox:acknowledge", "mch:pregnancy-new", "mch:antenatal-visit", "mch:outcome",
-    "mch:vaccination", "mch:exemption", "mch:growth",
+    "mch:vaccination", "mch:exemption", "mch:growth", "patronage:hand-over",
 }
 
 

@@ -1,0 +1,284 @@
+"""Every write of patronage: the plan generated from the rules, who walks to whom, and the
+visit the nurse records at the door (one transaction each, with its audit event).
+
+Generating a plan is idempotent: planned visits are unique per card, reason and due date
+and are inserted with conflicts ignored, so a rerun, a repeated signal or the nightly task
+never doubles one, and a visit assigned by hand keeps its nurse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Length
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dmed.audit import record_audit_event
+from dmed.models import AuditAction, User
+from dmed.roles import Role
+from mch.models import Newborn, Pregnancy
+from patients.access import FACILITY_ROLES, record_access
+from patients.models import CardStatus, PatientCard
+from patronage.models import (
+    CareListing,
+    HomeVisit,
+    PlannedVisit,
+    PlanStatus,
+    Reason,
+    StreetAssignment,
+    VisitRule,
+    WarningSign,
+)
+from patronage.rules import Due, add_months, due_dates
+from registry.models import StaffRecord
+from registry.selectors import acting_staff_record, works_at
+
+VISIT_OBJECT = "patronage.visit"
+# Who may hand a planned visit to another nurse of the polyclinic.
+ASSIGNERS = (Role.CLINICIAN, Role.NURSE)
+VITAL_FIELDS = ("systolic", "diastolic", "pulse", "temperature", "weight_kg")
+TEXT_FIELDS = ("feeding", "advice", "notes")
+
+
+def nurse_for_street(facility_id: int, address: str) -> int | None:
+    """The nurse who walks the street of this address: the polyclinic's longest street
+    name the address begins with (case aside), so "Bunyodkor ko‘chasi 2-tor" is not taken
+    for "Bunyodkor ko‘chasi"."""
+    if not address:
+        return None
+    return (StreetAssignment.objects.filter(facility_id=facility_id)
+            .alias(address=Value(address.strip()))
+            .filter(address__istartswith=F("street"))
+            .order_by(Length("street").desc()).values_list("nurse_id", flat=True).first())
+
+
+def _plan(card: PatientCard, reason: str, dues: list[Due], *, replace_from: date | None = None
+          ) -> int:
+    """Plan these visits for the card; with `replace_from`, first drop the reason's visits
+    still planned from that day that the new plan no longer has (a changed risk group, an
+    ended pregnancy). The nurse of each is the one of the card's street. Returns how many
+    were new."""
+    if replace_from is not None:
+        (PlannedVisit.objects.filter(card=card, reason=reason, status=PlanStatus.PLANNED,
+                                     due_on__gte=replace_from)
+         .exclude(due_on__in=[due.due_on for due in dues]).delete())
+    if not dues or not card.attached_facility_id or card.status == CardStatus.MERGED:
+        return 0
+    nurse = nurse_for_street(card.attached_facility_id, card.street)
+    created = PlannedVisit.objects.bulk_create(
+        [PlannedVisit(card=card, reason=reason, due_on=due.due_on,
+                      overdue_after=due.overdue_after, facility_id=card.attached_facility_id,
+                      nurse_id=nurse) for due in dues],
+        ignore_conflicts=True)
+    return len([visit for visit in created if visit.pk])
+
+
+def _rules(reason: str, risk_group: str = ""):
+    return VisitRule.objects.filter(reason=reason, risk_group=risk_group, is_active=True)
+
+
+def plan_newborn(newborn: Newborn) -> int:
+    """A newborn's home visits: counted from the day of birth (mch records no discharge
+    date; a mother and baby go home within days, and the first visit's window covers it)."""
+    # Read afresh: the card object of the birth predates its attachment to the polyclinic.
+    card = PatientCard.objects.get(pk=newborn.card_id)
+    born = card.birth_date or newborn.pregnancy.outcome_date
+    with transaction.atomic():
+        return _plan(card, Reason.NEWBORN, due_dates(_rules(Reason.NEWBORN), born))
+
+
+def plan_pregnancy(pregnancy: Pregnancy) -> int:
+    """An open pregnancy's visits by its risk group, from its registration to the expected
+    delivery; after a change of risk group the visits still ahead follow the new group,
+    and once it has ended none is left ahead."""
+    today = timezone.localdate()
+    dues = [] if pregnancy.outcome else due_dates(
+        _rules(Reason.PREGNANCY, pregnancy.risk_group),
+        timezone.localdate(pregnancy.created_at), end=pregnancy.edd)
+    with transaction.atomic():
+        return _plan(pregnancy.card, Reason.PREGNANCY,
+                     [due for due in dues if due.due_on >= today], replace_from=today)
+
+
+def plan_listing(listing: CareListing, today: date | None = None) -> int:
+    """A listed person's visits for the current year of the listing (counted from each
+    anniversary of the day they were listed), none after they were taken off."""
+    today = today or timezone.localdate()
+    years = max(0, (today.year - listing.listed_on.year)
+                - (today.timetuple().tm_yday < listing.listed_on.timetuple().tm_yday))
+    anchor = add_months(listing.listed_on, 12 * years)
+    dues = [] if listing.ended_on else [
+        due for due in due_dates(_rules(listing.kind), anchor) if due.due_on >= today]
+    with transaction.atomic():
+        return _plan(listing.card, listing.kind, dues, replace_from=today)
+
+
+def refresh_lists(today: date | None = None) -> int:
+    """The nightly run: every open listing's plan for its current year (idempotent)."""
+    listings = CareListing.objects.filter(ended_on__isnull=True).select_related("card")
+    return sum(plan_listing(listing, today) for listing in listings.iterator(chunk_size=500))
+
+
+def _staff_of(user: User, facility_id: int, roles) -> StaffRecord:
+    record = acting_staff_record(user)
+    if user.role not in roles or record is None or record.facility_id != facility_id:
+        raise PermissionDenied(_("Only staff of the visit's polyclinic do this."))
+    return record
+
+
+def reassign(*, actor: User, public_id: UUID, nurse: User | None) -> PlannedVisit:
+    """Hand a planned visit to another nurse of its polyclinic, by hand: later runs of the
+    plan keep her."""
+    planned = PlannedVisit.objects.select_related("card").filter(public_id=public_id).first()
+    if planned is None:
+        raise Http404
+    _staff_of(actor, planned.facility_id, ASSIGNERS)
+    if nurse is None or nurse.role != Role.NURSE or \
+            not works_at(nurse, planned.facility_id, Role.NURSE):
+        raise ValidationError({"nurse": [_("Choose a nurse of this polyclinic.")]})
+    with transaction.atomic():
+        planned.nurse, planned.assigned_by_hand = nurse, True
+        planned.save(update_fields=["nurse", "assigned_by_hand"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=VISIT_OBJECT,
+                           object_id=str(planned.public_id), patient_med_id=planned.card.med_id,
+                           reason=_("Home visit handed to another nurse"))
+    return planned
+
+
+def canonical_content(visit: HomeVisit, signs) -> bytes:
+    """The signed form of a home visit: every recorded fact in a fixed order and spelling
+    (as clinics.visits signs a polyclinic visit)."""
+    content = {
+        "visit": str(visit.public_id),
+        "planned": str(visit.planned.public_id),
+        "med_id": visit.planned.card.med_id,
+        "nurse": visit.nurse.username,
+        "visited_at": visit.visited_at.isoformat(),
+        **{name: None if getattr(visit, name) is None else str(getattr(visit, name))
+           for name in VITAL_FIELDS},
+        **{name: getattr(visit, name) for name in TEXT_FIELDS},
+        "warning_signs": sorted(sign.code for sign in signs),
+    }
+    return json.dumps(content, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode()
+
+
+def content_digest(visit: HomeVisit, signs) -> str:
+    return hashlib.sha256(canonical_content(visit, signs)).hexdigest()
+
+
+def _planned_for_visit(actor: User, public_id: UUID) -> PlannedVisit:
+    """The planned visit a nurse of its polyclinic records, or a refusal: 404 for those
+    who have no business knowing it exists, 403 for staff of another polyclinic."""
+    planned = (PlannedVisit.objects.select_related("card", "card__attached_facility")
+               .filter(public_id=public_id).first())
+    if planned is None or actor.role not in FACILITY_ROLES:
+        raise Http404
+    if actor.role != Role.NURSE:
+        record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=VISIT_OBJECT,
+                           object_id=str(public_id), patient_med_id=planned.card.med_id,
+                           allowed=False)
+        raise PermissionDenied(_("Home visits are recorded by patronage nurses."))
+    record = acting_staff_record(actor)
+    if record is None or record.facility_id != planned.facility_id:
+        record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=VISIT_OBJECT,
+                           object_id=str(public_id), patient_med_id=planned.card.med_id,
+                           allowed=False)
+        raise PermissionDenied(_("This visit is planned by another polyclinic."))
+    record_access(actor, planned.card, object_type=VISIT_OBJECT, object_id=str(public_id),
+                  action=AuditAction.CREATE, record_success=False)
+    return planned
+
+
+def _check(planned: PlannedVisit, fields: dict, signs) -> None:
+    errors: dict[str, list] = {}
+    systolic, diastolic = fields.get("systolic"), fields.get("diastolic")
+    if (systolic is None) != (diastolic is None):
+        errors["systolic"] = [_("Give both pressures, or neither.")]
+    elif systolic is not None and systolic <= diastolic:
+        errors["systolic"] = [_("The upper pressure is above the lower one.")]
+    if fields.get("feeding") and planned.reason != Reason.NEWBORN:
+        errors["feeding"] = [_("Feeding is recorded for newborns.")]
+    wrong = [sign.name for sign in signs if sign.reason not in ("", planned.reason)]
+    if wrong:
+        errors["warning_signs"] = [_("Not asked at this visit: %(signs)s.")
+                                   % {"signs": ", ".join(wrong)}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_visit(*, actor: User, public_id: UUID, idempotency_key: UUID,
+                 warning_signs=(), **fields) -> tuple[HomeVisit, bool]:
+    """The nurse records the visit at the door, sealed with its digest. A submission
+    sent again with the same idempotency key (a queue replayed after the connection came
+    back) returns the visit already recorded, with False; nothing is written twice."""
+    planned = _planned_for_visit(actor, public_id)
+    existing = _replayed(actor, planned, idempotency_key)
+    if existing is not None:
+        return existing, False
+    signs = list(warning_signs)
+    _check(planned, fields, signs)
+    try:
+        with transaction.atomic():
+            locked = PlannedVisit.objects.select_for_update().get(pk=planned.pk)
+            if locked.status == PlanStatus.DONE:
+                raise ValidationError({"visit": [_("This visit is already recorded.")]})
+            visit = HomeVisit(planned=planned, idempotency_key=idempotency_key, nurse=actor,
+                              visited_at=timezone.now(), **fields)
+            visit.content_digest = content_digest(visit, signs)
+            visit.save(force_insert=True)
+            visit.warning_signs.set(signs)
+            locked.status = PlanStatus.DONE
+            locked.save(update_fields=["status"])
+            record_audit_event(actor=actor, action=AuditAction.CREATE, object_type=VISIT_OBJECT,
+                               object_id=str(planned.public_id),
+                               patient_med_id=planned.card.med_id,
+                               reason=_("Home visit recorded and signed"))
+    except IntegrityError:
+        # The same submission raced in on another connection and won.
+        existing = _replayed(actor, planned, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return visit, True
+
+
+def _replayed(actor: User, planned: PlannedVisit, key: UUID) -> HomeVisit | None:
+    existing = HomeVisit.objects.filter(idempotency_key=key).select_related("planned").first()
+    if existing is None:
+        return None
+    if existing.planned_id != planned.pk or existing.nurse_id != actor.pk:
+        raise ValidationError({"idempotency_key": [_("This key belongs to another visit.")]})
+    return existing
+
+
+def move_to_merged_card(*, source: PatientCard, target: PatientCard) -> None:
+    """A card merged into another takes its home visits and listings along (inside the
+    merge's transaction, from the patients.signals.card_merged receiver). Where both cards
+    have a visit for one reason and day, the one made is kept (the other card's planned
+    one dropped); where both were made, the source's stays on the merged card, in its
+    history; so does a listing the target already has."""
+    same_day = {"card": target, "reason": OuterRef("reason"), "due_on": OuterRef("due_on")}
+    PlannedVisit.objects.filter(card=target, status=PlanStatus.PLANNED).filter(Exists(
+        PlannedVisit.objects.filter(card=source, status=PlanStatus.DONE,
+                                    reason=OuterRef("reason"), due_on=OuterRef("due_on")))
+    ).delete()
+    PlannedVisit.objects.filter(card=source, status=PlanStatus.PLANNED).filter(
+        Exists(PlannedVisit.objects.filter(**same_day))).delete()
+    (PlannedVisit.objects.filter(card=source)
+     .exclude(Exists(PlannedVisit.objects.filter(**same_day))).update(card=target))
+    listed = CareListing.objects.filter(card=target, ended_on__isnull=True).values("kind")
+    CareListing.objects.filter(card=source).exclude(kind__in=listed).update(card=target)
+
+
+def warning_signs_for(reason: str):
+    """The checklist asked at a visit of this reason."""
+    return WarningSign.objects.filter(is_active=True, reason__in=("", reason))
