@@ -7,6 +7,9 @@ for a positive pregnancy experience" (2016): a first contact up to 12 weeks, the
 26, 30, 34, 36, 38 and 40 weeks. Each window here ends at that week and opens a little
 before it, so a contact a few days early still counts.
 
+AEFI symptoms: the events listed on WHO's AEFI reporting form ("Global manual on
+surveillance of adverse events following immunization", 2016, annex 2), in Uzbek.
+
 Immunisation calendar: Uzbekistan's national calendar of preventive vaccinations (the
 Ministry of Health's calendar, with rotavirus added in 2014, pneumococcal conjugate in
 2015, inactivated polio in 2016 and HPV for girls of nine in 2019), as the country
@@ -107,6 +110,35 @@ CALENDAR = [
 ]
 
 
+# (code, name in Uzbek)
+AEFI_SYMPTOMS = [
+    ("severe-local-reaction", "Kuchli mahalliy reaksiya (shish, qizarish > 3 kun)"),
+    ("abscess", "Abssess (yiringlik) in’eksiya joyida"),
+    ("fever", "Isitma 38 °C va undan yuqori"),
+    ("persistent-crying", "3 soatdan ortiq to‘xtovsiz yig‘i"),
+    ("rash", "Toshma"),
+    ("seizures", "Tirishish (talvasalar)"),
+    ("hhe", "Gipotonik-giporeaktiv epizod"),
+    ("anaphylaxis", "Anafilaksiya"),
+    ("encephalopathy", "Ensefalopatiya"),
+    ("meningitis", "Meningit"),
+    ("paralysis", "O‘tkir falaj (shol)"),
+    ("guillain-barre", "Giyen-Barre sindromi"),
+    ("thrombocytopenia", "Trombotsitopeniya"),
+    ("sepsis", "Sepsis"),
+    ("toxic-shock", "Toksik shok sindromi"),
+    ("intussusception", "Ichak invaginatsiyasi"),
+    ("bcg-lymphadenitis", "BCG limfadeniti"),
+    ("bcg-osteitis", "BCG osteiti yoki tarqalgan BCG infeksiyasi"),
+    ("other", "Boshqa (tavsifda yozing)"),
+]
+
+
+def load_aefi_symptoms(*, symptom_model) -> None:
+    for code, name in AEFI_SYMPTOMS:
+        symptom_model.objects.get_or_create(code=code, defaults={"name": name})
+
+
 def load_pregnancy_catalogues(*, risk_factor_model, contact_model) -> None:
     for code, name, level in RISK_FACTORS:
         risk_factor_model.objects.get_or_create(code=code, defaults={"name": name,
@@ -128,8 +160,9 @@ def load_immunisation_calendar(*, vaccine_model, dose_model) -> None:
 
 
 def load_all() -> None:
-    """Both catalogues into the current models (tests, after a flush emptied them)."""
-    from mch.models import AntenatalContact, CalendarDose, RiskFactor, Vaccine
+    """The catalogues into the current models (tests, after a flush emptied them)."""
+    from mch.models import AefiSymptom, AntenatalContact, CalendarDose, RiskFactor, Vaccine
 
     load_pregnancy_catalogues(risk_factor_model=RiskFactor, contact_model=AntenatalContact)
     load_immunisation_calendar(vaccine_model=Vaccine, dose_model=CalendarDose)
+    load_aefi_symptoms(symptom_model=AefiSymptom)

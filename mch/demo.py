@@ -1,14 +1,15 @@
 """Demo mother-and-child care: pregnant women on the demo doctor's district (one with a
-contact overdue) and infants part-way through the calendar. Safe to run again: whatever
+contact overdue), infants part-way through the calendar, and an adverse event after one
+infant's vaccination for the district's epidemiologist. Safe to run again: whatever
 exists is left as it is."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from mch.models import CalendarDose, Pregnancy, RiskFactor, Vaccination
+from mch.models import AdverseEvent, AefiSymptom, CalendarDose, Pregnancy, RiskFactor, Vaccination
 from mch.schedules import refresh_stale
-from mch.services import record_vaccination, register_pregnancy
+from mch.services import record_vaccination, register_pregnancy, report_adverse_event
 from patients.models import PatientCard, Sex
 from patients.services import register_card
 
@@ -62,3 +63,18 @@ def seed(world: dict) -> None:
     # Children registered without any dose yet get their next dose as the nightly
     # refresh would give it.
     refresh_stale()
+    seed_adverse_event(nurse)
+
+
+def seed_adverse_event(nurse) -> None:
+    """Asal had a fever and a swollen thigh the day after her 2-month doses."""
+    given = Vaccination.objects.filter(card__last_name=DEMO_SURNAME, card__first_name="Asal",
+                                       dose__vaccine__code="penta", dose__number=1).first()
+    if given is None or AdverseEvent.objects.filter(vaccination=given).exists():
+        return
+    report_adverse_event(
+        actor=nurse, med_id=given.card.med_id, vaccination=given.pk,
+        onset_on=given.given_on + timedelta(days=1),
+        symptoms=AefiSymptom.objects.filter(code__in=["fever", "severe-local-reaction"]),
+        serious=False, outcome="recovered", reporter="Onasi (telefon orqali)",
+        description="Isitma 38,4 °C, son sohasida 4 sm shish; ikki kunda o‘tdi.")
