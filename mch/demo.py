@@ -17,9 +17,9 @@ from patients.services import register_card
 PREGNANCIES = [(9, 1, 0, []), (23, 2, 1, ["anaemia"]), (33, 3, 2, ["hypertension"])]
 # (first name, sex, age in days, doses given as (vaccine, number, age in days))
 INFANTS = [
-    ("Oysha", Sex.FEMALE, 3, [("hepb", 1, 0), ("bcg", 1, 2), ("opv", 1, 2)]),
-    ("Muhammad", Sex.MALE, 66, [("hepb", 1, 0), ("bcg", 1, 2), ("opv", 1, 3)]),
-    ("Asal", Sex.FEMALE, 130, [("hepb", 1, 0), ("bcg", 1, 2), ("opv", 1, 2), ("opv", 2, 62),
+    ("Oysha", Sex.FEMALE, 3, [("hepb", 1, 0), ("bcg", 1, 2)]),
+    ("Muhammad", Sex.MALE, 66, [("hepb", 1, 0), ("bcg", 1, 3)]),
+    ("Asal", Sex.FEMALE, 130, [("hepb", 1, 0), ("bcg", 1, 2), ("opv", 1, 62),
                                ("penta", 1, 62), ("pcv", 1, 62), ("rota", 1, 62)]),
 ]
 DEMO_SURNAME = "Yo‘ldosheva"

@@ -33,7 +33,7 @@ def test_each_reminder_is_raised_once_and_reaches_the_parent(doctor, polyclinic,
     mother = UserFactory(role=Role.PATIENT, language="en", email="ona@example.uz")
     baby = child(polyclinic, doctor, days_old=58, first_name="Laylo")
     Representation.objects.create(representative=mother, card=baby, basis="mother")
-    for vaccine, age in (("hepb", 0), ("bcg", 2), ("opv", 2)):
+    for vaccine, age in (("hepb", 0), ("bcg", 2)):
         vaccinate(doctor, baby, vaccine, 1, baby.birth_date + timedelta(days=age))
     due_on = ImmunisationStatus.objects.get(card=baby).next_due_on  # the two-month doses
     today = timezone.localdate()
@@ -61,7 +61,7 @@ def test_children_long_overdue_or_far_off_are_not_reminded(doctor, polyclinic):
     long_late = child(polyclinic, doctor, days_old=200)
     vaccinate(doctor, long_late, "hepb", 1, long_late.birth_date)
     far_off = child(polyclinic, doctor, days_old=10)
-    for vaccine, age in (("hepb", 0), ("bcg", 2), ("opv", 2)):
+    for vaccine, age in (("hepb", 0), ("bcg", 2)):
         vaccinate(doctor, far_off, vaccine, 1, far_off.birth_date + timedelta(days=age))
     assert services.send_immunisation_reminders() == 0
     assert reminders() == []
