@@ -510,6 +510,13 @@ class ImmunisationStatus(models.Model):
                                   blank=True, on_delete=models.PROTECT, related_name="+")
     next_due_on = models.DateField(_("next dose due"), null=True, blank=True)
     recheck_on = models.DateField(null=True, blank=True)
+    # The last reminder raised (mch.services.send_immunisation_reminders): of which dose
+    # and due date, and whether it was the overdue one. The nightly run skips a child
+    # already reminded of its next dose at its date, so each night raises only what is new.
+    reminded_dose = models.ForeignKey(CalendarDose, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    reminded_due_on = models.DateField(null=True, blank=True)
+    reminded_overdue = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

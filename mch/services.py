@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -572,26 +572,38 @@ def _remind(kind: str, status: ImmunisationStatus, representatives: list[int]) -
                     f"{status.next_due_on.isoformat()}")
 
 
+def _not_yet_reminded(overdue: bool) -> Q:
+    """Statuses whose next dose at its date has not had this reminder: no reminder of this
+    dose and date yet, or (for the overdue one) only the due one."""
+    same = Q(reminded_dose=F("next_dose"), reminded_due_on=F("next_due_on"))
+    if overdue:
+        same &= Q(reminded_overdue=True)
+    return Q(reminded_dose__isnull=True) | Q(reminded_due_on__isnull=True) | ~same
+
+
 def send_immunisation_reminders(*, today: date | None = None) -> int:
     """Raise the reminders of children's next doses (beat, daily): `immunisation.due`
     when a dose comes within REMIND_DAYS_BEFORE days, `immunisation.overdue` when it has
-    just become overdue. Read from the stored next doses (an index range, not every
-    child's calendar); each reminder once per dose and date (a dose moved by a
-    contraindication is reminded of its new date). The event names the child's
-    representatives, whom notifications tell through their own channels and quiet hours.
-    Returns how many reminders were raised (repeats included)."""
+    just become overdue. Read from the stored next doses (an index range of a few days'
+    due dates, not every child's calendar) and only those not yet reminded of that dose
+    at that date (the status keeps the last reminder), in chunks, each chunk's reminders
+    and marks in one transaction; so a night costs what it raises. Each reminder once
+    per dose and date (a dose moved by a contraindication is reminded of its new date;
+    the event's dedupe key holds it too). The event names the child's representatives,
+    whom notifications tell through their own channels and quiet hours.
+    Returns how many reminders were raised."""
     today = today or timezone.localdate()
     overdue_from = today - OVERDUE_AFTER
     windows = (
-        (kinds.IMMUNISATION_DUE,
+        (kinds.IMMUNISATION_DUE, False,
          Q(next_due_on__gte=today - REMINDER_LOOKBACK,
            next_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))),
-        (kinds.IMMUNISATION_OVERDUE,
+        (kinds.IMMUNISATION_OVERDUE, True,
          Q(next_due_on__lt=overdue_from, next_due_on__gte=overdue_from - REMINDER_LOOKBACK)),
     )
     raised = 0
-    for kind, window in windows:
-        statuses = (ImmunisationStatus.objects.filter(window)
+    for kind, overdue, window in windows:
+        statuses = (ImmunisationStatus.objects.filter(window).filter(_not_yet_reminded(overdue))
                     .exclude(card__status=CardStatus.MERGED)
                     .select_related("card__attached_facility", "next_dose__vaccine")
                     .order_by("next_due_on", "card"))
@@ -605,6 +617,13 @@ def send_immunisation_reminders(*, today: date | None = None) -> int:
             with transaction.atomic():
                 for status in chunk:
                     _remind(kind, status, parents.get(status.card_id, []))
+                    status.reminded_dose_id, status.reminded_due_on = \
+                        status.next_dose_id, status.next_due_on
+                    status.reminded_overdue = overdue
+                # The dose and date read, not the row's now: a status changed meanwhile
+                # is reminded of its new dose the next night.
+                ImmunisationStatus.objects.bulk_update(
+                    chunk, ["reminded_dose", "reminded_due_on", "reminded_overdue"])
             raised += len(chunk)
             last = chunk[-1]
             after = Q(next_due_on__gt=last.next_due_on) | Q(next_due_on=last.next_due_on,

@@ -31,7 +31,7 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                      "cardiologist": Role.CLINICIAN, "head": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
-                     "patient": Role.PATIENT,
+                     "patient": Role.PATIENT, "epidemiologist": Role.EPIDEMIOLOGIST,
                      # The laboratory's second pair of eyes (clinics.labs.demo).
                      "lab2": Role.LAB_TECHNICIAN}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))

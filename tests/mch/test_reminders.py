@@ -66,3 +66,25 @@ def test_children_long_overdue_or_far_off_are_not_reminded(doctor, polyclinic):
     assert services.send_immunisation_reminders() == 0
     assert reminders() == []
 
+
+
+def test_a_night_after_raises_only_what_is_new(doctor, polyclinic,
+                                               django_assert_max_num_queries):
+    """The status keeps the last reminder, so the next nights skip it without writing;
+    the next dose falling due the same day is a new reminder."""
+    babies = [child(polyclinic, doctor, days_old=62) for _ in range(3)]
+    for baby in babies:
+        vaccinate(doctor, baby, "hepb", 1, baby.birth_date)
+        vaccinate(doctor, baby, "bcg", 1, baby.birth_date + timedelta(days=2))
+    today = timezone.localdate()
+    assert services.send_immunisation_reminders(today=today) == 3
+    with django_assert_max_num_queries(2):  # one empty read per window
+        assert services.send_immunisation_reminders(today=today + timedelta(days=1)) == 0
+    first = ImmunisationStatus.objects.get(card=babies[0])
+    assert (first.reminded_dose.vaccine.code, first.reminded_due_on,
+            first.reminded_overdue) == ("opv", first.next_due_on, False)
+    due_on = first.next_due_on
+    vaccinate(doctor, babies[0], "opv", 1, today)  # PCV, due the same day, is next
+    assert services.send_immunisation_reminders(today=today + timedelta(days=1)) == 1
+    assert [kind for kind, _due in reminders()].count(IMMUNISATION_DUE) == 4
+    assert ImmunisationStatus.objects.get(card=babies[0]).reminded_due_on == due_on
