@@ -103,9 +103,10 @@ def stale_children(today: date) -> list[int]:
     its recheck day come, or the card's birth date, sex or district changed since (by a
     service or around them: an import, a fix in the database).
 
-    One set-based pass, a hash join of the childhood cards with the stored statuses, that
-    returns only the stale ids (a night's few hundred, not every child): a correlated
-    subquery per card cost a probe of the status index for each of them."""
+    One set-based pass, a join of the childhood cards with the stored statuses (a merge
+    join over the two primary keys) that returns only the stale ids, a night's few, not
+    every child: a correlated subquery per card cost a probe of the status index for each
+    of them, again for each chunk (bench/README.md, "The nightly mother-and-child tasks")."""
     card, status = PatientCard._meta.db_table, ImmunisationStatus._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
