@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from mch.catalogue import load_all
 from mch.models import AdverseEvent, AefiSymptom, CalendarDose, Pregnancy, RiskFactor, Vaccination
 from mch.schedules import refresh_stale
 from mch.services import record_vaccination, register_pregnancy, report_adverse_event
@@ -27,6 +28,8 @@ ORAL = ("opv", "rota")
 
 
 def seed(world: dict) -> None:
+    # The catalogues from migrations, again: a transactional test may have emptied them.
+    load_all()
     doctor, registrar = world["users"]["doctor"], world["users"]["registrar"]
     today = timezone.localdate()
     women = [card for card in world["cards"] if card.sex == Sex.FEMALE and card.birth_date

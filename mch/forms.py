@@ -205,6 +205,7 @@ class AefiFilterForm(forms.Form):
 
 
 class InvestigationForm(forms.Form):
-    causality = forms.ChoiceField(label=_("causality (WHO)"), choices=Causality.choices)
+    causality = forms.ChoiceField(label=_("causality (WHO)"),
+                                  choices=[("", "—"), *Causality.choices])
     investigation = forms.CharField(label=_("investigation findings"),
                                     widget=forms.Textarea(attrs={"rows": 4}))

@@ -38,7 +38,8 @@ def test_seed_demo_twice_builds_the_same_world(settings):
     assert workplaces == {"doctor": "polyclinic", "cardiologist": "hospital",
                           "head": "polyclinic", "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
-                          "lab2": "laboratory", "pharmacist": "pharmacy"}
+                          "lab2": "laboratory", "pharmacist": "pharmacy",
+                          "epidemiologist": "polyclinic"}
     # Someone a critical result nobody acknowledges reaches, and who reviews broken glass.
     assert list(StaffRecord.objects.filter(is_head=True, on_call=True)
                 .values_list("user__username", flat=True)) == ["head"]

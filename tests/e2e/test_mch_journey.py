@@ -3,7 +3,6 @@ district list; a live birth gives the newborn a card linked to the mother; a mot
 her child's growth chart and next vaccine on her phone; a nurse reports an adverse event
 after a vaccination and the district's epidemiologist opens it from her home page."""
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from dmed.models import User
 from mch.demo import DEMO_SURNAME
-from mch.models import AdverseEvent, Pregnancy
+from mch.models import AdverseEvent, Pregnancy, Vaccination
 from mch.services import record_growth, register_pregnancy
 from outbox.kinds import AEFI_SERIOUS
 from outbox.models import Event
@@ -125,7 +124,8 @@ def test_a_nurse_reports_an_adverse_event_and_the_epidemiologist_opens_it(
 
     report = page.locator("[data-testid=aefi-form]")
     report.scroll_into_view_if_needed()
-    report.locator("#id_aefi_vaccination").select_option(label=re.compile("PNT-2611"))
+    given = Vaccination.objects.get(card=muhammad, lot_number="PNT-2611")
+    report.locator("#id_aefi_vaccination").select_option(str(given.pk))
     report.locator("[data-field=symptoms] label:has-text('Tirishish') input").check()
     report.locator("[data-field=serious] input[value=yes]").check()
     report.locator("[data-field=criteria] input[value=hospitalisation]").check()
@@ -150,5 +150,9 @@ def test_a_nurse_reports_an_adverse_event_and_the_epidemiologist_opens_it(
     assert "PNT-2611" in page.inner_text("[data-testid=lot]")
     assert muhammad.med_id in page.inner_text("[data-testid=child]")
     screenshot("aefi-report")
+    page.goto(f"{base}/aefi/?serious=yes")
+    assert page.locator("[data-testid=aefi-line]").count() == 1
+    assert page.inner_text("[data-testid=count-serious]") == "1"
+    screenshot("aefi-list")
     page.goto(f"{base}/patients/{muhammad.med_id}/")
     assert page.locator("[data-testid=med-id]").count() == 0  # the card does not open
