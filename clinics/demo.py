@@ -47,6 +47,10 @@ STAFF = [
      "LIC-12-0455"),
     ("head", "TSH-CHL-P12", Role.CLINICIAN, "Terapevt, bo‘lim mudiri", "THER", "AR1000007",
      "LIC-12-0456"),
+    # The Chilonzor district's epidemiologist, posted at its central polyclinic: she reads
+    # the district's adverse events following immunisation (mch).
+    ("epidemiologist", "TSH-CHL-P12", Role.EPIDEMIOLOGIST, "Epidemiolog", None, "AR1000008",
+     "LIC-12-0457"),
 ]
 # The head of the polyclinic's therapy department, also on call: a critical result nobody
 # acknowledges reaches her, and she reviews the polyclinic's broken-glass grants.

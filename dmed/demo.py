@@ -14,6 +14,7 @@ DEMO_USERS = [
     ("lab", Role.LAB_TECHNICIAN, "Tursunova", "Gulnora", "Ilhomovna"),
     ("pharmacist", Role.PHARMACIST, "Qodirov", "Jasur", "Olimovich"),
     ("patient", Role.PATIENT, "Abdullayev", "Shohruh", "Akmalovich"),
+    ("epidemiologist", Role.EPIDEMIOLOGIST, "Mirzayeva", "Feruza", "Hamidovna"),
 ]
 
 

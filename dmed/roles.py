@@ -10,8 +10,12 @@ class Role(models.TextChoices):
     PHARMACIST = "pharmacist", _("Pharmacist")
     PATIENT = "patient", _("Patient")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # A district's epidemiologist: investigates adverse events following immunisation
+    # reported in the district of the facility of their staff record.
+    EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
 
 
 # Roles that work at a facility and so need an active staff record there.
 # A tuple, not a set: its order lands in migrations and must not change between runs.
-STAFF_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR, Role.LAB_TECHNICIAN, Role.PHARMACIST)
+STAFF_ROLES = (Role.CLINICIAN, Role.NURSE, Role.REGISTRAR, Role.LAB_TECHNICIAN, Role.PHARMACIST,
+               Role.EPIDEMIOLOGIST)

@@ -13,7 +13,7 @@ from clinics.referrals.entry_points import INCOMING_REFERRALS
 from dmed.home import ACCOUNT, ADMIN, API_DOCS, EntryPoint
 from dmed.roles import Role
 from home import panels
-from mch.entry_points import DISTRICT
+from mch.entry_points import AEFI_LIST, DISTRICT
 from notifications.entry_points import NOTIFICATION_SETTINGS
 from patients.entry_points import FIND_PATIENT, MY_ACCESS_LOG, MY_CARD, REGISTER_CARD
 from patronage.entry_points import ROUTE
@@ -28,6 +28,7 @@ GREETINGS = {
     Role.PHARMACIST: _("Verify and dispense e-prescriptions."),
     Role.PATIENT: _("Your medical card, results, prescriptions and appointments."),
     Role.ADMINISTRATOR: _("Registries, users, roles and the audit trail."),
+    Role.EPIDEMIOLOGIST: _("Adverse events following immunisation in your district."),
 }
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
@@ -41,6 +42,7 @@ ENTRY_POINTS: dict[str, list[EntryPoint]] = {
     Role.PATIENT: [MY_CARD, MY_RESULTS, MY_PRESCRIPTIONS, MY_QUEUE, MY_ACCESS_LOG,
                    NOTIFICATION_SETTINGS, ACCOUNT],
     Role.ADMINISTRATOR: [ADMIN, FIND_PATIENT, API_DOCS, ACCOUNT],
+    Role.EPIDEMIOLOGIST: [AEFI_LIST, ACCOUNT],
 }
 
 # The worklists at the top of each role's page, in the order they are read.
@@ -57,4 +59,5 @@ PANELS: dict[str, list[panels.PanelSpec]] = {
     Role.PHARMACIST: [panels.DISPENSE_BOX, panels.DISPENSINGS_TODAY],
     Role.PATIENT: [panels.MY_APPOINTMENTS, panels.NEW_RESULTS, panels.READY_TO_DISPENSE,
                    panels.UNREAD_MESSAGES],
+    Role.EPIDEMIOLOGIST: [panels.AEFI_REPORTS],
 }

@@ -19,6 +19,7 @@ from clinics.stays import selectors as stay_selectors
 from clinics.visits import selectors as visit_selectors
 from home.services import new_since
 from inbox import selectors as inbox_selectors
+from mch import selectors as mch_selectors
 from notifications import selectors as notification_selectors
 from patients import selectors as card_selectors
 from patients.selectors import patients_own_cards
@@ -189,6 +190,11 @@ GRANTS_TO_REVIEW = PanelSpec(
     lambda request, cursor: card_selectors.grants_awaiting_review(request.user, cursor=cursor),
     all_url="patients:break-glass-reviews",
     applies=lambda request: card_selectors.is_head(request.user))
+AEFI_REPORTS = PanelSpec(
+    "aefi", _("Adverse events following immunisation"), "home/panels/aefi.html",
+    lambda request, cursor: mch_selectors.aefi_worklist(request.user, cursor=cursor,
+                                                        limit=10),
+    all_url="mch:aefi-list")
 ATTACHMENT_REQUESTS = PanelSpec(
     "attachment-requests", _("Requests of attachment to decide"),
     "home/panels/attachment_requests.html",

@@ -1,10 +1,11 @@
 """The catalogues administrators keep (risk factors, the antenatal schedule, the
-immunisation calendar). Records of care are read and written through the card's pages,
-where scope and audit apply, not here."""
+immunisation calendar, the symptoms of adverse events following immunisation). Records
+of care are read and written through the card's pages, where scope and audit apply, not
+here."""
 
 from django.contrib import admin
 
-from mch.models import AntenatalContact, CalendarDose, RiskFactor, Vaccine
+from mch.models import AefiSymptom, AntenatalContact, CalendarDose, RiskFactor, Vaccine
 
 
 @admin.register(RiskFactor)
@@ -37,3 +38,10 @@ class CalendarDoseAdmin(admin.ModelAdmin):
                     "sex")
     list_filter = ("vaccine",)
     list_select_related = ("vaccine",)
+
+
+@admin.register(AefiSymptom)
+class AefiSymptomAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")

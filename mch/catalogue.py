@@ -7,12 +7,26 @@ for a positive pregnancy experience" (2016): a first contact up to 12 weeks, the
 26, 30, 34, 36, 38 and 40 weeks. Each window here ends at that week and opens a little
 before it, so a contact a few days early still counts.
 
+AEFI symptoms: the events WHO's AEFI reporting form asks about (WHO, "Global manual on
+surveillance of adverse events following immunization", 2016), in Uzbek; "other" for
+the rest, described in words.
+
 Immunisation calendar: Uzbekistan's national calendar of preventive vaccinations (the
 Ministry of Health's calendar, with rotavirus added in 2014, pneumococcal conjugate in
-2015, inactivated polio in 2016 and HPV for girls of nine in 2019), as the country
-reports it to WHO and UNICEF (WHO immunization data portal, country UZB). Ages are the
-calendar's ages; intervals between doses of a series are its minimum intervals. Check it
-against the Ministry's current order when it changes, and edit it in the admin.
+2015, inactivated polio in 2018 and HPV for girls in 2019). Checked against the
+Ministry's table "Календарь профилактических прививок в Республике Узбекистан" as
+published at
+http://hozir.org/pars_docs/refs/654/653933/hozir.org/pdfview/vozrast-naimenovanie-privivok.html
+(ages: HepB 1st day; BCG days 2-5; OPV, rotavirus, pentavalent and pneumococcal at 2 and
+3 months; OPV, rotavirus, pentavalent and IPV at 4 months; MMR and pneumococcal at 12
+months; OPV and DTP at 16 months; MMR at 6 years; OPV and Td at 7 years; HPV at 9-13
+years; Td at 16 years). Migration 0007 brought an earlier load in line with it: no OPV
+birth dose (the first OPV is at 2 months, the fifth at 7 years), a third rotavirus dose
+at 4 months, HPV up to 13 years. Minimum intervals and latest ages are not in that table
+and stay as they were (28 days between doses of a primary series). IPV's year: UNICEF
+Uzbekistan, "Immunization in Uzbekistan", 30 April 2018. No order of the Ministry itself
+was found to cite; check against its current order when it changes, and edit the
+calendar in the admin.
 """
 
 from __future__ import annotations
@@ -83,18 +97,20 @@ CALENDAR = [
     ("hepb", 1, 0, 0, 1, ""),
     # Older children are tuberculin-tested before BCG, outside this calendar.
     ("bcg", 1, 2, 0, years(1), ""),
-    ("opv", 1, 2, 0, 30, ""),
-    ("opv", 2, months(2), 28, years(5), ""),
-    ("opv", 3, months(3), 28, years(5), ""),
-    ("opv", 4, months(4), 28, years(5), ""),
-    ("opv", 5, months(16), 180, years(5), ""),
+    ("opv", 1, months(2), 0, years(5), ""),
+    ("opv", 2, months(3), 28, years(5), ""),
+    ("opv", 3, months(4), 28, years(5), ""),
+    ("opv", 4, months(16), 180, years(5), ""),
+    # The school-entry dose, with the Td booster.
+    ("opv", 5, years(7), 28, None, ""),
     ("ipv", 1, months(4), 0, years(5), ""),
     ("penta", 1, months(2), 0, years(5), ""),
     ("penta", 2, months(3), 28, years(5), ""),
     ("penta", 3, months(4), 28, years(5), ""),
-    # The rotavirus vaccine in use (two oral doses) is not given after 24 weeks of age.
+    # Three oral doses of the rotavirus vaccine; none is given after 24 weeks of age.
     ("rota", 1, months(2), 0, 24 * 7, ""),
     ("rota", 2, months(3), 28, 24 * 7, ""),
+    ("rota", 3, months(4), 28, 24 * 7, ""),
     ("pcv", 1, months(2), 0, years(5), ""),
     ("pcv", 2, months(3), 28, years(5), ""),
     ("pcv", 3, months(12), 56, years(5), ""),
@@ -103,8 +119,37 @@ CALENDAR = [
     ("mmr", 2, years(6), 28, None, ""),
     ("td", 1, years(7), 0, None, ""),
     ("td", 2, years(16), years(5), None, ""),
-    ("hpv", 1, years(9), 0, years(15), "female"),
+    ("hpv", 1, years(9), 0, years(14), "female"),
 ]
+
+
+# (code, name in Uzbek)
+AEFI_SYMPTOMS = [
+    ("severe-local-reaction", "Kuchli mahalliy reaksiya (shish, qizarish > 3 kun)"),
+    ("abscess", "Abssess (yiringlik) in’eksiya joyida"),
+    ("fever", "Isitma 38 °C va undan yuqori"),
+    ("persistent-crying", "3 soatdan ortiq to‘xtovsiz yig‘i"),
+    ("rash", "Toshma"),
+    ("seizures", "Tirishish (talvasalar)"),
+    ("hhe", "Gipotonik-giporeaktiv epizod"),
+    ("anaphylaxis", "Anafilaksiya"),
+    ("encephalopathy", "Ensefalopatiya"),
+    ("meningitis", "Meningit"),
+    ("paralysis", "O‘tkir falaj (shol)"),
+    ("guillain-barre", "Giyen-Barre sindromi"),
+    ("thrombocytopenia", "Trombotsitopeniya"),
+    ("sepsis", "Sepsis"),
+    ("toxic-shock", "Toksik shok sindromi"),
+    ("intussusception", "Ichak invaginatsiyasi"),
+    ("bcg-lymphadenitis", "BCG limfadeniti"),
+    ("bcg-osteitis", "BCG osteiti yoki tarqalgan BCG infeksiyasi"),
+    ("other", "Boshqa (tavsifda yozing)"),
+]
+
+
+def load_aefi_symptoms(*, symptom_model) -> None:
+    for code, name in AEFI_SYMPTOMS:
+        symptom_model.objects.get_or_create(code=code, defaults={"name": name})
 
 
 def load_pregnancy_catalogues(*, risk_factor_model, contact_model) -> None:
@@ -127,9 +172,41 @@ def load_immunisation_calendar(*, vaccine_model, dose_model) -> None:
             "sex": sex})
 
 
+# The rows of the calendar as the first load had them, where migration 0007 changed them:
+# (vaccine, number) -> (age, interval, latest). A row an administrator has edited since
+# is left as they made it.
+CALENDAR_BEFORE_0007 = {
+    ("opv", 1): (2, 0, 30),
+    ("opv", 2): (months(2), 28, years(5)),
+    ("opv", 3): (months(3), 28, years(5)),
+    ("opv", 4): (months(4), 28, years(5)),
+    ("opv", 5): (months(16), 180, years(5)),
+    ("hpv", 1): (years(9), 0, years(15)),
+}
+
+
+def bring_calendar_in_line(*, vaccine_model, dose_model) -> list[tuple[str, int]]:
+    """Migration 0007: the doses the first load got wrong, corrected where nobody has
+    edited them, and the doses it lacked added. Returns the doses changed."""
+    changed = []
+    for code, number, age, interval, latest, _sex in CALENDAR:
+        before = CALENDAR_BEFORE_0007.get((code, number))
+        if before is None:
+            continue
+        updated = dose_model.objects.filter(
+            vaccine__code=code, number=number, min_age_days=before[0],
+            min_interval_days=before[1], latest_age_days=before[2]).update(
+            min_age_days=age, min_interval_days=interval, latest_age_days=latest)
+        if updated:
+            changed.append((code, number))
+    load_immunisation_calendar(vaccine_model=vaccine_model, dose_model=dose_model)
+    return changed
+
+
 def load_all() -> None:
-    """Both catalogues into the current models (tests, after a flush emptied them)."""
-    from mch.models import AntenatalContact, CalendarDose, RiskFactor, Vaccine
+    """The catalogues into the current models (tests, after a flush emptied them)."""
+    from mch.models import AefiSymptom, AntenatalContact, CalendarDose, RiskFactor, Vaccine
 
     load_pregnancy_catalogues(risk_factor_model=RiskFactor, contact_model=AntenatalContact)
     load_immunisation_calendar(vaccine_model=Vaccine, dose_model=CalendarDose)
+    load_aefi_symptoms(symptom_model=AefiSymptom)

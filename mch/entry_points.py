@@ -7,3 +7,5 @@ from dmed.home import EntryPoint
 DISTRICT = EntryPoint(_("My district"), "mch:district",
                       _("Children due or late for a vaccine; pregnant women by trimester "
                         "and risk."))
+AEFI_LIST = EntryPoint(_("Adverse events following immunisation"), "mch:aefi-list",
+                       _("Reports of your district to investigate, serious first."))

@@ -5,13 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mch.models import (
+    AefiOutcome,
+    AefiSymptom,
     CalendarDose,
+    Causality,
     DatingMethod,
     ExemptionKind,
     Outcome,
     RiskFactor,
     RiskLevel,
     Route,
+    SeriousCriterion,
     Site,
     Vaccine,
 )
@@ -157,3 +161,51 @@ class GrowthForm(forms.Form):
 
     def service_arguments(self) -> dict:
         return dict(self.cleaned_data)
+
+
+class AdverseEventForm(forms.Form):
+    # Which of the card's vaccinations: the page offers them (mch/immunisation.html).
+    vaccination = forms.IntegerField(label=_("vaccination"), widget=forms.HiddenInput)
+    onset_on = _date(_("onset date"), initial=timezone.localdate)
+    onset_time = forms.TimeField(label=_("onset time"), required=False,
+                                 widget=forms.TimeInput(attrs={"type": "time"}))
+    symptoms = forms.ModelMultipleChoiceField(
+        label=_("symptoms"), widget=forms.CheckboxSelectMultiple,
+        queryset=AefiSymptom.objects.filter(is_active=True))
+    serious = forms.TypedChoiceField(
+        label=_("seriousness"), widget=forms.RadioSelect, coerce=lambda value: value == "yes",
+        choices=[("no", _("Non-serious")), ("yes", _("Serious"))], initial="no")
+    criteria = forms.MultipleChoiceField(label=_("seriousness criteria"), required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         choices=SeriousCriterion.choices)
+    outcome = forms.ChoiceField(label=_("outcome"), choices=AefiOutcome.choices)
+    description = forms.CharField(label=_("description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    reporter = forms.CharField(label=_("reported by (who told of it)"), max_length=200)
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AefiFilterForm(forms.Form):
+    serious = forms.TypedChoiceField(
+        label=_("seriousness"), required=False, empty_value=None,
+        coerce=lambda value: value == "yes",
+        choices=[("", _("All")), ("yes", _("Serious")), ("no", _("Non-serious"))])
+    vaccine = forms.ModelChoiceField(label=_("vaccine"), required=False,
+                                     queryset=Vaccine.objects.all())
+    date_from = _date(_("onset from"), required=False)
+    date_to = _date(_("onset to"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("The end is before the start."))
+        return data
+
+
+class InvestigationForm(forms.Form):
+    causality = forms.ChoiceField(label=_("causality (WHO)"),
+                                  choices=[("", "—"), *Causality.choices])
+    investigation = forms.CharField(label=_("investigation findings"),
+                                    widget=forms.Textarea(attrs={"rows": 4}))

@@ -5,7 +5,10 @@ The catalogues (risk factors, antenatal contacts, vaccines and their doses) are 
 administrators edit; migrations load today's.
 """
 
+import uuid
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -296,6 +299,129 @@ class Vaccination(models.Model):
         return f"{self.card_id} {self.dose} {self.given_on:%Y-%m-%d}"
 
 
+class AefiSymptom(models.Model):
+    """A sign or symptom of an adverse event following immunisation (the catalogue the
+    report picks from; mch.catalogue loads the starting one)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("AEFI symptom")
+        verbose_name_plural = _("AEFI symptoms")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SeriousCriterion(models.TextChoices):
+    """What makes an adverse event serious (WHO, "Global manual on surveillance of adverse
+    events following immunization", 2016: the ICH E2A criteria)."""
+
+    DEATH = "death", _("Death")
+    LIFE_THREATENING = "life_threatening", _("Life-threatening")
+    HOSPITALISATION = "hospitalisation", _("Hospitalisation or its prolongation")
+    DISABILITY = "disability", _("Persistent or significant disability")
+    CONGENITAL_ANOMALY = "congenital_anomaly", _("Congenital anomaly or birth defect")
+
+
+class AefiOutcome(models.TextChoices):
+    RECOVERED = "recovered", _("Recovered")
+    RECOVERING = "recovering", _("Recovering")
+    NOT_RECOVERED = "not_recovered", _("Not recovered")
+    SEQUELAE = "sequelae", _("Recovered with sequelae")
+    DIED = "died", _("Died")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Causality(models.TextChoices):
+    """The WHO causality assessment of an AEFI (WHO, "Causality assessment of an adverse
+    event following immunization (AEFI): user manual for the revised WHO
+    classification", 2nd edition, 2019)."""
+
+    VACCINE_PRODUCT = "A1", _("A1 Vaccine product-related reaction")
+    VACCINE_QUALITY = "A2", _("A2 Vaccine quality defect-related reaction")
+    IMMUNISATION_ERROR = "A3", _("A3 Immunisation error-related reaction")
+    ANXIETY = "A4", _("A4 Immunisation anxiety-related reaction")
+    INDETERMINATE_CONSISTENT = "B1", _("B1 Indeterminate: consistent temporal relationship, "
+                                       "insufficient evidence")
+    INDETERMINATE_CONFLICTING = "B2", _("B2 Indeterminate: conflicting trends")
+    COINCIDENTAL = "C", _("C Coincidental")
+    UNCLASSIFIABLE = "D", _("D Unclassifiable")
+
+
+class AdverseEvent(models.Model):
+    """An adverse event following immunisation, reported from the vaccination record and
+    investigated by the district's epidemiologist.
+
+    The vaccination's date and its facility's district are copied, so the DB holds the
+    onset to the vaccination and the district's worklist reads one index range."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vaccination = models.ForeignKey(Vaccination, verbose_name=_("vaccination"),
+                                    on_delete=models.PROTECT, related_name="adverse_events")
+    vaccinated_on = models.DateField()
+    district = models.ForeignKey("registry.District", on_delete=models.PROTECT,
+                                 related_name="+")
+    onset_on = models.DateField(_("onset date"))
+    onset_time = models.TimeField(_("onset time"), null=True, blank=True)
+    symptoms = models.ManyToManyField(AefiSymptom, verbose_name=_("symptoms"),
+                                      related_name="+")
+    serious = models.BooleanField(_("serious"))
+    criteria = ArrayField(models.CharField(max_length=20, choices=SeriousCriterion.choices),
+                          verbose_name=_("seriousness criteria"), default=list, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=14, choices=AefiOutcome.choices)
+    description = models.TextField(_("description"), blank=True)
+    # Who told of it (the mother, a hospital's doctor, the nurse herself), in words; the
+    # member of staff who wrote it down is `reported_by`.
+    reporter = models.CharField(_("reported by"), max_length=200)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    causality = models.CharField(_("causality"), max_length=2, choices=Causality.choices,
+                                 blank=True)
+    investigation = models.TextField(_("investigation findings"), blank=True)
+    investigated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    investigated_at = models.DateTimeField(_("investigated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("adverse event following immunisation")
+        verbose_name_plural = _("adverse events following immunisation")
+        constraints = [
+            models.CheckConstraint(condition=Q(onset_on__gte=F("vaccinated_on")),
+                                   name="aefi_onset_after_vaccination"),
+            models.CheckConstraint(
+                condition=Q(serious=False, criteria__len=0)
+                | Q(serious=True, criteria__len__gt=0),
+                name="aefi_serious_has_criteria"),
+            models.CheckConstraint(
+                condition=~Q(outcome="died") | Q(serious=True, criteria__contains=["death"]),
+                name="aefi_death_is_serious"),
+            models.CheckConstraint(condition=~Q(reporter=""), name="aefi_reporter_named"),
+            models.CheckConstraint(
+                condition=Q(causality="", investigated_by__isnull=True,
+                            investigated_at__isnull=True)
+                | (~Q(causality="") & Q(investigated_by__isnull=False,
+                                        investigated_at__isnull=False)),
+                name="aefi_investigation_complete"),
+        ]
+        indexes = [
+            # The epidemiologist's worklist: a district's reports, serious and newest first.
+            models.Index(fields=["district", "-serious", "-reported_at", "-id"],
+                         name="aefi_district_worklist"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.vaccination_id})"
+
+    @property
+    def criteria_labels(self) -> list:
+        return [SeriousCriterion(criterion).label for criterion in self.criteria]
+
+
 class ExemptionKind(models.TextChoices):
     # The values are the schedule's states (mch.vaccine_schedule.DoseState).
     CONTRAINDICATION = "postponed", _("Contraindication")
@@ -384,6 +510,13 @@ class ImmunisationStatus(models.Model):
                                   blank=True, on_delete=models.PROTECT, related_name="+")
     next_due_on = models.DateField(_("next dose due"), null=True, blank=True)
     recheck_on = models.DateField(null=True, blank=True)
+    # The last reminder raised (mch.services.send_immunisation_reminders): of which dose
+    # and due date, and whether it was the overdue one. The nightly run skips a child
+    # already reminded of its next dose at its date, so each night raises only what is new.
+    reminded_dose = models.ForeignKey(CalendarDose, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    reminded_due_on = models.DateField(null=True, blank=True)
+    reminded_overdue = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

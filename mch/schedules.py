@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from mch import dating
@@ -98,40 +98,42 @@ def refresh_immunisation(cards: Iterable[PatientCard], calendar=None,
                        "next_due_on", "recheck_on", "updated_at"])
 
 
-def stale_children(today: date):
-    """Children whose stored next dose may be wrong today: none stored yet, its recheck
-    day come, or the card's birth date, sex or district changed since."""
-    children = PatientCard.objects.exclude(status=CardStatus.MERGED).filter(
-        birth_date__gt=today - CHILDHOOD)
-    stored = ImmunisationStatus.objects.filter(card=OuterRef("pk"))
-    # Districts compared with NULL as 0 (no doctor, no polyclinic), so a change to or from
-    # none counts.
-    districts = stored.annotate(
-        doctor=Coalesce("family_doctor", 0), card_doctor=Coalesce(OuterRef("family_doctor"), 0),
-        place=Coalesce("facility", 0), card_place=Coalesce(OuterRef("attached_facility"), 0))
-    return children.filter(~Exists(stored) | Exists(districts.filter(
-        Q(recheck_on__lte=today) | ~Q(birth_date=OuterRef("birth_date"))
-        | ~Q(sex=OuterRef("sex")) | ~Q(doctor=F("card_doctor")) | ~Q(place=F("card_place")))))
+def stale_children(today: date) -> list[int]:
+    """The ids of the children whose stored next dose may be wrong today: none stored yet,
+    its recheck day come, or the card's birth date, sex or district changed since (by a
+    service or around them: an import, a fix in the database).
+
+    One set-based pass, a join of the childhood cards with the stored statuses (a merge
+    join over the two primary keys) that returns only the stale ids, a night's few, not
+    every child: a correlated subquery per card cost a probe of the status index for each
+    of them, again for each chunk (bench/README.md, "The nightly mother-and-child tasks")."""
+    card, status = PatientCard._meta.db_table, ImmunisationStatus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM {card} c LEFT JOIN {status} s ON s.card_id = c.id "  # noqa: S608
+            "WHERE c.birth_date > %s AND c.status <> %s "
+            "AND (s.card_id IS NULL OR s.recheck_on <= %s OR s.birth_date <> c.birth_date "
+            "     OR s.sex <> c.sex OR s.family_doctor_id IS DISTINCT FROM c.family_doctor_id "
+            "     OR s.facility_id IS DISTINCT FROM c.attached_facility_id) "
+            "ORDER BY c.id",
+            [today - CHILDHOOD, CardStatus.MERGED, today])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def refresh_stale(today: date | None = None) -> int:
-    """The daily refresh: every stale child's status, in chunks (a child on the calendar
-    past its last dose drops off with the others once it grows past childhood).
-    Returns how many children were refreshed."""
+    """The daily refresh: every stale child's status, in chunks of REFRESH_CHUNK children
+    (a child on the calendar past its last dose drops off with the others once it grows
+    past childhood). Returns how many children were refreshed."""
     today = today or timezone.localdate()
-    calendar = calendar_doses()
-    refreshed, after = 0, 0
-    while True:
-        chunk = list(stale_children(today).filter(pk__gt=after).order_by("pk")
+    stale = stale_children(today)
+    calendar = calendar_doses() if stale else []
+    for start in range(0, len(stale), REFRESH_CHUNK):
+        chunk = list(PatientCard.objects.filter(pk__in=stale[start:start + REFRESH_CHUNK])
                      .only("pk", "birth_date", "sex", "status", "family_doctor",
-                           "attached_facility")[:REFRESH_CHUNK])
-        if not chunk:
-            break
+                           "attached_facility"))
         refresh_immunisation(chunk, calendar, today)
-        refreshed += len(chunk)
-        after = chunk[-1].pk
     ImmunisationStatus.objects.filter(birth_date__lte=today - CHILDHOOD).delete()
-    return refreshed
+    return len(stale)
 
 
 def schedule_changed() -> int:

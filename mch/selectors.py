@@ -17,6 +17,7 @@ from mch import dating
 from mch.growth import flag
 from mch.growth_charts import chart as growth_chart
 from mch.models import (
+    AdverseEvent,
     AntenatalContact,
     CalendarDose,
     GrowthMeasurement,
@@ -27,7 +28,13 @@ from mch.models import (
     VaccinationExemption,
 )
 from mch.schedules import calendar_doses, schedules
-from mch.services import IMMUNISATION_OBJECT, PREGNANCY_OBJECT
+from mch.services import (
+    AEFI_OBJECT,
+    IMMUNISATION_OBJECT,
+    PREGNANCY_OBJECT,
+    district_report,
+    epidemiologist_district,
+)
 from mch.vaccine_schedule import OVERDUE_AFTER, next_dose
 from patients.access import CardAccess, card_for
 from patients.models import CardStatus, PatientCard
@@ -265,3 +272,62 @@ def district_list(user: User, *, trimester: int | None = None, risk: str = "",
     return DistrictList(due, overdue, counts["due"], counts["overdue"], pregnancy_page,
                         {number: tally[f"trimester_{number}"] for number in (1, 2, 3)},
                         {group: tally[f"risk_{group}"] for group in RiskLevel.values})
+
+
+@dataclass
+class AefiWorklist:
+    page: Page  # of AdverseEvent, serious first, then newest
+    total: int
+    serious: int
+    waiting: int  # not investigated yet
+
+    @property
+    def count(self) -> int:  # the home panel's number
+        return self.waiting
+
+
+def _aefi_rows(queryset):
+    return (queryset.select_related("vaccination__card", "vaccination__dose__vaccine",
+                                    "vaccination__facility")
+            .prefetch_related("symptoms"))
+
+
+def aefi_worklist(user: User, *, serious: bool | None = None, vaccine=None,
+                  date_from: date | None = None, date_to: date | None = None,
+                  cursor: str | None = None, limit: int = 25) -> AefiWorklist:
+    """The epidemiologist's worklist: the adverse events following immunisation reported in
+    their district, serious first and newest first, filtered by seriousness, vaccine and
+    onset dates, with the district's counts. The same few queries at any size (one index
+    range of the district)."""
+    district_id = epidemiologist_district(user)
+    reports = AdverseEvent.objects.filter(district_id=district_id)
+    counts = reports.aggregate(total=Count("pk"), serious=Count("pk", filter=Q(serious=True)),
+                               waiting=Count("pk", filter=Q(causality="")))
+    if serious is not None:
+        reports = reports.filter(serious=serious)
+    if vaccine is not None:
+        reports = reports.filter(vaccination__dose__vaccine=vaccine)
+    if date_from is not None:
+        reports = reports.filter(onset_on__gte=date_from)
+    if date_to is not None:
+        reports = reports.filter(onset_on__lte=date_to)
+    page = keyset_page(_aefi_rows(reports), order=("-serious", "-reported_at", "-pk"),
+                       cursor=cursor, limit=limit)
+    record_list_event(actor=user, object_type=AEFI_OBJECT, list_id="aefi",
+                      shown=[(str(event.public_id), event.vaccination.card.med_id)
+                             for event in page.results])
+    return AefiWorklist(page, counts["total"], counts["serious"], counts["waiting"])
+
+
+def aefi_report(user: User, public_id) -> AdverseEvent:
+    """One report for the district's epidemiologist: the event, the vaccination (vaccine,
+    lot, expiry, site, route, who, when, where) and the child's identification and
+    polyclinic; nothing else of the card. Audited, refusals too."""
+    found = district_report(user, public_id)
+    event = _aefi_rows(AdverseEvent.objects.filter(pk=found.pk)).select_related(
+        "vaccination__given_by", "vaccination__card__attached_facility", "reported_by",
+        "investigated_by").get()
+    record_audit_event(actor=user, action=AuditAction.VIEW, object_type=AEFI_OBJECT,
+                       object_id=str(event.public_id),
+                       patient_med_id=event.vaccination.card.med_id)
+    return event

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,9 +22,12 @@ from dmed.roles import Role
 from mch import dating, growth, schedules
 from mch.catalogue import AGE_35_PLUS, AGE_UNDER_18
 from mch.models import (
+    AdverseEvent,
+    AefiOutcome,
     AntenatalContact,
     AntenatalVisit,
     CalendarDose,
+    Causality,
     DatingMethod,
     ExemptionKind,
     GrowthMeasurement,
@@ -34,6 +37,7 @@ from mch.models import (
     Pregnancy,
     RiskFactor,
     RiskLevel,
+    SeriousCriterion,
     Vaccination,
     VaccinationExemption,
     Vaccine,
@@ -46,9 +50,11 @@ from patients.access import CARING_ROLES
 from patients.models import CardStatus, Sex
 from patients.selectors import current_representatives
 from registry.models import Facility
-from registry.selectors import acting_staff_record
+from registry.selectors import acting_staff_record, district_staff
 
 PREGNANCY_OBJECT = "mch.pregnancy"
+# An adverse event following immunisation: read by the district's epidemiologist.
+AEFI_OBJECT = "mch.aefi"
 # The child's page: the immunisation calendar and growth.
 IMMUNISATION_OBJECT = "mch.immunisation"
 # Beyond this a date of the last period is a mistake, not a pregnancy still going.
@@ -347,6 +353,121 @@ def record_vaccination(*, actor: User, med_id: str, dose: CalendarDose, lot_numb
     return vaccination
 
 
+def report_adverse_event(*, actor: User, med_id: str, vaccination: int, onset_on: date,
+                         onset_time=None, symptoms=(), serious: bool, criteria=(),
+                         outcome: str, description: str = "",
+                         reporter: str) -> AdverseEvent:
+    """An adverse event following one of the card's vaccinations, reported by the nurse or
+    doctor who hears of it, for the epidemiologist of the district where the vaccine was
+    given. A serious one tells the district's epidemiologists at once (outbox, once)."""
+    _require(actor, CARING_ROLES, _("Clinicians and nurses report adverse events."))
+    access = cards.authorise_card_write(actor, med_id)
+    given = (Vaccination.objects.filter(card=access.card, pk=vaccination)
+             .select_related("dose__vaccine", "facility").first())
+    symptoms, criteria = list(symptoms), sorted(set(criteria))
+    errors: dict[str, list] = {}
+    if given is None:
+        errors["vaccination"] = [_("Choose a vaccination recorded on this card.")]
+    if onset_on > timezone.localdate():
+        errors["onset_on"] = [_("This date is in the future.")]
+    elif given is not None and onset_on < given.given_on:
+        errors["onset_on"] = [_("This is before the vaccination (%(date)s).") % {
+            "date": given.given_on.strftime("%d.%m.%Y")}]
+    if not symptoms or any(not symptom.is_active for symptom in symptoms):
+        errors["symptoms"] = [_("Choose at least one symptom of the list.")]
+    if any(criterion not in SeriousCriterion.values for criterion in criteria):
+        errors["criteria"] = [_("Choose the criteria of the list.")]
+    elif serious and not criteria:
+        errors["criteria"] = [_("A serious event meets at least one of these criteria.")]
+    elif criteria and not serious:
+        errors["serious"] = [_("An event meeting these criteria is serious.")]
+    if outcome not in AefiOutcome.values:
+        errors["outcome"] = [_("Choose the outcome.")]
+    elif outcome == AefiOutcome.DIED and SeriousCriterion.DEATH not in criteria:
+        errors["criteria"] = [_("The child died: the event is serious, by death.")]
+    if not reporter.strip():
+        errors["reporter"] = [_("Say who told of the event.")]
+    district_id = given and (given.facility.district_id or access.card.district_id)
+    if given is not None and district_id is None:
+        errors["__all__"] = [_("Neither the facility nor the card has a district: no "
+                               "epidemiologist would receive the report.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = AdverseEvent.objects.create(
+            vaccination=given, vaccinated_on=given.given_on, district_id=district_id,
+            onset_on=onset_on, onset_time=onset_time, serious=serious, criteria=criteria,
+            outcome=outcome, description=description.strip(), reporter=reporter.strip(),
+            reported_by=actor)
+        event.symptoms.set(symptoms)
+        if serious:
+            emit(kinds.AEFI_SERIOUS, {
+                "med_id": access.card.med_id, "report": str(event.public_id),
+                "vaccine": given.dose.vaccine.name, "facility": given.facility.name,
+                "reported_on": timezone.localdate().isoformat(), "criteria": criteria,
+                "recipients": district_staff(district_id, Role.EPIDEMIOLOGIST)},
+                dedupe_key=f"aefi:{event.public_id}:serious")
+        _audit(actor, access, AEFI_OBJECT, event.public_id,
+               _("Adverse event reported after %(dose)s") % {"dose": given.dose})
+    return event
+
+
+def epidemiologist_district(actor: User) -> int:
+    """The district an epidemiologist works for: that of the facility of the staff record
+    they act under (a district's sanitary-epidemiological service, or its central
+    polyclinic). Anyone else, or a facility of no district, is refused."""
+    record = acting_staff_record(actor) if actor.role == Role.EPIDEMIOLOGIST else None
+    if record is None or record.facility.district_id is None:
+        raise PermissionDenied(_("The district's epidemiologist reads adverse event "
+                                 "reports."))
+    return record.facility.district_id
+
+
+def district_report(actor: User, public_id, action: str = AuditAction.VIEW) -> AdverseEvent:
+    """A report of the actor's district, or the refusal, audited (a report of another
+    district is refused as one that does not exist is not: both 403, both in the trail)."""
+    event = (AdverseEvent.objects.filter(public_id=public_id)
+             .select_related("vaccination__card").first())
+    try:
+        district_id = epidemiologist_district(actor)
+        if event is None or event.district_id != district_id:
+            raise PermissionDenied(_("This report is not of your district."))
+    except PermissionDenied:
+        record_audit_event(actor=actor, action=action, object_type=AEFI_OBJECT,
+                           object_id=str(public_id), allowed=False,
+                           patient_med_id=event.vaccination.card.med_id if event else "")
+        raise
+    return event
+
+
+def investigate_adverse_event(*, actor: User, public_id, causality: str,
+                              investigation: str) -> AdverseEvent:
+    """The district's epidemiologist closes the investigation of a report with the WHO
+    causality category and the findings; once."""
+    found = district_report(actor, public_id, action=AuditAction.UPDATE)
+    errors: dict[str, list] = {}
+    if causality not in Causality.values:
+        errors["causality"] = [_("Choose the causality category.")]
+    if not investigation.strip():
+        errors["investigation"] = [_("Write what the investigation found.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = AdverseEvent.objects.select_for_update().get(pk=found.pk)
+        if event.causality:
+            raise ValidationError({"__all__": [_("This report is already investigated.")]})
+        event.causality, event.investigation = causality, investigation.strip()
+        event.investigated_by, event.investigated_at = actor, timezone.now()
+        event.save(update_fields=["causality", "investigation", "investigated_by",
+                                  "investigated_at"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=AEFI_OBJECT,
+                           object_id=str(event.public_id),
+                           patient_med_id=found.vaccination.card.med_id,
+                           reason=_("Investigated: %(category)s") % {
+                               "category": Causality(causality).label})
+    return event
+
+
 def record_exemption(*, actor: User, med_id: str, vaccine: Vaccine, kind: str, reason: str,
                      revisit_on: date) -> VaccinationExemption:
     """A contraindication, or the parents' refusal, of a vaccine until a date to revisit."""
@@ -451,26 +572,38 @@ def _remind(kind: str, status: ImmunisationStatus, representatives: list[int]) -
                     f"{status.next_due_on.isoformat()}")
 
 
+def _not_yet_reminded(overdue: bool) -> Q:
+    """Statuses whose next dose at its date has not had this reminder: no reminder of this
+    dose and date yet, or (for the overdue one) only the due one."""
+    same = Q(reminded_dose=F("next_dose"), reminded_due_on=F("next_due_on"))
+    if overdue:
+        same &= Q(reminded_overdue=True)
+    return Q(reminded_dose__isnull=True) | Q(reminded_due_on__isnull=True) | ~same
+
+
 def send_immunisation_reminders(*, today: date | None = None) -> int:
     """Raise the reminders of children's next doses (beat, daily): `immunisation.due`
     when a dose comes within REMIND_DAYS_BEFORE days, `immunisation.overdue` when it has
-    just become overdue. Read from the stored next doses (an index range, not every
-    child's calendar); each reminder once per dose and date (a dose moved by a
-    contraindication is reminded of its new date). The event names the child's
-    representatives, whom notifications tell through their own channels and quiet hours.
-    Returns how many reminders were raised (repeats included)."""
+    just become overdue. Read from the stored next doses (an index range of a few days'
+    due dates, not every child's calendar) and only those not yet reminded of that dose
+    at that date (the status keeps the last reminder), in chunks, each chunk's reminders
+    and marks in one transaction; so a night costs what it raises. Each reminder once
+    per dose and date (a dose moved by a contraindication is reminded of its new date;
+    the event's dedupe key holds it too). The event names the child's representatives,
+    whom notifications tell through their own channels and quiet hours.
+    Returns how many reminders were raised."""
     today = today or timezone.localdate()
     overdue_from = today - OVERDUE_AFTER
     windows = (
-        (kinds.IMMUNISATION_DUE,
+        (kinds.IMMUNISATION_DUE, False,
          Q(next_due_on__gte=today - REMINDER_LOOKBACK,
            next_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))),
-        (kinds.IMMUNISATION_OVERDUE,
+        (kinds.IMMUNISATION_OVERDUE, True,
          Q(next_due_on__lt=overdue_from, next_due_on__gte=overdue_from - REMINDER_LOOKBACK)),
     )
     raised = 0
-    for kind, window in windows:
-        statuses = (ImmunisationStatus.objects.filter(window)
+    for kind, overdue, window in windows:
+        statuses = (ImmunisationStatus.objects.filter(window).filter(_not_yet_reminded(overdue))
                     .exclude(card__status=CardStatus.MERGED)
                     .select_related("card__attached_facility", "next_dose__vaccine")
                     .order_by("next_due_on", "card"))
@@ -484,6 +617,13 @@ def send_immunisation_reminders(*, today: date | None = None) -> int:
             with transaction.atomic():
                 for status in chunk:
                     _remind(kind, status, parents.get(status.card_id, []))
+                    status.reminded_dose_id, status.reminded_due_on = \
+                        status.next_dose_id, status.next_due_on
+                    status.reminded_overdue = overdue
+                # The dose and date read, not the row's now: a status changed meanwhile
+                # is reminded of its new dose the next night.
+                ImmunisationStatus.objects.bulk_update(
+                    chunk, ["reminded_dose", "reminded_due_on", "reminded_overdue"])
             raised += len(chunk)
             last = chunk[-1]
             after = Q(next_due_on__gt=last.next_due_on) | Q(next_due_on=last.next_due_on,

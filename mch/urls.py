@@ -16,5 +16,11 @@ urlpatterns = [
          name="vaccination"),
     path("patients/<str:med_id>/immunisation/exemption/", views.exemption, name="exemption"),
     path("patients/<str:med_id>/immunisation/growth/", views.growth, name="growth"),
+    path("patients/<str:med_id>/immunisation/aefi/", views.report_adverse_event,
+         name="aefi-new"),
     path("district/", views.district, name="district"),
+    path("aefi/", views.aefi_list, name="aefi-list"),
+    path("aefi/<uuid:public_id>/", views.aefi_report, name="aefi"),
+    path("aefi/<uuid:public_id>/investigate/", views.aefi_investigate,
+         name="aefi-investigate"),
 ]

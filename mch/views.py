@@ -7,16 +7,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dmed.forms import attach_errors
 from mch import selectors, services
 from mch.forms import (
+    AdverseEventForm,
+    AefiFilterForm,
     AntenatalVisitForm,
     DistrictFilterForm,
     ExemptionForm,
     GrowthForm,
+    InvestigationForm,
     OutcomeForm,
     PregnancyForm,
     VaccinationForm,
@@ -75,7 +79,7 @@ PREGNANCY = SectionPage(
 IMMUNISATION = SectionPage(
     "mch:immunisation", "mch/immunisation.html", selectors.immunisation_section,
     lambda request: {"vaccination_form": VaccinationForm(), "exemption_form": ExemptionForm(),
-                     "growth_form": GrowthForm()})
+                     "growth_form": GrowthForm(), "aefi_form": AdverseEventForm()})
 
 pregnancy = PREGNANCY.view()
 register_pregnancy = PREGNANCY.write("register_form", PregnancyForm,
@@ -93,6 +97,9 @@ exemption = IMMUNISATION.write("exemption_form", ExemptionForm, services.record_
                                _("Recorded."))
 growth = IMMUNISATION.write("growth_form", GrowthForm, services.record_growth,
                             _("Measurement recorded."))
+report_adverse_event = IMMUNISATION.write(
+    "aefi_form", AdverseEventForm, services.report_adverse_event,
+    _("Adverse event reported to the district's epidemiologist."))
 
 
 @login_required
@@ -105,3 +112,42 @@ def district(request):
         pregnancy_cursor=request.GET.get("pregnancy_page"))
     return render(request, "mch/district.html", {"form": form, "listing": listing},
                   status=400 if form.errors else 200)
+
+
+@login_required
+def aefi_list(request):
+    """The district epidemiologist's worklist of adverse events following immunisation."""
+    form = AefiFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    worklist = selectors.aefi_worklist(request.user, **filters,
+                                       cursor=request.GET.get("page"))
+    return render(request, "mch/aefi_list.html", {"form": form, "worklist": worklist},
+                  status=400 if form.errors else 200)
+
+
+def _aefi_page(request, public_id, form, status=200):
+    event = selectors.aefi_report(request.user, public_id)
+    return render(request, "mch/aefi_report.html",
+                  {"event": event, "form": form if not event.causality else None},
+                  status=status)
+
+
+@login_required
+def aefi_report(request, public_id):
+    return _aefi_page(request, public_id, InvestigationForm())
+
+
+@login_required
+@require_POST
+def aefi_investigate(request, public_id):
+    form = InvestigationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.investigate_adverse_event(actor=request.user, public_id=public_id,
+                                               **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Investigation recorded."))
+            return redirect(reverse("mch:aefi", args=[public_id]))
+    return _aefi_page(request, public_id, form, status=400)

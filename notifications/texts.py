@@ -68,6 +68,10 @@ TEMPLATES = {
     kinds.IMMUNISATION_OVERDUE: Template(_(
         "DMED: %(child)s's %(vaccine)s vaccination (dose %(dose)s) was due on %(due_on)s "
         "and is late. Come to %(facility)s or ask your family doctor.")),
+    # To the district's epidemiologists: the vaccine and the district, no patient details.
+    f"{kinds.AEFI_SERIOUS}:staff": Template(_(
+        "DMED: a SERIOUS adverse event after %(vaccine)s was reported at %(facility)s on "
+        "%(reported_on)s. Open your AEFI worklist."), urgent=True),
     kinds.TICKET_CALLED: Template(_(
         "DMED: ticket %(ticket)s, please come to %(service_point)s."), urgent=True),
     kinds.ATTACHMENT_MOVED: Template(_(
@@ -90,7 +94,7 @@ NOTIFIED_KINDS = frozenset(key.split(":")[0] for key in TEMPLATES)
 PATIENT, RECEIVER, STAFF = "patient", "receiver", "staff"
 
 # Events for the staff they name only: their patient is not told.
-STAFF_ONLY_KINDS = frozenset({kinds.LAB_CRITICAL_ALERT})
+STAFF_ONLY_KINDS = frozenset({kinds.LAB_CRITICAL_ALERT, kinds.AEFI_SERIOUS})
 
 
 def template_for(kind: str, payload: dict, audience: str = PATIENT) -> Template:

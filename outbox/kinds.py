@@ -26,6 +26,9 @@ TICKET_CALLED = "queue.ticket_called"
 # once it is overdue (mch); the message goes to the child's representatives too.
 IMMUNISATION_DUE = "immunisation.due"
 IMMUNISATION_OVERDUE = "immunisation.overdue"
+# A serious adverse event following immunisation was reported (mch): the district's
+# epidemiologists named in "recipients" are told; the family is not (staff only).
+AEFI_SERIOUS = "aefi.serious"
 # A card moved to another polyclinic on the person's request (its patient, and the old
 # polyclinic's family doctor and heads named in "old_polyclinic_staff", are told), or the
 # request was declined (its patient is told why).
@@ -49,6 +52,7 @@ KINDS = frozenset({
     TICKET_CALLED,
     IMMUNISATION_DUE,
     IMMUNISATION_OVERDUE,
+    AEFI_SERIOUS,
     ATTACHMENT_MOVED,
     ATTACHMENT_DECLINED,
 })

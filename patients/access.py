@@ -73,6 +73,10 @@ NEED_TO_KNOW: dict[str, frozenset] = {
     Role.ADMINISTRATOR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
                                    Section.ATTACHMENT, Section.APPOINTMENTS,
                                    Section.REFERRALS, Section.ACCESS_LOG}),
+    # A district's epidemiologist reads the adverse events following immunisation of the
+    # district (mch), each with its vaccination and the child's identification; no card
+    # is in their scope, so no card opens for them.
+    Role.EPIDEMIOLOGIST: frozenset({Section.IDENTIFICATION}),
 }
 
 # The section each audited kind of record belongs to: reading one needs it. A record kind

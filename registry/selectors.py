@@ -76,6 +76,16 @@ def facility_heads(facility_id: int) -> list[int]:
                 .values_list("user_id", flat=True).distinct())
 
 
+def district_staff(district_id: int, role: str) -> list[int]:
+    """The accounts working today in this role at any facility of the district (a
+    district's epidemiologists)."""
+    today = timezone.localdate()
+    return list(StaffRecord.objects.filter(facility__district_id=district_id, role=role,
+                                           active_from__lte=today, user__is_active=True)
+                .filter(Q(active_to__isnull=True) | Q(active_to__gte=today))
+                .order_by("user_id").values_list("user_id", flat=True).distinct())
+
+
 def works_at(user: User, facility_id: int, role: str) -> bool:
     """Does the person hold an active post in this role at the facility today?"""
     return _active_posts(facility_id).filter(user=user, role=role).exists()

@@ -31,14 +31,15 @@ def test_seed_demo_twice_builds_the_same_world(settings):
                      "cardiologist": Role.CLINICIAN, "head": Role.CLINICIAN,
                      "nurse": Role.NURSE, "registrar": Role.REGISTRAR,
                      "lab": Role.LAB_TECHNICIAN, "pharmacist": Role.PHARMACIST,
-                     "patient": Role.PATIENT,
+                     "patient": Role.PATIENT, "epidemiologist": Role.EPIDEMIOLOGIST,
                      # The laboratory's second pair of eyes (clinics.labs.demo).
                      "lab2": Role.LAB_TECHNICIAN}
     workplaces = dict(StaffRecord.objects.values_list("user__username", "facility__kind"))
     assert workplaces == {"doctor": "polyclinic", "cardiologist": "hospital",
                           "head": "polyclinic", "nurse": "polyclinic",
                           "registrar": "polyclinic", "lab": "laboratory",
-                          "lab2": "laboratory", "pharmacist": "pharmacy"}
+                          "lab2": "laboratory", "pharmacist": "pharmacy",
+                          "epidemiologist": "polyclinic"}
     # Someone a critical result nobody acknowledges reaches, and who reviews broken glass.
     assert list(StaffRecord.objects.filter(is_head=True, on_call=True)
                 .values_list("user__username", flat=True)) == ["head"]

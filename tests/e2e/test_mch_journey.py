@@ -1,6 +1,7 @@
 """A family doctor registers a pregnancy and finds the overdue antenatal contact on the
 district list; a live birth gives the newborn a card linked to the mother; a mother reads
-her child's growth chart and next vaccine on her phone."""
+her child's growth chart and next vaccine on her phone; a nurse reports an adverse event
+after a vaccination and the district's epidemiologist opens it from her home page."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,10 +10,12 @@ from django.utils import timezone
 
 from dmed.models import User
 from mch.demo import DEMO_SURNAME
-from mch.models import Pregnancy
+from mch.models import AdverseEvent, Pregnancy, Vaccination
 from mch.services import record_growth, register_pregnancy
+from outbox.kinds import AEFI_SERIOUS
+from outbox.models import Event
 from patients.models import CardStatus, PatientCard, Representation
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, sign_out
 
 
 def test_pregnancy_overdue_contact_on_the_district_list_then_a_birth(page, live_server,
@@ -99,3 +102,57 @@ def test_a_mother_sees_her_childs_growth_chart_and_next_vaccine_on_her_phone(
 
 def asal_age(card) -> int:
     return (timezone.localdate() - card.birth_date).days
+
+
+def test_a_nurse_reports_an_adverse_event_and_the_epidemiologist_opens_it(
+        page, live_server, demo_world, screenshot):
+    base = live_server.url
+    muhammad = PatientCard.objects.get(first_name="Muhammad", last_name=DEMO_SURNAME)
+    today = timezone.localdate()
+
+    sign_in(page, base, "nurse")
+    page.goto(f"{base}/patients/{muhammad.med_id}/immunisation/")
+    form = page.locator("[data-testid=vaccination-form]")
+    form.locator("#id_dose").select_option(label="Pentavalent (KDS-GepB-Hib) — 1")
+    form.locator("#id_lot_number").fill("PNT-2611")
+    form.locator("#id_expiry_date").fill((today + timedelta(days=200)).isoformat())
+    form.locator("#id_site").select_option("left_thigh")
+    form.locator("#id_route").select_option("im")
+    page.click("[data-testid=record-vaccination]")
+    page.wait_for_selector("[data-testid=vaccinations]")
+    assert "PNT-2611" in page.inner_text("[data-testid=vaccinations]")
+
+    report = page.locator("[data-testid=aefi-form]")
+    report.scroll_into_view_if_needed()
+    given = Vaccination.objects.get(card=muhammad, lot_number="PNT-2611")
+    report.locator("#id_aefi_vaccination").select_option(str(given.pk))
+    report.locator("[data-field=symptoms] label:has-text('Tirishish') input").check()
+    report.locator("[data-field=serious] input[value=yes]").check()
+    report.locator("[data-field=criteria] input[value=hospitalisation]").check()
+    report.locator("#id_outcome").select_option("recovering")
+    report.locator("#id_reporter").fill("Onasi")
+    report.locator("#id_description").fill("Kechqurun 39 °C isitma, bir marta tirishish.")
+    screenshot("aefi-form")
+    page.click("[data-testid=report-aefi]")
+    page.wait_for_selector(".messages, [role=status], [data-testid=vaccinations]")
+    event = AdverseEvent.objects.get(vaccination__lot_number="PNT-2611")
+    assert event.serious and Event.objects.filter(kind=AEFI_SERIOUS).count() == 1
+    sign_out(page)
+
+    sign_in(page, base, "epidemiologist")
+    panel = page.locator("[data-testid=panel-aefi]")
+    line = panel.locator("[data-testid=aefi-line]").first  # serious first, newest first
+    assert line.locator("[data-testid=serious]").count() == 1
+    assert "Pentavalent" in line.inner_text()
+    screenshot("epidemiologist-home")
+    line.locator("a").click()
+    page.wait_for_selector("[data-testid=vaccination]")
+    assert "PNT-2611" in page.inner_text("[data-testid=lot]")
+    assert muhammad.med_id in page.inner_text("[data-testid=child]")
+    screenshot("aefi-report")
+    page.goto(f"{base}/aefi/?serious=yes")
+    assert page.locator("[data-testid=aefi-line]").count() == 1
+    assert page.inner_text("[data-testid=count-serious]") == "1"
+    screenshot("aefi-list")
+    page.goto(f"{base}/patients/{muhammad.med_id}/")
+    assert page.locator("[data-testid=med-id]").count() == 0  # the card does not open

@@ -15,7 +15,7 @@ def test_seed_demo_fills_the_district_idempotently(settings):
     call_command("seed_demo")
     counts = (Pregnancy.objects.count(), Vaccination.objects.count())
     call_command("seed_demo")
-    assert (Pregnancy.objects.count(), Vaccination.objects.count()) == counts == (3, 13)
+    assert (Pregnancy.objects.count(), Vaccination.objects.count()) == counts == (3, 10)
     client = Client()
     client.force_login(User.objects.get(username="doctor"))
     listing = client.get("/district/").context["listing"]

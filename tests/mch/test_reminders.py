@@ -33,7 +33,7 @@ def test_each_reminder_is_raised_once_and_reaches_the_parent(doctor, polyclinic,
     mother = UserFactory(role=Role.PATIENT, language="en", email="ona@example.uz")
     baby = child(polyclinic, doctor, days_old=58, first_name="Laylo")
     Representation.objects.create(representative=mother, card=baby, basis="mother")
-    for vaccine, age in (("hepb", 0), ("bcg", 2), ("opv", 2)):
+    for vaccine, age in (("hepb", 0), ("bcg", 2)):
         vaccinate(doctor, baby, vaccine, 1, baby.birth_date + timedelta(days=age))
     due_on = ImmunisationStatus.objects.get(card=baby).next_due_on  # the two-month doses
     today = timezone.localdate()
@@ -61,8 +61,30 @@ def test_children_long_overdue_or_far_off_are_not_reminded(doctor, polyclinic):
     long_late = child(polyclinic, doctor, days_old=200)
     vaccinate(doctor, long_late, "hepb", 1, long_late.birth_date)
     far_off = child(polyclinic, doctor, days_old=10)
-    for vaccine, age in (("hepb", 0), ("bcg", 2), ("opv", 2)):
+    for vaccine, age in (("hepb", 0), ("bcg", 2)):
         vaccinate(doctor, far_off, vaccine, 1, far_off.birth_date + timedelta(days=age))
     assert services.send_immunisation_reminders() == 0
     assert reminders() == []
 
+
+
+def test_a_night_after_raises_only_what_is_new(doctor, polyclinic,
+                                               django_assert_max_num_queries):
+    """The status keeps the last reminder, so the next nights skip it without writing;
+    the next dose falling due the same day is a new reminder."""
+    babies = [child(polyclinic, doctor, days_old=62) for _ in range(3)]
+    for baby in babies:
+        vaccinate(doctor, baby, "hepb", 1, baby.birth_date)
+        vaccinate(doctor, baby, "bcg", 1, baby.birth_date + timedelta(days=2))
+    today = timezone.localdate()
+    assert services.send_immunisation_reminders(today=today) == 3
+    with django_assert_max_num_queries(2):  # one empty read per window
+        assert services.send_immunisation_reminders(today=today + timedelta(days=1)) == 0
+    first = ImmunisationStatus.objects.get(card=babies[0])
+    assert (first.reminded_dose.vaccine.code, first.reminded_due_on,
+            first.reminded_overdue) == ("opv", first.next_due_on, False)
+    due_on = first.next_due_on
+    vaccinate(doctor, babies[0], "opv", 1, today)  # PCV, due the same day, is next
+    assert services.send_immunisation_reminders(today=today + timedelta(days=1)) == 1
+    assert [kind for kind, _due in reminders()].count(IMMUNISATION_DUE) == 4
+    assert ImmunisationStatus.objects.get(card=babies[0]).reminded_due_on == due_on

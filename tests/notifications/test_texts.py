@@ -39,6 +39,8 @@ PAYLOADS = {
     kinds.IMMUNISATION_OVERDUE: {"child": "Laylo", "vaccine": "Pentavalent", "dose": 2,
                                  "due_on": "2026-12-10", "facility": "12-poliklinika",
                                  "representatives": [7]},
+    f"{kinds.AEFI_SERIOUS}:staff": {"vaccine": "Pentavalent", "facility": "12-sonli oilaviy "
+                                    "poliklinika", "reported_on": "2026-12-07"},
     f"{kinds.LAB_CRITICAL_ALERT}:staff": {"test": "Kaliy", "value": "7.1", "unit": "mmol/L",
                                           "round": 0, "minutes": 0},
     f"{kinds.LAB_CRITICAL_ALERT}:staff:escalated": {"test": "Kaliy", "value": "7.1",

@@ -28,6 +28,7 @@ from clinics.stays.models import Stay
 from clinics.visits.models import Visit, VisitStatus
 from dmed.models import User
 from dmed.roles import Role
+from mch.models import AdverseEvent
 from patients.access import NEED_TO_KNOW, Section
 from patients.models import Allergy, PatientCard
 from patronage.models import PlannedVisit
@@ -37,7 +38,8 @@ from prescriptions.services import dispense, issue_prescription, pharmacist_acto
 S = Section
 ROLE_USERS = {Role.CLINICIAN: "doctor", Role.NURSE: "nurse", Role.REGISTRAR: "registrar",
               Role.LAB_TECHNICIAN: "lab", Role.PHARMACIST: "pharmacist",
-              Role.PATIENT: "patient", Role.ADMINISTRATOR: "admin"}
+              Role.PATIENT: "patient", Role.ADMINISTRATOR: "admin",
+              Role.EPIDEMIOLOGIST: "epidemiologist"}
 STREET = "Marker street 77"
 REFERRAL_REASON = "Marker referral reason"
 DIAGNOSIS_TITLE = "Marker diagnosis title"
@@ -284,6 +286,14 @@ RULES: dict[str, Rule] = {
     "mch:immunisation": rule((S.IDENTIFICATION, S.CLINICAL_TEXT, S.ALLERGIES),
                              S.CLINICAL_TEXT, (*CARERS, Role.PATIENT),
                              _card("mch:immunisation"), marked=False),
+    # The district epidemiologist's adverse events following immunisation: each with its
+    # vaccination and the child's identification (the demo's report is another child's).
+    "mch:aefi-list": rule((S.IDENTIFICATION,), S.IDENTIFICATION, (Role.EPIDEMIOLOGIST,),
+                          lambda w: reverse("mch:aefi-list"), marked=False),
+    "mch:aefi": rule((S.IDENTIFICATION,), S.IDENTIFICATION, (Role.EPIDEMIOLOGIST,),
+                     lambda w: reverse("mch:aefi", args=[
+                         AdverseEvent.objects.values_list("public_id", flat=True).first()]),
+                     marked=False),
     "mch:district": rule((S.IDENTIFICATION, S.DEMOGRAPHICS, S.CLINICAL_TEXT), S.CLINICAL_TEXT,
                          CARERS, lambda w: reverse("mch:district"), marked=False),
     # Patronage: the nurse's route and a home visit, for the polyclinic's nurses only.
@@ -372,7 +382,8 @@ WRITES = {
     "patients:allergy-add", "patients:allergy-correct", "patients:allergy-end",
     "patients:condition-add", "patients:condition-correct", "patients:no-known-allergies",
     "inbox:acknowledge", "mch:pregnancy-new", "mch:antenatal-visit", "mch:outcome",
-    "mch:vaccination", "mch:exemption", "mch:growth", "patronage:hand-over",
+    "mch:vaccination", "mch:exemption", "mch:growth", "mch:aefi-new", "mch:aefi-investigate",
+    "patronage:hand-over",
 }
 
 
