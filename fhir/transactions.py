@@ -70,7 +70,9 @@ class Posted:
             raise invalid("Bundle.type", _("Post a transaction Bundle."))
         entries = require(bundle, "entry", "Bundle", list)
         self.entries = entries
-        self.where_of: dict[str, str] = {}  # test code → its Observation's FHIRPath
+        # Each test's Observation: its FHIRPath and its entry's index.
+        self.where_of: dict[str, str] = {}
+        self.index_of: dict[str, int] = {}
         reports = [i for i, entry in enumerate(entries) if self._kind(entry, i)
                    == "DiagnosticReport"]
         if len(reports) != 1:
@@ -129,8 +131,7 @@ def _values(posted: Posted, order, status: str, sampled_at: datetime) -> dict[st
     """{test code: (value, comment)} of the Observations, each checked against the order."""
     report_where = f"{_entry(posted.report_index)}.resource"
     tests = {item.test.loinc: item.test for item in order.items.all() if item.test.loinc}
-    full_urls = {}
-    values, where_of = {}, {}
+    full_urls, values = {}, {}
     for index in posted.observations:
         where = f"{_entry(index)}.resource"
         resource = posted.resource(index)
@@ -160,10 +161,11 @@ def _values(posted: Posted, order, status: str, sampled_at: datetime) -> dict[st
             raise invalid(f"{where}.effectiveDateTime", _(
                 "An Observation has its report's sampling time."))
         _check_subject(resource, where, order)
-        notes = resource.get("note") or [{}]
-        comment = notes[0].get("text", "") if isinstance(notes[0], dict) else ""
+        notes = resource.get("note")
+        comment = notes[0].get("text", "") if isinstance(notes, list) and notes \
+            and isinstance(notes[0], dict) else ""
         values[test.code] = (value, str(comment)[:500])
-        where_of[test.code] = where
+        posted.where_of[test.code], posted.index_of[test.code] = where, index
         if full_url := posted.entries[index].get("fullUrl"):
             full_urls[full_url] = index
     results = [ref.get("reference") for ref in posted.report.get("result") or []
@@ -171,7 +173,6 @@ def _values(posted: Posted, order, status: str, sampled_at: datetime) -> dict[st
     if sorted(results) != sorted(full_urls) or len(full_urls) != len(posted.observations):
         raise invalid(f"{report_where}.result", _(
             "The report's results are its Observations, each by its entry's fullUrl."))
-    posted.where_of = where_of
     return values
 
 
@@ -201,8 +202,7 @@ def _answer(posted: Posted, order, status: str, results: dict) -> Response:
     """The transaction-response: each entry's outcome in the request's order."""
     entries = [None] * len(posted.entries)
     entries[posted.report_index] = _response(status, f"DiagnosticReport/{order.public_id}")
-    for code, where in posted.where_of.items():
-        index = int(where.removeprefix("Bundle.entry[").split("]")[0])
+    for code, index in posted.index_of.items():
         result = results.get(code)
         entries[index] = _response(
             status, result and f"Observation/{mapping.LAB_PREFIX}{result.public_id}",

@@ -91,7 +91,8 @@ def criteria(text: str | None, allowed: tuple[str, ...], where: str) -> QueryDic
     if text is None:
         return None
     query = QueryDict(text)
-    if not query or set(query) - set(allowed) or any(len(query.getlist(n)) > 1 for n in query):
+    if not query or set(query) - set(allowed) or any(
+            len(query.getlist(name)) > 1 or not query[name] for name in query):
         raise invalid(where, _("A conditional create here searches by %(parameters)s, each "
                                "once.") % {"parameters": ", ".join(allowed)})
     return query
@@ -144,14 +145,13 @@ def _patient_check(resource: dict) -> str:
     where = "MedicationDispense.subject.identifier"
     subject = require(resource, "subject", "MedicationDispense")
     identifier = subject.get("identifier")
-    if not isinstance(identifier, dict) or identifiers.system_named(
-            str(identifier.get("system"))) is not identifiers.PINFL \
-            or not str(identifier.get("value", "")).isdigit() \
-            or len(identifier["value"]) != 14:
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    if not isinstance(value, str) or not value.isdigit() or len(value) != 14 \
+            or identifiers.system_named(str(identifier.get("system"))) is not identifiers.PINFL:
         raise invalid(where, _("Name the patient by their PINFL (%(system)s), as on their "
                                "identity document: it is the pharmacy's patient check.")
                       % {"system": identifiers.PINFL.system})
-    return identifier["value"]
+    return value
 
 
 def _identity_document(resource: dict) -> str:

@@ -179,7 +179,10 @@ BAD = {
     "a line not prescribed": (lambda b: b.update(authorizingPrescription=[{
         "reference": b["authorizingPrescription"][0]["reference"][:-1] + "7"}]),
         "MedicationDispense.authorizingPrescription"),
-    "an unsupported search": (None, "If-None-Exist"),
+    "a PINFL as a number": (lambda b: b["subject"]["identifier"].update(
+        value=30211975910033), "MedicationDispense.subject.identifier"),
+    "an unsupported search": ("status=completed", "If-None-Exist"),
+    "an empty search": ("identifier=", "If-None-Exist"),
 }
 
 
@@ -188,8 +191,8 @@ def test_bad_input_is_400_with_the_element_named_and_nothing_written(pos, prescr
                                                                       case):
     change, where = BAD[case]
     body = dispense_body(prescription)
-    headers = {"HTTP_IF_NONE_EXIST": "status=completed"} if change is None else {}
-    if change is not None:
+    headers = {"HTTP_IF_NONE_EXIST": change} if isinstance(change, str) else {}
+    if not headers:
         change(body)
     response = pos.post("MedicationDispense", body, **headers)
     assert response.status_code == 400, response.json()
