@@ -120,9 +120,11 @@ def test_if_none_exist_never_finds_another_pharmacys_dispense(pos, prescription)
     assert _dispensed(prescription) == 3
 
 
-@pytest.mark.parametrize("pinfl", ["12345678901234", ""])
+@pytest.mark.parametrize("pinfl", ["12345678901234", "the last four right", ""])
 def test_a_failed_patient_check_or_unknown_code_is_404_and_audited(
-        pos, pharmacy_system, prescription, pinfl):
+        pos, pharmacy_system, prescription, card, pinfl):
+    if pinfl == "the last four right":  # the whole PINFL is checked, not its end
+        pinfl = ("1" if card.pinfl[0] != "1" else "2") + card.pinfl[1:]
     body = dispense_body(prescription, pinfl=pinfl)
     if not pinfl:
         body["authorizingPrescription"] = [{"reference": "MedicationRequest/RX0000000000.1"}]
