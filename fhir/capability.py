@@ -10,7 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from fhir import mapping
-from fhir.scopes import RESOURCE_TYPES
+from fhir.scopes import CREATED_TYPES, RESOURCE_TYPES
+from fhir.transactions import REPORT_SEARCH
+from fhir.writes import DISPENSE_SEARCH
 
 FHIR_VERSION = "5.0.0"
 
@@ -114,6 +116,25 @@ SERVED = {
 assert tuple(SERVED) == RESOURCE_TYPES  # noqa: S101 - the scopes offered are the types served
 
 
+# What systems create (scopes system/<type>.c), how, and the If-None-Exist searches.
+CREATES = {
+    "Observation": ("A laboratory system's results of its own laboratory's order, only "
+                    "inside a transaction Bundle (POST /fhir/) with their DiagnosticReport.",
+                    ()),
+    "MedicationDispense": ("A pharmacy system's dispense of one prescription item "
+                           "(authorizingPrescription MedicationRequest/<code>.<line>), the "
+                           "patient named by PINFL in subject.identifier; its identifier is "
+                           "the idempotency key: a repeated POST dispenses nothing more.",
+                           DISPENSE_SEARCH),
+    "DiagnosticReport": ("A laboratory system's report of one order of its laboratory "
+                         "(basedOn ServiceRequest/<order>.<test>), only inside a transaction "
+                         "Bundle (POST /fhir/) with its Observations; final releases the "
+                         "results, preliminary leaves them to be verified.",
+                         REPORT_SEARCH),
+}
+assert tuple(CREATES) == CREATED_TYPES  # noqa: S101 - the scopes offered are the types created
+
+
 def search_parameters(resource_type: str) -> set[str]:
     return set(SERVED[resource_type].parameters)
 
@@ -133,6 +154,13 @@ def capability_statement(base: str) -> dict:
         }
         if served.includes:
             entry["searchInclude"] = list(served.includes)
+        if resource_type in CREATES:
+            text, conditional = CREATES[resource_type]
+            entry["interaction"].append({"code": "create", "documentation": text})
+            entry["conditionalCreate"] = bool(conditional)
+            if conditional:
+                entry["documentation"] = ("If-None-Exist (ifNoneExist in a transaction) "
+                                          "searches by " + ", ".join(conditional) + ".")
         if resource_type == "Patient":
             entry["operation"] = [{
                 "name": "everything",
@@ -148,9 +176,11 @@ def capability_statement(base: str) -> dict:
         "description": "Read and search of MED-ID cards, visits and stays, diagnoses, lab "
                        "results and vital signs, allergies, prescriptions and what pharmacies "
                        "dispensed, the drug registry, a card's access log, facilities and "
-                       "staff, on the UZ Core profiles where the guide has one. No writes, "
-                       "no history, no bulk export. Paging is by keyset (Bundle.link next), "
-                       "with no totals.",
+                       "staff, on the UZ Core profiles where the guide has one. Writes: "
+                       "a laboratory system's transaction of a DiagnosticReport and its "
+                       "Observations, a pharmacy system's MedicationDispense; no updates or "
+                       "deletes, no history, no bulk export. Paging is by keyset "
+                       "(Bundle.link next), with no totals.",
         "implementation": {"description": "DMED portal", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],
@@ -163,10 +193,15 @@ def capability_statement(base: str) -> dict:
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "SMART-on-FHIR"}],
                     "text": "OAuth 2.0 client credentials (token endpoint /o/token/), SMART "
-                            "v2 system scopes such as system/Patient.rs; each client acts "
+                            "v2 system scopes such as system/Patient.rs and "
+                            "system/MedicationDispense.c; each client acts "
                             "for one facility with the rights of its account's role."}],
                 "description": f"Access tokens last {lifetime} seconds.",
             },
             "resource": rest_resources,
+            "interaction": [{"code": "transaction", "documentation": (
+                "A laboratory system's DiagnosticReport and its Observations for one order, "
+                "all or nothing; the answer is a transaction-response Bundle with each "
+                "entry's location.")}],
         }],
     }

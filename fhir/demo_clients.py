@@ -21,17 +21,19 @@ from fhir.services import register_client
 from registry.models import Facility, StaffRecord
 
 SINCE = date(2024, 1, 1)
-ALL = tuple(registrable_scopes())
+# Reads of everything: creating is the laboratory's and the pharmacy's systems' alone.
+ALL = tuple(scope for scope in registrable_scopes() if scope.endswith(".rs"))
 REGISTRY = ("system/Organization.rs", "system/Practitioner.rs", "system/PractitionerRole.rs",
             "system/Location.rs", "system/HealthcareService.rs")
 
 DEMO_CLIENTS = [
     # client id, name, account, role, facility code, scopes
     ("demo-pharmacy-system", "Shifo-Farm dorixona tizimi", "fhir-pharmacy", Role.PHARMACIST,
-     "TSH-CHL-A07", (*REGISTRY, "system/Medication.rs")),
+     "TSH-CHL-A07", (*REGISTRY, "system/Medication.rs", "system/MedicationDispense.c")),
     ("demo-laboratory-system", "Chilonzor laboratoriya tizimi", "fhir-laboratory",
      Role.LAB_TECHNICIAN, "TSH-CHL-L01", (*REGISTRY, "system/Observation.rs",
-                                          "system/ServiceRequest.rs")),
+                                          "system/ServiceRequest.rs", "system/Observation.c",
+                                          "system/DiagnosticReport.c")),
     ("demo-polyclinic-system", "12-sonli poliklinika axborot tizimi", "fhir-polyclinic",
      Role.CLINICIAN, "TSH-CHL-P12", ALL),
     ("demo-national-platform", "Raqamli sog‘liqni saqlash platformasi", "fhir-national",

@@ -48,8 +48,8 @@ class FhirContentNegotiation(BaseContentNegotiation):
 
 # HTTP status → OperationOutcome issue code (http://hl7.org/fhir/issue-type).
 _ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-                405: "not-supported", 406: "not-supported", 415: "not-supported",
-                429: "throttled"}
+                405: "not-supported", 406: "not-supported", 409: "conflict",
+                412: "multiple-matches", 415: "not-supported", 429: "throttled"}
 
 
 def operation_outcome(issues: list[tuple[str, str, str]]) -> dict:
@@ -119,12 +119,14 @@ class FhirView(APIView):
                 _("This client's account no longer works at the facility it is registered "
                   "for."))
 
-    def require_scope(self, request, permission: str) -> None:
-        if not scopes.grants(request.fhir_scopes, self.resource_type, permission):
-            verb = _("read") if permission == scopes.READ else _("search")
+    def require_scope(self, request, permission: str, resource_type: str = "") -> None:
+        resource_type = resource_type or self.resource_type
+        if not scopes.grants(request.fhir_scopes, resource_type, permission):
+            verb = {scopes.READ: _("read"), scopes.SEARCH: _("search"),
+                    scopes.CREATE: _("create")}[permission]
             raise exceptions.PermissionDenied(
                 _("The token's scopes do not allow this client to %(verb)s %(type)s "
-                  "resources.") % {"verb": verb, "type": self.resource_type})
+                  "resources.") % {"verb": verb, "type": resource_type})
 
 
 def base_url(request) -> str:

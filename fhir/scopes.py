@@ -1,8 +1,9 @@
 """SMART on FHIR v2 system scopes: which a client may be given, and what a token grants.
 
 A scope reads `system/<resource type>.<permissions>`, the permissions a subset of "cruds"
-in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). This
-part of the interface reads and searches only, so the scopes offered are `r`, `s` and `rs`.
+in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). Every
+type served is read and searched (`r`, `s`, `rs`); the types a system may write are created
+(`c`: a laboratory's reports and results, a pharmacy's dispenses), never updated or deleted.
 The token endpoint (django-oauth-toolkit) asks `ClientScopes` what a client may request:
 the scopes its registration allows, and any narrower ones (`.r` under an allowed `.rs`).
 """
@@ -14,7 +15,7 @@ from itertools import combinations
 
 from oauth2_provider.scopes import BaseScopes
 
-READ, SEARCH = "r", "s"
+CREATE, READ, SEARCH = "c", "r", "s"
 PERMISSION_ORDER = "cruds"
 # What the interface serves (fhir.views): the CapabilityStatement lists the same.
 RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole", "Encounter",
@@ -22,12 +23,16 @@ RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole",
                   "MedicationRequest", "MedicationDispense", "DiagnosticReport",
                   "ServiceRequest", "Appointment", "HealthcareService", "Location",
                   "Provenance", "AuditEvent", "RelatedPerson")
+# What systems create (fhir.transactions, fhir.writes): the CapabilityStatement says so.
+CREATED_TYPES = ("Observation", "MedicationDispense", "DiagnosticReport")
 _SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
 
 
 def registrable_scopes() -> list[str]:
-    """What an administrator may allow a client: read-and-search of each type served."""
-    return [f"system/{resource_type}.rs" for resource_type in RESOURCE_TYPES]
+    """What an administrator may allow a client: read-and-search of each type served,
+    create of each type written."""
+    return ([f"system/{resource_type}.rs" for resource_type in RESOURCE_TYPES]
+            + [f"system/{resource_type}.c" for resource_type in CREATED_TYPES])
 
 
 def _narrower(scope: str) -> list[str]:
@@ -41,7 +46,7 @@ def _narrower(scope: str) -> list[str]:
 
 
 def grants(scopes, resource_type: str, permission: str) -> bool:
-    """Does any of a token's scopes allow `permission` ("r", "s") on `resource_type`?"""
+    """Does any of a token's scopes allow `permission` ("c", "r", "s") on `resource_type`?"""
     for scope in scopes:
         match = _SCOPE.match(scope)
         if match and match["type"] in (resource_type, "*") and permission in match["permissions"]:

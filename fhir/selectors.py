@@ -687,3 +687,37 @@ def search_provenance(user: User, med_id: str, *, dates, cursor, limit):
         Source("visit", _dated(closed, "closed_at", dates), "closed_at"),
         Source("prescription", _dated(prescriptions, "issued_at", dates), "issued_at"),
     ], cursor=cursor, limit=limit)
+
+
+# ------------------------------------------------------------------ what writes find
+
+DISPENSING_OBJECT = "prescriptions.dispensing"  # as the pharmacy's receipt audits it
+
+
+def pharmacy_dispense_lines(by, *, idempotency_key: str = "", prescription_code: str = "",
+                            line: int | None = None, dispensing_id=None) -> list[DispensingLine]:
+    """The lines this pharmacy dispensed that match (a conditional create's search, or the
+    dispensing just made): another pharmacy's are never found. Each dispensing found is
+    audited as the pharmacy's receipt page audits it."""
+    lines = _dispensed_lines().filter(dispensing__pharmacy=by.pharmacy)
+    if idempotency_key:
+        lines = lines.filter(dispensing__idempotency_key=idempotency_key)
+    if prescription_code:
+        lines = lines.filter(dispensing__prescription__code=prescription_code)
+    if line is not None:
+        lines = lines.filter(item__line=line)
+    if dispensing_id is not None:
+        lines = lines.filter(dispensing__public_id=dispensing_id)
+    found = list(lines.order_by("dispensing__dispensed_at", "item__line")[:10])
+    for dispensing in {line.dispensing.public_id: line.dispensing for line in found}.values():
+        by.audit(action=AuditAction.VIEW, object_type=DISPENSING_OBJECT,
+                 object_id=str(dispensing.public_id),
+                 patient_med_id=dispensing.prescription.patient.med_id)
+    return found
+
+
+
+def dispensed_line(dispensing, line: int) -> DispensingLine:
+    """A line of the dispensing just made (or replayed), to answer with: the write itself
+    is audited."""
+    return _dispensed_lines().get(dispensing__public_id=dispensing.public_id, item__line=line)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from fhir import views
+from fhir import transactions, views
 from fhir.capability import SERVED
 
 app_name = "fhir"
@@ -20,6 +20,7 @@ def _resource(view) -> list:
 
 
 urlpatterns = [
+    path("", transactions.TransactionView.as_view(), name="transaction"),
     path("metadata", views.Metadata.as_view(), name="metadata"),
     path(".well-known/smart-configuration", views.smart_configuration,
          name="smart-configuration"),

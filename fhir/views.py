@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dmed.paging import InvalidCursor
-from fhir import capability, mapping, scopes, search, selectors
+from fhir import capability, mapping, scopes, search, selectors, writes
 from fhir.http import (
     FhirContentNegotiation,
     FhirJSONRenderer,
@@ -376,6 +376,11 @@ class MedicationRequestView(ResourceView):
 
 class MedicationDispenseView(ResourceView):
     resource_type = "MedicationDispense"
+
+    def post(self, request):
+        """A pharmacy system's dispense (fhir.writes)."""
+        self.require_scope(request, scopes.CREATE)
+        return writes.create_dispense(request)
 
     def read(self, user, resource_id):
         line = selectors.medication_dispense(user, resource_id)

@@ -172,8 +172,11 @@ def check_dispensable(prescription: Prescription, items=None) -> None:
 
 
 def patient_check_matches(card, patient_check: str) -> bool:
-    """Last four digits of the PINFL, or the birth date (DD.MM.YYYY or YYYY-MM-DD)."""
+    """Last four digits of the PINFL (or the whole PINFL, as a FHIR client names the
+    patient), or the birth date (DD.MM.YYYY or YYYY-MM-DD)."""
     given = (patient_check or "").strip()
+    if len(given) == 14 and given.isdigit():
+        return bool(card.pinfl) and hmac.compare_digest(card.pinfl, given)
     if len(given) == 4 and given.isdigit():
         return bool(card.pinfl) and hmac.compare_digest(card.pinfl[-4:], given)
     for pattern in ("%d.%m.%Y", "%Y-%m-%d"):

@@ -168,21 +168,38 @@ def enter_results(*, actor: User, order_id, sampled_at: datetime,
     """Enter several tests of one order in one save: {test code: (value, comment)}, one
     sampling time. All or nothing: a refused value refuses the save, with each refusal
     under its test's field ("<code>-value", "<code>-sampled_at")."""
+    with _refusal_audited(actor, ORDER_OBJECT, order_id):
+        return _enter_results(actor, order_id, sampled_at, values)
+
+
+def report_results(*, actor: User, order_id, sampled_at: datetime,
+                   values: dict[str, tuple[Decimal, str]], release: bool) -> list[LabResult]:
+    """A laboratory system's report of one order (FHIR transaction): enter its tests'
+    results as `enter_results` does and, for a final report, release each as
+    `release_result` does, the system's account the verifier. All or nothing: a critical
+    value or a refused release refuses the whole report."""
+    with _refusal_audited(actor, ORDER_OBJECT, order_id):
+        results = _enter_results(actor, order_id, sampled_at, values)
+        if release:
+            results = [_release_result(actor, result.public_id, order_id) for result in results]
+        return results
+
+
+def _enter_results(actor, order_id, sampled_at, values) -> list[LabResult]:
     if not values:
         raise ValidationError({"__all__": [_("Type at least one value.")]})
-    with _refusal_audited(actor, ORDER_OBJECT, order_id):
-        results, errors = [], {}
-        for code, (value, comment) in values.items():
-            try:
-                with transaction.atomic():  # a savepoint: the others are still checked
-                    results.append(_enter_result(actor, order_id, code, value, sampled_at,
-                                                 comment))
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    errors.setdefault(f"{code}-{field}", []).extend(problems)
-        if errors:
-            raise ValidationError(errors)
-        return results
+    results, errors = [], {}
+    for code, (value, comment) in values.items():
+        try:
+            with transaction.atomic():  # a savepoint: the others are still checked
+                results.append(_enter_result(actor, order_id, code, value, sampled_at,
+                                             comment))
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                errors.setdefault(f"{code}-{field}", []).extend(problems)
+    if errors:
+        raise ValidationError(errors)
+    return results
 
 
 def _enter_result(actor, order_id, test_code, value, sampled_at, comment) -> LabResult:

@@ -4,6 +4,7 @@ that every resource answered is valid FHIR R5 by `fhir.resources`, which nobody 
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,17 +63,26 @@ def valid_fhir(resource: dict):
 
 
 class Fhir:
-    """GET under /fhir/ with a bearer token; every JSON answer is checked as FHIR R5."""
+    """GET and POST under /fhir/ with a bearer token; every JSON answer is checked as FHIR
+    R5."""
 
     def __init__(self, token: str | None, language: str = "en"):
         self.token, self.language = token, language
         self.http = Client()
 
     def get(self, path: str, params=None, **headers):
+        return self._checked(self.http.get, path, params or {}, **headers)
+
+    def post(self, path: str, resource: dict, **headers):
+        """POST a resource (or a transaction Bundle) as application/fhir+json."""
+        return self._checked(self.http.post, path, json.dumps(resource),
+                             content_type="application/fhir+json", **headers)
+
+    def _checked(self, method, path: str, *args, **headers):
         if self.token:
             headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {self.token}")
         headers.setdefault("HTTP_ACCEPT_LANGUAGE", self.language)
-        response = self.http.get(f"/fhir/{path}", params or {}, **headers)
+        response = method(f"/fhir/{path}", *args, **headers)
         assert response["Content-Type"].startswith("application/fhir+json"), response
         valid_fhir(response.json())
         return response

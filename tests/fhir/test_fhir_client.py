@@ -1,21 +1,32 @@
 """A FHIR client library nobody here wrote (fhirpy) drives the live server over HTTP: it
 gets a client-credentials token, finds a patient by PINFL, reads their encounters, pages
 through observations by the Bundle's next links, follows a prescription to its medicine,
-and meets the refusals as its own exceptions."""
+meets the refusals as its own exceptions, posts a lab report and posts a dispense."""
 
 from decimal import Decimal
 
 import pytest
 import requests
 from fhirpy import SyncFHIRClient
-from fhirpy.base.exceptions import AuthorizationError, ForbiddenError, ResourceNotFound
+from fhirpy.base.exceptions import (
+    AuthorizationError,
+    ForbiddenError,
+    OperationOutcome,
+    ResourceNotFound,
+)
 
+from clinics.labs.services import place_lab_order
 from clinics.visits.models import VisitDiagnosis
+from dmed.roles import Role
 from fhir import identifiers
 from prescriptions.models import Drug
 from prescriptions.services import issue_prescription
+from registry.models import FacilityKind
 from tests.clinics.factories import VisitFactory
 from tests.clinics.lab_helpers import released_result
+from tests.factories import FacilityFactory
+from tests.fhir.bodies import dispense_body, lab_report
+from tests.fhir.conftest import make_system_client
 
 # The server runs in another thread and must see the rows the test writes.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,3 +88,39 @@ def test_a_fhir_client_meets_the_refusals_as_its_own_errors(
         anonymous.resources("Patient").search(identifier=card.pinfl).fetch()
     statement = anonymous.execute("metadata", "get")
     assert statement["fhirVersion"] == "5.0.0"
+
+
+def test_a_laboratory_system_posts_a_report_and_a_pharmacy_system_a_dispense(
+        live_server, world, card, polyclinic_system):
+    """The writes, by the same library: a transaction Bundle and a resource's save()."""
+    order = place_lab_order(actor=world.doctor, med_id=card.med_id,
+                            laboratory=world.laboratory, tests=["GLU"])
+    laboratory = make_system_client(role=Role.LAB_TECHNICIAN, facility=world.laboratory)
+    lab = _client(live_server, laboratory, scope="system/DiagnosticReport.c "
+                                                 "system/Observation.c")
+    answer = lab.execute("", "post", data=lab_report(order, {"GLU": 5.4}))
+    assert answer["type"] == "transaction-response"
+    report = _client(live_server, polyclinic_system).reference(
+        reference=answer["entry"][0]["response"]["location"]).to_resource()
+    assert report["status"] == "final"
+    assert report["result"][0]["reference"] == answer["entry"][1]["response"]["location"]
+
+    drug = Drug.objects.filter(inn="Amlodipine").order_by("pk").first()
+    prescription = issue_prescription(
+        actor=world.doctor, patient=card.med_id, diagnosis="I10",
+        items=[{"drug": drug.pk, "quantity": 30, "dosage": "1 tablet"}])
+    pharmacy = make_system_client(role=Role.PHARMACIST,
+                                  facility=FacilityFactory(kind=FacilityKind.PHARMACY))
+    pos = _client(live_server, pharmacy, scope="system/MedicationDispense.c")
+    body = dispense_body(prescription, quantity=10)
+    dispense = pos.resource("MedicationDispense", **body)
+    dispense.save()
+    assert dispense["authorizingPrescription"][0]["reference"] == \
+        f"MedicationRequest/{prescription.code}.1"
+    retried = pos.resource("MedicationDispense", **body)
+    retried.save()  # the same identifier: answered, not dispensed again
+    assert retried.id == dispense.id
+    assert prescription.items.get().dispensed_quantity == 10
+    with pytest.raises(OperationOutcome):
+        pos.resource("MedicationDispense", **dispense_body(prescription, quantity=21,
+                                                           dispense_id="D-2")).save()

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from fhir.capability import SERVED
-from fhir.scopes import RESOURCE_TYPES, registrable_scopes
+from fhir.scopes import CREATED_TYPES, RESOURCE_TYPES, registrable_scopes
 from tests.fhir.conftest import Fhir
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,11 @@ def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
     assert [r["type"] for r in rest["resource"]] == list(RESOURCE_TYPES)
     for resource in rest["resource"]:
         served = SERVED[resource["type"]]
+        creates = ["create"] if resource["type"] in CREATED_TYPES else []
         assert [i["code"] for i in resource["interaction"]] == (
-            ["read", "search-type"] if served.readable else ["search-type"])
+            ["read", "search-type"] if served.readable else ["search-type"]) + creates
+        assert resource.get("conditionalCreate", False) == (
+            resource["type"] in ("MedicationDispense", "DiagnosticReport"))
         assert {p["name"] for p in resource["searchParam"]} == \
             set(served.parameters) | {"_count"}
     assert rest["security"]["service"][0]["coding"][0]["code"] == "SMART-on-FHIR"
@@ -30,6 +33,7 @@ def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
     assert encounter["searchInclude"] == ["Encounter:patient"]
     patient = next(r for r in rest["resource"] if r["type"] == "Patient")
     assert [o["name"] for o in patient["operation"]] == ["everything"]
+    assert [i["code"] for i in rest["interaction"]] == ["transaction"]
 
 
 def test_every_search_parameter_stated_is_accepted_and_no_other(fhir, card):
