@@ -22,7 +22,10 @@ RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole",
                   "MedicationRequest", "MedicationDispense", "DiagnosticReport",
                   "ServiceRequest", "Appointment", "HealthcareService", "Location",
                   "Provenance", "AuditEvent", "RelatedPerson")
-_SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
+# `system/` for a system acting for itself, `patient/` and `user/` for an app acting for a
+# signed-in patient or staff member (fhir.grants decides which role may hold which).
+_SCOPE = re.compile(r"^(?P<context>system|patient|user)/(?P<type>\*|[A-Z][A-Za-z]+)"
+                    r"\.(?P<permissions>[cruds]+)$")
 
 
 def registrable_scopes() -> list[str]:
@@ -35,7 +38,7 @@ def _narrower(scope: str) -> list[str]:
     if match is None:
         return []
     permissions = match["permissions"]
-    return [f"system/{match['type']}.{''.join(chosen)}"
+    return [f"{match['context']}/{match['type']}.{''.join(chosen)}"
             for size in range(1, len(permissions) + 1)
             for chosen in combinations(permissions, size)]
 
@@ -49,16 +52,27 @@ def grants(scopes, resource_type: str, permission: str) -> bool:
     return False
 
 
+def person_app_scopes() -> list[str]:
+    """What an administrator may allow an app acting for a person: read-and-search of
+    every type served, for a patient's own record or within a staff member's scope."""
+    return [f"{context}/{resource_type}.rs" for context in ("patient", "user")
+            for resource_type in ("*", *RESOURCE_TYPES)]
+
+
 def _allowed(application) -> list[str]:
-    client = getattr(application, "fhir_client", None)
-    return client.scope_list() if client is not None and client.is_active else []
+    for registration in ("fhir_client", "person_app"):
+        client = getattr(application, registration, None)
+        if client is not None:
+            return client.scope_list() if client.is_active else []
+    return []
 
 
 class ClientScopes(BaseScopes):
     """django-oauth-toolkit's scopes backend (settings.OAUTH2_PROVIDER)."""
 
     def get_all_scopes(self):
-        return {scope: scope for allowed in registrable_scopes() for scope in _narrower(allowed)}
+        return {scope: scope for allowed in (*registrable_scopes(), *person_app_scopes())
+                for scope in _narrower(allowed)}
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         return sorted({scope for allowed in _allowed(application) for scope in _narrower(allowed)})
