@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.views import AuthorizationView
-from oauthlib.oauth2.rfc6749.errors import InvalidScopeError
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 
 from fhir import grants
 from fhir.models import AppConsent
@@ -28,18 +28,24 @@ class ConsentView(AuthorizationView):
 
     template_name = "fhir/consent.html"
 
-    def _refuse_beyond_role(self, scopes, credentials) -> None:
-        beyond = grants.scopes_beyond_role(self.request.user, scopes)
-        if beyond:
-            raise OAuthToolkitError(
-                error=InvalidScopeError(
-                    description=f"Scopes beyond the person's role: {' '.join(beyond)}",
-                    state=credentials.get("state")),
-                redirect_uri=credentials.get("redirect_uri"))
+    def _refuse(self, scopes, credentials) -> None:
+        """Only S256 challenges (PKCE is required by the toolkit's settings; `plain` would
+        hand the verifier to whoever sees the request), and the person's own scopes."""
+        error = None
+        if credentials.get("code_challenge_method") != "S256":
+            error = InvalidRequestError(description="PKCE with code_challenge_method=S256 "
+                                                    "is required.",
+                                        state=credentials.get("state"))
+        elif beyond := grants.scopes_beyond_role(self.request.user, scopes):
+            error = InvalidScopeError(
+                description=f"Scopes beyond the person's role: {' '.join(beyond)}",
+                state=credentials.get("state"))
+        if error is not None:
+            raise OAuthToolkitError(error=error, redirect_uri=credentials.get("redirect_uri"))
 
     def validate_authorization_request(self, request):
         scopes, credentials = super().validate_authorization_request(request)
-        self._refuse_beyond_role(scopes, credentials)
+        self._refuse(scopes, credentials)
         return scopes, credentials
 
     def get_context_data(self, **kwargs):
@@ -49,7 +55,7 @@ class ConsentView(AuthorizationView):
 
     def create_authorization_response(self, request, scopes, credentials, allow):
         scope_list = scopes.split()
-        self._refuse_beyond_role(scope_list, credentials)
+        self._refuse(scope_list, credentials)
         with transaction.atomic():
             answer = super().create_authorization_response(request, scopes, credentials,
                                                            allow)
