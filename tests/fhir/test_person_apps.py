@@ -232,7 +232,7 @@ def test_the_person_revokes_an_app_and_its_tokens_stop(app, patient, card):
     page = browser.get("/connected-apps/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Health diary" in page
     assert "Read and search your lab results and vital signs" in page
-    revoked = browser.post("/connected-apps/health-diary/revoke/")
+    revoked = browser.post("/connected-apps/health-diary/revoke/", HTTP_ACCEPT_LANGUAGE="en")
     assert revoked.status_code == 302
     assert fhir.get(f"Patient/{card.med_id}").status_code == 401
     refreshed = Client().post("/o/token/", {"grant_type": "refresh_token",
