@@ -113,5 +113,8 @@ class AppConsent(models.Model):
                                    name="fhir_consent_revoked_after_granted"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.application} · {self.user}"
+
     def scope_list(self) -> list[str]:
         return self.scopes.split()
