@@ -4,6 +4,8 @@ they revoke one. Thin: fhir.grants holds the rules and writes."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -47,6 +49,15 @@ class ConsentView(AuthorizationView):
         scopes, credentials = super().validate_authorization_request(request)
         self._refuse(scopes, credentials)
         return scopes, credentials
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if redirect_uri := context.get("redirect_uri"):
+            # The approval's answer redirects to the app (its registered URI, checked by
+            # now): the browser applies form-action to that redirect too.
+            parts = urlsplit(redirect_uri)
+            response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
