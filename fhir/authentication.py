@@ -25,15 +25,16 @@ class FhirClientAuthentication(OAuth2Authentication):
         if result is None:
             return None
         user, token = result
-        if token.user_id is not None and grants.registration(token.application) is not None:
+        client = (FhirClient.objects.select_related("application__user", "facility")
+                  .filter(application_id=token.application_id, is_active=True).first())
+        if client is None and token.user_id is not None \
+                and grants.registration(token.application) is not None:
             if not user.is_active:
                 raise exceptions.AuthenticationFailed(_("This account was disabled."))
             grants.name_app_in_the_trail(token.application)
             request.fhir_client = None
             request.fhir_scopes = token.scope.split()
             return user, token
-        client = (FhirClient.objects.select_related("application__user", "facility")
-                  .filter(application_id=token.application_id, is_active=True).first())
         account = client.application.user if client is not None else None
         if account is None or not account.is_active:
             raise exceptions.AuthenticationFailed(

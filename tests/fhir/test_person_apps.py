@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
 from dmed.models import AuditEvent
 from dmed.roles import Role
-from fhir.grants import CONSENT_OBJECT
+from fhir.grants import CONSENT_OBJECT, record_consent
 from fhir.models import AppConsent, PersonApp
 from fhir.services import register_person_app
 from patients.models import Representation
@@ -341,3 +341,24 @@ def test_staff_and_a_clinician_see_the_link(world):
     assert page.status_code == 200
     assert b'data-testid="connected-apps-link"' in page.content
     assert b"You have not allowed any app." in page.content
+
+
+def test_a_disabled_persons_token_stops(app, patient, card):
+    token = token_of(patient)["access_token"]
+    patient.is_active = False
+    patient.save(update_fields=["is_active"])
+    assert Fhir(token).get(f"Patient/{card.med_id}").status_code == 401
+
+
+def test_the_connected_apps_page_costs_the_same_queries_for_many_apps(
+        patient, django_assert_max_num_queries):
+    browser = signed_in(patient)
+    for number in range(6):
+        register_person_app(name=f"App {number}", client_id=f"app-{number}",
+                            redirect_uris=[REDIRECT], scopes=["patient/*.rs"])
+        record_consent(user=patient, application=Application.objects.get(
+            client_id=f"app-{number}"), scopes=["patient/*.rs"])
+    browser.get("/connected-apps/")
+    with django_assert_max_num_queries(8):
+        page = browser.get("/connected-apps/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.content.decode().count('data-testid="connected-app"') == 6
