@@ -73,7 +73,8 @@ def demo_clients() -> list[tuple[str, str, str]]:
 DEMO_PATIENT_APP = ("demo-patient-app", "Sog‘lom hayot (demo)",
                     "https://demo-patient-app.example/callback",
                     ("patient/Patient.rs", "patient/Observation.rs", "patient/Condition.rs",
-                     "patient/MedicationRequest.rs", "patient/AllergyIntolerance.rs"))
+                     "patient/MedicationRequest.rs", "patient/AllergyIntolerance.rs",
+                     "launch/patient", "offline_access"))
 
 
 def demo_patient_app() -> tuple[str, str, str]:

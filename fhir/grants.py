@@ -27,6 +27,7 @@ from dmed.audit import current_origin, record_audit_event, set_request_origin
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from fhir.models import AppConsent, PersonApp
+from fhir.scopes import LAUNCH_PATIENT, OFFLINE_ACCESS
 
 CONSENT_OBJECT = "fhir.app_consent"
 PATIENT_CONTEXT, USER_CONTEXT = "patient", "user"
@@ -43,7 +44,9 @@ def scope_context(user: User) -> str | None:
 def scopes_beyond_role(user: User, scopes) -> list[str]:
     """The scopes this person may not grant (another context's, or a system's)."""
     context = scope_context(user)
-    return [scope for scope in scopes if scope.split("/", 1)[0] != context]
+    grantable = {OFFLINE_ACCESS, *([LAUNCH_PATIENT] if context == PATIENT_CONTEXT else [])}
+    return [scope for scope in scopes
+            if scope not in grantable and scope.split("/", 1)[0] != context]
 
 
 # What a permission and a type read as on the consent screen.
@@ -71,6 +74,12 @@ _TYPES = {
 }
 
 
+_OTHER_SCOPES = {
+    LAUNCH_PATIENT: gettext_lazy("Know whose record it reads (your MED-ID)"),
+    OFFLINE_ACCESS: gettext_lazy("Keep reading while you are away, until you revoke it"),
+}
+
+
 @dataclass(frozen=True)
 class ScopeInWords:
     scope: str
@@ -80,6 +89,8 @@ class ScopeInWords:
 def in_words(scope: str) -> ScopeInWords:
     """A SMART scope as a person reads it: `patient/Observation.rs` → "Read and search
     your lab results and vital signs"."""
+    if scope in _OTHER_SCOPES:
+        return ScopeInWords(scope, str(_OTHER_SCOPES[scope]))
     context, rest = scope.split("/", 1)
     resource_type, permissions = rest.split(".", 1)
     what = _TYPES.get(resource_type, resource_type)

@@ -1,4 +1,8 @@
-"""SMART on FHIR v2 system scopes: which a client may be given, and what a token grants.
+"""SMART on FHIR v2 scopes: which a client may be given, and what a token grants.
+
+Systems get `system/…` scopes; apps acting for a person `patient/…` or `user/…`
+(fhir.grants decides which person may grant which), with `launch/patient` and
+`offline_access`.
 
 A scope reads `system/<resource type>.<permissions>`, the permissions a subset of "cruds"
 in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). This
@@ -36,7 +40,7 @@ def registrable_scopes() -> list[str]:
 def _narrower(scope: str) -> list[str]:
     match = _SCOPE.match(scope)
     if match is None:
-        return []
+        return [scope]  # launch/patient, offline_access: nothing narrower
     permissions = match["permissions"]
     return [f"{match['context']}/{match['type']}.{''.join(chosen)}"
             for size in range(1, len(permissions) + 1)
@@ -52,11 +56,16 @@ def grants(scopes, resource_type: str, permission: str) -> bool:
     return False
 
 
+# SMART's other scopes an app for a person may ask for: the patient in context (a patient's
+# token always names them) and a refresh token (always issued, revocable by the person).
+LAUNCH_PATIENT, OFFLINE_ACCESS = "launch/patient", "offline_access"
+
+
 def person_app_scopes() -> list[str]:
     """What an administrator may allow an app acting for a person: read-and-search of
     every type served, for a patient's own record or within a staff member's scope."""
-    return [f"{context}/{resource_type}.rs" for context in ("patient", "user")
-            for resource_type in ("*", *RESOURCE_TYPES)]
+    return [*(f"{context}/{resource_type}.rs" for context in ("patient", "user")
+              for resource_type in ("*", *RESOURCE_TYPES)), LAUNCH_PATIENT, OFFLINE_ACCESS]
 
 
 def _allowed(application) -> list[str]:

@@ -46,7 +46,7 @@ def app():
     return register_person_app(
         name="Health diary", client_id="health-diary", redirect_uris=[REDIRECT],
         scopes=["patient/*.rs", "patient/Patient.rs", "patient/Observation.rs",
-                "user/*.rs", "user/Patient.rs"])
+                "user/*.rs", "user/Patient.rs", "launch/patient", "offline_access"])
 
 
 @pytest.fixture
@@ -193,7 +193,8 @@ def test_without_pkce_or_with_a_wrong_verifier_there_is_no_token(app, patient):
 
 def test_scopes_beyond_the_role_are_refused(app, patient, world):
     for person, scope in ((patient, "user/*.rs"), (world.doctor, "patient/*.rs"),
-                          (patient, "system/Patient.rs")):
+                          (patient, "system/Patient.rs"),
+                          (world.doctor, "user/Patient.rs launch/patient")):
         _verifier, challenge = pkce_pair()
         answer = signed_in(person).get("/o/authorize/", authorize_query(challenge, scope))
         assert answer.status_code == 302, scope
@@ -362,3 +363,18 @@ def test_the_connected_apps_page_costs_the_same_queries_for_many_apps(
     with django_assert_max_num_queries(8):
         page = browser.get("/connected-apps/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.content.decode().count('data-testid="connected-app"') == 6
+
+
+def test_a_smart_app_asks_for_the_patient_in_context_and_offline_access(
+        app, patient, card):
+    scope = "launch/patient offline_access patient/Patient.rs"
+    browser = signed_in(patient)
+    _verifier, challenge = pkce_pair()
+    page = browser.get("/o/authorize/", authorize_query(challenge, scope),
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Know whose record it reads (your MED-ID)" in page
+    assert "Keep reading while you are away, until you revoke it" in page
+    body = token_of(patient, scope)
+    assert body["patient"] == card.med_id
+    assert set(body["scope"].split()) == set(scope.split())
+    assert body["refresh_token"]
