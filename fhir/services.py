@@ -70,6 +70,9 @@ def check_person_app(*, application) -> None:
                                                "authorization code grant (with PKCE).")
     if not application.redirect_uris.split():
         errors["redirect_uris"] = _("Give the app's redirect URIs (https).")
+    if application.skip_authorization:
+        errors["skip_authorization"] = _("Every person approves an app on the consent "
+                                         "screen: it cannot be skipped.")
     if errors:
         raise ValidationError(errors)
 

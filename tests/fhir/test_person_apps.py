@@ -312,6 +312,10 @@ def test_the_admin_registers_an_app_for_persons(client):
                         HTTP_ACCEPT_LANGUAGE="en")
     assert wrong.status_code == 200
     assert b"redirect URIs" in wrong.content
+    skipping = client.post("/admin/oauth2_provider/application/add/",
+                           {**form, "redirect_uris": REDIRECT, "skip_authorization": "on"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert b"consent screen: it cannot be skipped" in skipping.content
     assert not PersonApp.objects.exists()
     form["redirect_uris"] = REDIRECT
     saved = client.post("/admin/oauth2_provider/application/add/", form)
