@@ -29,6 +29,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("", include("patients.urls")),
+    path("", include("fhir.urls_apps")),
     path("", include("notifications.urls")),
     path("", include("pharmacy_sync.urls")),
     path("", include("queues.urls")),

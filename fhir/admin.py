@@ -17,9 +17,9 @@ from oauth2_provider.models import (
 )
 
 from dmed.forms import attach_errors
-from fhir.models import FhirClient
-from fhir.scopes import registrable_scopes
-from fhir.services import check_registration
+from fhir.models import FhirClient, PersonApp
+from fhir.scopes import person_app_scopes, registrable_scopes
+from fhir.services import check_person_app, check_registration
 
 
 class FhirClientForm(forms.ModelForm):
@@ -59,6 +59,43 @@ class FhirClientInline(admin.StackedInline):
     autocomplete_fields = ("facility",)
 
 
+class PersonAppForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in person_app_scopes()],
+        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = PersonApp
+        fields = ("scopes", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["scopes"] = self.instance.scope_list()
+
+    def clean_scopes(self):
+        return " ".join(self.cleaned_data["scopes"])
+
+    def clean(self):
+        cleaned = super().clean()
+        application = cleaned.get("application")
+        if application is not None:
+            try:
+                check_person_app(application=application)
+            except ValidationError as error:
+                attach_errors(self, error)
+        return cleaned
+
+
+class PersonAppInline(admin.StackedInline):
+    """An app acting for patients or clinicians: a public (or confidential) client with the
+    authorization code grant, its https redirect URIs, and the scopes it may ask for."""
+
+    model = PersonApp
+    form = PersonAppForm
+    can_delete = False
+
+
 Application = get_application_model()
 admin.site.unregister(Application)
 
@@ -76,4 +113,4 @@ for model, one, many in (
 
 @admin.register(Application)
 class FhirApplicationAdmin(ApplicationAdmin):
-    inlines = [FhirClientInline]
+    inlines = [FhirClientInline, PersonAppInline]

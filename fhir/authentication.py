@@ -1,8 +1,10 @@
-"""Who calls the FHIR interface: an OAuth 2.0 bearer token of a registered system client.
+"""Who calls the FHIR interface: an OAuth 2.0 bearer token of a registered system client,
+or of an app a person approved (fhir.grants).
 
 The request's user is the client's account (a User, so every selector and the audit trail
-treat it as they treat a person of that role and facility); `request.fhir_client` and
-`request.fhir_scopes` say which client and which scopes the token carries.
+treat it as they treat a person of that role and facility), or the person the app acts for;
+`request.fhir_client` (None for a person's app) and `request.fhir_scopes` say which client
+and which scopes the token carries.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
 from dmed.recent import RecentAnswers
+from fhir import grants
 from fhir.models import FhirClient
 
 # Reused for AUTH_CACHE_SECONDS (dmed/recent.py), as the REST API's tokens are: a token's
@@ -35,8 +38,16 @@ class FhirClientAuthentication(OAuth2Authentication):
         result = super().authenticate(request)
         if result is None:
             return None
-        _user, token = result
+        user, token = result
         client = _registration(token.application_id)
+        if client is None and token.user_id is not None \
+                and grants.registration(token.application) is not None:
+            if not user.is_active:
+                raise exceptions.AuthenticationFailed(_("This account was disabled."))
+            grants.name_app_in_the_trail(token.application)
+            request.fhir_client = None
+            request.fhir_scopes = token.scope.split()
+            return user, token
         account = client.application.user if client is not None else None
         if account is None or not account.is_active:
             raise exceptions.AuthenticationFailed(

@@ -141,6 +141,7 @@ def search_parameters(resource_type: str) -> set[str]:
 
 def capability_statement(base: str) -> dict:
     lifetime = settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
+    site = base.removesuffix("fhir/")
     rest_resources = []
     for resource_type, served in SERVED.items():
         interactions = ["read", "search-type"] if served.readable else ["search-type"]
@@ -189,14 +190,29 @@ def capability_statement(base: str) -> dict:
             "mode": "server",
             "security": {
                 "cors": False,
+                "extension": [{
+                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                           "oauth-uris",
+                    "extension": [{"url": name, "valueUri": f"{site}o/{path}"}
+                                  for name, path in (("authorize", "authorize/"),
+                                                     ("token", "token/"),
+                                                     ("revoke", "revoke_token/"))]}],
                 "service": [{"coding": [{
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "SMART-on-FHIR"}],
                     "text": "OAuth 2.0 client credentials (token endpoint /o/token/), SMART "
                             "v2 system scopes such as system/Patient.rs and "
                             "system/MedicationDispense.c; each client acts "
-                            "for one facility with the rights of its account's role."}],
-                "description": f"Access tokens last {lifetime} seconds.",
+                            "for one facility with the rights of its account's role. Apps "
+                            "acting for a person: the authorization code grant with PKCE "
+                            "(S256; endpoint /o/authorize/, public clients allowed), SMART "
+                            "v2 patient scopes (patient/*.rs, patient/Observation.rs, …) for "
+                            "a signed-in patient's own record and those they represent, "
+                            "user scopes (user/*.rs) for a clinician within their scope; "
+                            "the token response names the patient; the person revokes an "
+                            "app on their connected-apps page."}],
+                "description": f"Access tokens last {lifetime} seconds. Discovery: "
+                               ".well-known/smart-configuration.",
             },
             "resource": rest_resources,
             "interaction": [{"code": "transaction", "documentation": (

@@ -6,6 +6,10 @@ with its system account.
 Their secrets are derived from the portal's SECRET_KEY, so they stay the same from one
 `make run` to the next on one database and are printed, in debug only, by
 `manage.py demo_fhir_clients`; only their hashes are stored.
+
+One demo app acts for patients (a public client, the authorization code with PKCE): it
+has no secret, and its redirect URI is an https address nobody serves, so a developer
+reads the code from the browser's address bar after approving it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from dmed.models import User
 from dmed.roles import Role
 from fhir.scopes import registrable_scopes
-from fhir.services import register_client
+from fhir.services import register_client, register_person_app
 from registry.models import Facility, StaffRecord
 
 SINCE = date(2024, 1, 1)
@@ -66,3 +70,18 @@ def demo_clients() -> list[tuple[str, str, str]]:
                                  client_id=client_id)
         made.append((name, client.application.client_id, demo_secret(client_id)))
     return made
+
+
+DEMO_PATIENT_APP = ("demo-patient-app", "Sog‘lom hayot (demo)",
+                    "https://demo-patient-app.example/callback",
+                    ("patient/Patient.rs", "patient/Observation.rs", "patient/Condition.rs",
+                     "patient/MedicationRequest.rs", "patient/AllergyIntolerance.rs",
+                     "launch/patient", "offline_access"))
+
+
+def demo_patient_app() -> tuple[str, str, str]:
+    """Create or refresh the demo patients' app; (name, client id, redirect URI)."""
+    client_id, name, redirect_uri, scopes = DEMO_PATIENT_APP
+    register_person_app(name=name, client_id=client_id, redirect_uris=[redirect_uri],
+                        scopes=list(scopes))
+    return name, client_id, redirect_uri

@@ -112,7 +112,8 @@ class FhirView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         client = request.fhir_client
-        if client.facility_id and acting_facility_code(request.user) != client.facility.code:
+        if client is not None and client.facility_id \
+                and acting_facility_code(request.user) != client.facility.code:
             # The registration no longer holds (the account's post ended or moved):
             # the client must not act for another facility, nor for none.
             raise exceptions.PermissionDenied(

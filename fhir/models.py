@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fhir.scopes import registrable_scopes
+from fhir.scopes import person_app_scopes, registrable_scopes
 
 
 def validate_scopes(value: str) -> None:
@@ -47,6 +47,74 @@ class FhirClient(models.Model):
 
     def __str__(self) -> str:
         return self.application.name or self.application.client_id
+
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+def validate_person_app_scopes(value: str) -> None:
+    unknown = sorted(set(value.split()) - set(person_app_scopes()))
+    if unknown:
+        raise ValidationError(_("Unknown scopes: %(scopes)s. Choose from: %(known)s.")
+                              % {"scopes": ", ".join(unknown),
+                                 "known": ", ".join(person_app_scopes())})
+
+
+class PersonApp(models.Model):
+    """An app acting for a signed-in person (SMART App Launch): the authorization code
+    grant with PKCE, a public client or a confidential one. The OAuth application holds the
+    client id and redirect URIs; this says which SMART v2 scopes it may ask a person for
+    (`patient/…` for patients, `user/…` for staff, see fhir.grants)."""
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, verbose_name=_("OAuth application"),
+        on_delete=models.CASCADE, related_name="person_app",
+    )
+    scopes = models.CharField(
+        _("allowed scopes"), max_length=2000, validators=[validate_person_app_scopes],
+        help_text=_("SMART v2 patient and user scopes, separated by spaces, e.g. "
+                    "patient/Patient.rs patient/Observation.rs."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("app for patients and clinicians")
+        verbose_name_plural = _("apps for patients and clinicians")
+
+    def __str__(self) -> str:
+        return self.application.name or self.application.client_id
+
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class AppConsent(models.Model):
+    """A person's approval of an app on the consent screen: which scopes, when; revoked
+    by the person on their connected-apps page (which also ends the app's tokens)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                             on_delete=models.CASCADE, related_name="+")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, verbose_name=_("OAuth application"),
+        on_delete=models.CASCADE, related_name="+",
+    )
+    scopes = models.CharField(_("scopes granted"), max_length=2000)
+    granted_at = models.DateTimeField(_("granted"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("app consent")
+        verbose_name_plural = _("app consents")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "application"],
+                                    name="fhir_one_consent_per_person_and_app"),
+            models.CheckConstraint(condition=models.Q(revoked_at__isnull=True)
+                                   | models.Q(revoked_at__gte=models.F("granted_at")),
+                                   name="fhir_consent_revoked_after_granted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.user}"
 
     def scope_list(self) -> list[str]:
         return self.scopes.split()

@@ -1,4 +1,8 @@
-"""SMART on FHIR v2 system scopes: which a client may be given, and what a token grants.
+"""SMART on FHIR v2 scopes: which a client may be given, and what a token grants.
+
+Systems get `system/…` scopes; apps acting for a person `patient/…` or `user/…`
+(fhir.grants decides which person may grant which), with `launch/patient` and
+`offline_access`.
 
 A scope reads `system/<resource type>.<permissions>`, the permissions a subset of "cruds"
 in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). Every
@@ -25,7 +29,10 @@ RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole",
                   "Provenance", "AuditEvent", "RelatedPerson")
 # What systems create (fhir.transactions, fhir.writes): the CapabilityStatement says so.
 CREATED_TYPES = ("Observation", "MedicationDispense", "DiagnosticReport")
-_SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]+)\.(?P<permissions>[cruds]+)$")
+# `system/` for a system acting for itself, `patient/` and `user/` for an app acting for a
+# signed-in patient or staff member (fhir.grants decides which role may hold which).
+_SCOPE = re.compile(r"^(?P<context>system|patient|user)/(?P<type>\*|[A-Z][A-Za-z]+)"
+                    r"\.(?P<permissions>[cruds]+)$")
 
 
 def registrable_scopes() -> list[str]:
@@ -38,9 +45,9 @@ def registrable_scopes() -> list[str]:
 def _narrower(scope: str) -> list[str]:
     match = _SCOPE.match(scope)
     if match is None:
-        return []
+        return [scope]  # launch/patient, offline_access: nothing narrower
     permissions = match["permissions"]
-    return [f"system/{match['type']}.{''.join(chosen)}"
+    return [f"{match['context']}/{match['type']}.{''.join(chosen)}"
             for size in range(1, len(permissions) + 1)
             for chosen in combinations(permissions, size)]
 
@@ -54,16 +61,32 @@ def grants(scopes, resource_type: str, permission: str) -> bool:
     return False
 
 
+# SMART's other scopes an app for a person may ask for: the patient in context (a patient's
+# token always names them) and a refresh token (always issued, revocable by the person).
+LAUNCH_PATIENT, OFFLINE_ACCESS = "launch/patient", "offline_access"
+
+
+def person_app_scopes() -> list[str]:
+    """What an administrator may allow an app acting for a person: read-and-search of
+    every type served, for a patient's own record or within a staff member's scope."""
+    return [*(f"{context}/{resource_type}.rs" for context in ("patient", "user")
+              for resource_type in ("*", *RESOURCE_TYPES)), LAUNCH_PATIENT, OFFLINE_ACCESS]
+
+
 def _allowed(application) -> list[str]:
-    client = getattr(application, "fhir_client", None)
-    return client.scope_list() if client is not None and client.is_active else []
+    for registration in ("fhir_client", "person_app"):
+        client = getattr(application, registration, None)
+        if client is not None:
+            return client.scope_list() if client.is_active else []
+    return []
 
 
 class ClientScopes(BaseScopes):
     """django-oauth-toolkit's scopes backend (settings.OAUTH2_PROVIDER)."""
 
     def get_all_scopes(self):
-        return {scope: scope for allowed in registrable_scopes() for scope in _narrower(allowed)}
+        return {scope: scope for allowed in (*registrable_scopes(), *person_app_scopes())
+                for scope in _narrower(allowed)}
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         return sorted({scope for allowed in _allowed(application) for scope in _narrower(allowed)})

@@ -1,4 +1,5 @@
-"""Writes of the FHIR interface: registering a client (the admin and the demo use it)."""
+"""Writes of the FHIR interface: registering a client or a person's app (the admin and the
+demo use them)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 
 from dmed.roles import Role
-from fhir.models import FhirClient
+from fhir.models import FhirClient, PersonApp
 from registry.selectors import active_staff_records
 
 
@@ -58,3 +59,41 @@ def register_client(*, name: str, account, facility, scopes: list[str], client_s
         defaults={"facility": facility, "scopes": scope_text, "is_active": True})
     client.full_clean()
     return client
+
+
+def check_person_app(*, application) -> None:
+    """Refuse an app for persons the authorization endpoint could not serve, per field."""
+    Application = get_application_model()
+    errors = {}
+    if application.authorization_grant_type != Application.GRANT_AUTHORIZATION_CODE:
+        errors["authorization_grant_type"] = _("An app acting for a person uses the "
+                                               "authorization code grant (with PKCE).")
+    if not application.redirect_uris.split():
+        errors["redirect_uris"] = _("Give the app's redirect URIs (https).")
+    if application.skip_authorization:
+        errors["skip_authorization"] = _("Every person approves an app on the consent "
+                                         "screen: it cannot be skipped.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def register_person_app(*, name: str, client_id: str, redirect_uris: list[str],
+                        scopes: list[str]) -> PersonApp:
+    """Create (or update, by client id) a public authorization-code client acting for
+    the persons who approve it."""
+    Application = get_application_model()
+    application = (Application.objects.filter(client_id=client_id).first()
+                   or Application(client_id=client_id))
+    application.name = name
+    application.client_type = Application.CLIENT_PUBLIC
+    application.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+    application.redirect_uris = " ".join(redirect_uris)
+    application.client_secret = ""
+    check_person_app(application=application)
+    application.full_clean()
+    application.save()
+    app, _created = PersonApp.objects.update_or_create(
+        application=application, defaults={"scopes": " ".join(scopes), "is_active": True})
+    app.full_clean()
+    return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import prefetch_related_objects
 from django.http import JsonResponse, QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -41,14 +42,24 @@ class Metadata(APIView):
 
 
 def smart_configuration(request):
-    """SMART discovery: where a backend service gets its token and with what."""
+    """SMART discovery: where a backend service gets its token, and where an app acting
+    for a patient or a clinician sends them to approve it (code with PKCE S256)."""
     return JsonResponse({
+        "authorization_endpoint": request.build_absolute_uri("/o/authorize/"),
         "token_endpoint": request.build_absolute_uri("/o/token/"),
         "revocation_endpoint": request.build_absolute_uri("/o/revoke_token/"),
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": scopes.registrable_scopes(),
-        "capabilities": ["client-confidential-symmetric", "permission-v2"],
+        "management_endpoint": request.build_absolute_uri(
+            reverse("fhir_apps:connected-apps")),
+        "grant_types_supported": ["client_credentials", "authorization_code",
+                                  "refresh_token"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                  "none"],
+        "scopes_supported": [*scopes.registrable_scopes(), *scopes.person_app_scopes()],
+        "capabilities": ["client-confidential-symmetric", "client-public",
+                         "launch-standalone", "context-standalone-patient",
+                         "permission-patient", "permission-user", "permission-v2"],
     })
 
 

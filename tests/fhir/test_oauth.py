@@ -171,6 +171,8 @@ def test_the_admin_registers_a_client_on_the_application_page(client, world):
         "fhir_client-0-facility": world.polyclinic.pk,
         "fhir_client-0-scopes": ["system/Observation.rs", "system/Organization.rs"],
         "fhir_client-0-is_active": "on",
+        "person_app-TOTAL_FORMS": "0", "person_app-INITIAL_FORMS": "0",
+        "person_app-MIN_NUM_FORMS": "0", "person_app-MAX_NUM_FORMS": "1",
     }
     wrong = client.post("/admin/oauth2_provider/application/add/", form,
                         HTTP_ACCEPT_LANGUAGE="en")

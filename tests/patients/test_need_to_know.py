@@ -360,12 +360,15 @@ NO_CARD_DATA = {
     "fhir:location-search", "fhir:patient-everything", "fhir:provenance",
     "fhir:provenance-search", "fhir:relatedperson", "fhir:relatedperson-search",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
+    # The consent screen names an app and its scopes; a person's connected apps list the
+    # apps they approved (tests/fhir/test_person_apps.py): no card data.
+    "oauth2_provider:authorize", "fhir_apps:connected-apps",
 }
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
 WRITES = {
     "patients:register-temporary", "patients:break-glass", "patients:break-glass-review",
     "patients:break-glass-revoke", "patients:attachment-request", "patients:attachment-decide",
-    "notifications:telegram-unlink",
+    "notifications:telegram-unlink", "fhir_apps:revoke",
     "queue:call-next", "queue:desk-action", "queue:my-move", "queue:my-appointment-action",
     "prescriptions:cancel", "prescriptions:pharmacy-dispense", "prescriptions:pharmacy-refuse",
     "referrals:cancel", "referrals:decide", "clinics:visit-start", "clinics:visit-addendum",

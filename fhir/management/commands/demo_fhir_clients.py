@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from fhir.demo_clients import demo_clients
+from fhir.demo_clients import demo_clients, demo_patient_app
 
 
 class Command(BaseCommand):
@@ -20,3 +20,7 @@ class Command(BaseCommand):
         self.stdout.write("\nFHIR clients (POST /o/token/ with grant_type=client_credentials):")
         for name, client_id, secret in clients:
             self.stdout.write(f"  {name}: client_id={client_id} client_secret={secret}")
+        name, client_id, redirect_uri = demo_patient_app()
+        self.stdout.write("\nApp for patients (GET /o/authorize/ with response_type=code and "
+                          "PKCE S256, then POST /o/token/ with grant_type=authorization_code):")
+        self.stdout.write(f"  {name}: client_id={client_id} redirect_uri={redirect_uri}")
