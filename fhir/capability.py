@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fhir import mapping
+from fhir.export_selectors import EXPORTABLE
 from fhir.scopes import RESOURCE_TYPES
 
 FHIR_VERSION = "5.0.0"
@@ -118,6 +119,13 @@ def search_parameters(resource_type: str) -> set[str]:
     return set(SERVED[resource_type].parameters)
 
 
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
+_EXPORT_TEXT = (f"Prefer: respond-async; _type ({', '.join(EXPORTABLE)}), _since, "
+                "_outputFormat=application/fhir+ndjson. Needs system/<type>.r for each type; "
+                "the patients the client may open, the kinds of record its role sees. Files "
+                "are fetched with the same token and kept for a limited time (Expires).")
+
+
 def capability_statement(base: str) -> dict:
     lifetime = settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
     rest_resources = []
@@ -140,6 +148,12 @@ def capability_statement(base: str) -> dict:
                 "documentation": "The card and every kind of record the client may search "
                                  "and its role may see, a kind at a time in keyset pages."}]
         rest_resources.append(entry)
+    rest_resources.append({
+        "type": "Group",
+        "documentation": "A Group is a facility's attached population, its id the facility's "
+                         "code (Organization id); it is exported, not read.",
+        "operation": [{"name": "export", "definition": BULK_DATA + "OperationDefinition/"
+                       "group-export", "documentation": _EXPORT_TEXT}]})
     return {
         "resourceType": "CapabilityStatement",
         "status": "active", "date": timezone.localdate().isoformat(), "kind": "instance",
@@ -148,13 +162,14 @@ def capability_statement(base: str) -> dict:
         "description": "Read and search of MED-ID cards, visits and stays, diagnoses, lab "
                        "results and vital signs, allergies, prescriptions and what pharmacies "
                        "dispensed, the drug registry, a card's access log, facilities and "
-                       "staff, on the UZ Core profiles where the guide has one. No writes, "
-                       "no history, no bulk export. Paging is by keyset (Bundle.link next), "
-                       "with no totals.",
+                       "staff, on the UZ Core profiles where the guide has one, and their "
+                       "bulk export (FHIR Bulk Data, NDJSON). No writes, no history. Paging "
+                       "is by keyset (Bundle.link next), with no totals.",
         "implementation": {"description": "DMED portal", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],
         "implementationGuide": ["https://dhp.uz/fhir/core"],
+        "instantiates": [BULK_DATA + "CapabilityStatement/bulk-data"],
         "rest": [{
             "mode": "server",
             "security": {
@@ -168,5 +183,8 @@ def capability_statement(base: str) -> dict:
                 "description": f"Access tokens last {lifetime} seconds.",
             },
             "resource": rest_resources,
+            "operation": [{"name": "export",
+                           "definition": BULK_DATA + "OperationDefinition/export",
+                           "documentation": _EXPORT_TEXT}],
         }],
     }

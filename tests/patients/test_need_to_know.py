@@ -338,6 +338,9 @@ NO_CARD_DATA = {
     "fhir:healthcareservice", "fhir:healthcareservice-search", "fhir:location",
     "fhir:location-search", "fhir:patient-everything", "fhir:provenance",
     "fhir:provenance-search", "fhir:relatedperson", "fhir:relatedperson-search",
+    # Bulk export: the client's visible cards and the record kinds its role sees
+    # (tests/fhir/test_export.py), to the client that started it only.
+    "fhir:export", "fhir:group-export", "fhir:export-status", "fhir:export-file",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
 }
 # Writes: they answer with what the writer's role sees (the same serializers and pages).
