@@ -83,8 +83,8 @@ def main() -> None:
         print(f"{cards:,} cards; exporting Patient and Condition as {client}", flush=True)
 
         worker = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "dmed", "worker", "--pool=solo",
-             "--loglevel=WARNING", "--quiet", "--without-gossip", "--without-mingle",
+            [sys.executable, "-m", "celery", "--quiet", "-A", "dmed", "worker", "--pool=solo",
+             "--loglevel=WARNING", "--without-gossip", "--without-mingle",
              "--without-heartbeat"], cwd=ROOT, env=os.environ.copy())
         time.sleep(8)  # the worker imports Django and connects
         idle_mb = memory_kb(worker.pid, "VmRSS") / 1024
@@ -94,7 +94,7 @@ def main() -> None:
         while True:
             time.sleep(2)
             job.refresh_from_db()
-            if job.status != ExportStatus.IN_PROGRESS:
+            if job.status != ExportStatus.IN_PROGRESS or worker.poll() is not None:
                 break
             print(f"  {job.written:,} written, worker RSS "
                   f"{memory_kb(worker.pid, 'VmRSS') / 1024:.0f} MB", flush=True)
