@@ -381,6 +381,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # before a month runs out of partitions.
     "maintain-partitions": {"task": "dmed.tasks.maintain_partitions",
                             "schedule": crontab(hour=3, minute=40)},
+    # FHIR bulk exports: a step lost with its worker or its message is handed out again;
+    # files past FHIR_EXPORT_KEEP_HOURS are deleted with their jobs.
+    "fhir-export-resume": {"task": "fhir.export_resume", "schedule": timedelta(minutes=1),
+                           "options": {"expires": 50}},
+    "fhir-export-delete-expired": {"task": "fhir.export_delete_expired",
+                                   "schedule": timedelta(minutes=30)},
 }
 
 # Partitioned tables (dmed/partitions.py): months made ahead of the current one, and how many
@@ -527,3 +533,11 @@ OAUTH2_PROVIDER = {
 }
 # Named so fhir.FhirClient's foreign key (and its migration) can point at it.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# FHIR Bulk Data exports (fhir/export.py): NDJSON files under this directory, kept this many
+# hours after the export completes, then deleted by the beat task below. Each Celery step
+# writes for FHIR_EXPORT_STEP_SECONDS (inside the task time limits) and hands on to the next;
+# a file holds at most FHIR_EXPORT_FILE_RESOURCES resources.
+FHIR_EXPORT_DIR = env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "fhir-export"))
+FHIR_EXPORT_KEEP_HOURS = env.int("FHIR_EXPORT_KEEP_HOURS", default=24)
+FHIR_EXPORT_STEP_SECONDS = env.int("FHIR_EXPORT_STEP_SECONDS", default=30)
+FHIR_EXPORT_FILE_RESOURCES = env.int("FHIR_EXPORT_FILE_RESOURCES", default=500_000)

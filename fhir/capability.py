@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fhir import mapping
+from fhir.export_selectors import EXPORTABLE
 from fhir.scopes import CREATED_TYPES, RESOURCE_TYPES
 from fhir.transactions import REPORT_SEARCH
 from fhir.writes import DISPENSE_SEARCH
@@ -139,6 +140,13 @@ def search_parameters(resource_type: str) -> set[str]:
     return set(SERVED[resource_type].parameters)
 
 
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/"
+_EXPORT_TEXT = (f"Prefer: respond-async; _type ({', '.join(EXPORTABLE)}), _since, "
+                "_outputFormat=application/fhir+ndjson. Needs system/<type>.r for each type; "
+                "the patients the client may open, the kinds of record its role sees. Files "
+                "are fetched with the same token and kept for a limited time (Expires).")
+
+
 def capability_statement(base: str) -> dict:
     lifetime = settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]
     site = base.removesuffix("fhir/")
@@ -169,6 +177,12 @@ def capability_statement(base: str) -> dict:
                 "documentation": "The card and every kind of record the client may search "
                                  "and its role may see, a kind at a time in keyset pages."}]
         rest_resources.append(entry)
+    rest_resources.append({
+        "type": "Group",
+        "documentation": "A Group is a facility's attached population, its id the facility's "
+                         "code (Organization id); it is exported, not read.",
+        "operation": [{"name": "export", "definition": BULK_DATA + "OperationDefinition/"
+                       "group-export", "documentation": _EXPORT_TEXT}]})
     return {
         "resourceType": "CapabilityStatement",
         "status": "active", "date": timezone.localdate().isoformat(), "kind": "instance",
@@ -180,12 +194,13 @@ def capability_statement(base: str) -> dict:
                        "staff, on the UZ Core profiles where the guide has one. Writes: "
                        "a laboratory system's transaction of a DiagnosticReport and its "
                        "Observations, a pharmacy system's MedicationDispense; no updates or "
-                       "deletes, no history, no bulk export. Paging is by keyset "
-                       "(Bundle.link next), with no totals.",
+                       "deletes, no history. Bulk export (FHIR Bulk Data, NDJSON). Paging "
+                       "is by keyset (Bundle.link next), with no totals.",
         "implementation": {"description": "DMED portal", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json"],
         "implementationGuide": ["https://dhp.uz/fhir/core"],
+        "instantiates": [BULK_DATA + "CapabilityStatement/bulk-data"],
         "rest": [{
             "mode": "server",
             "security": {
@@ -219,5 +234,8 @@ def capability_statement(base: str) -> dict:
                 "A laboratory system's DiagnosticReport and its Observations for one order, "
                 "all or nothing; the answer is a transaction-response Bundle with each "
                 "entry's location.")}],
+            "operation": [{"name": "export",
+                           "definition": BULK_DATA + "OperationDefinition/export",
+                           "documentation": _EXPORT_TEXT}],
         }],
     }

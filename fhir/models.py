@@ -1,6 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fhir.scopes import person_app_scopes, registrable_scopes
@@ -118,3 +121,59 @@ class AppConsent(models.Model):
 
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+
+class ExportStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    FAILED = "failed", _("failed")
+
+
+class ExportJob(models.Model):
+    """One FHIR Bulk Data export (`$export`), written to NDJSON files by Celery steps
+    (fhir.export); the client that started it alone may poll it and fetch its files.
+
+    `position` says where the next step resumes (the type, the source within it and the
+    last key written) and `output` the files written so far with their resource counts
+    and sizes, both saved after every chunk: a step lost with its worker is redone from
+    there, its files cut back to the sizes saved.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(FhirClient, verbose_name=_("client"), on_delete=models.CASCADE,
+                               related_name="+")
+    group = models.ForeignKey(
+        "registry.Facility", verbose_name=_("group (attached population of)"), null=True,
+        blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text=_("Empty for a system-level export."))
+    types = models.JSONField(_("resource types"))
+    since = models.DateTimeField(_("changed since"), null=True, blank=True)
+    transaction_time = models.DateTimeField(_("transaction time"), default=timezone.now)
+    request_url = models.TextField(_("kick-off request"))
+    status = models.CharField(_("status"), max_length=12, choices=ExportStatus.choices,
+                              default=ExportStatus.IN_PROGRESS)
+    position = models.JSONField(_("resume position"), default=dict)
+    output = models.JSONField(_("files"), default=list)
+    written = models.BigIntegerField(_("resources written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    updated_at = models.DateTimeField(_("last step"), auto_now=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("FHIR bulk export")
+        verbose_name_plural = _("FHIR bulk exports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ExportStatus.values), name="fhir_export_status"),
+            models.CheckConstraint(
+                condition=models.Q(status=ExportStatus.IN_PROGRESS, completed_at__isnull=True)
+                | (~models.Q(status=ExportStatus.IN_PROGRESS)
+                   & models.Q(completed_at__isnull=False)),
+                name="fhir_export_completed_when_done"),
+            models.CheckConstraint(condition=models.Q(written__gte=0),
+                                   name="fhir_export_written_not_negative"),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="fhir_export_by_status")]
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from fhir import transactions, views
+from fhir import export_views, transactions, views
 from fhir.capability import SERVED
 
 app_name = "fhir"
@@ -24,6 +24,13 @@ urlpatterns = [
     path("metadata", views.Metadata.as_view(), name="metadata"),
     path(".well-known/smart-configuration", views.smart_configuration,
          name="smart-configuration"),
+    re_path(r"^\$export$", export_views.ExportKickOff.as_view(), name="export"),
+    re_path(r"^Group/(?P<group_id>[A-Za-z0-9\-\.]{1,64})/\$export$",
+            export_views.ExportKickOff.as_view(), name="group-export"),
+    re_path(r"^\$export-status/(?P<job_id>[0-9a-f-]{36})$",
+            export_views.ExportStatusView.as_view(), name="export-status"),
+    re_path(r"^\$export-file/(?P<job_id>[0-9a-f-]{36})/(?P<name>[A-Za-z]+-[0-9]+\.ndjson)$",
+            export_views.ExportFile.as_view(), name="export-file"),
     re_path(rf"^Patient/{_ID}/\$everything$", views.PatientEverything.as_view(),
             name="patient-everything"),
     *(pattern for view in views.RESOURCE_VIEWS for pattern in _resource(view)),

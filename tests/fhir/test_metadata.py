@@ -18,8 +18,8 @@ def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
     assert statement["fhirVersion"] == "5.0.0"
     assert statement["format"] == ["application/fhir+json"]
     rest = statement["rest"][0]
-    assert [r["type"] for r in rest["resource"]] == list(RESOURCE_TYPES)
-    for resource in rest["resource"]:
+    assert [r["type"] for r in rest["resource"]] == [*RESOURCE_TYPES, "Group"]
+    for resource in rest["resource"][:-1]:
         served = SERVED[resource["type"]]
         creates = ["create"] if resource["type"] in CREATED_TYPES else []
         assert [i["code"] for i in resource["interaction"]] == (
@@ -34,6 +34,9 @@ def test_the_capability_statement_is_public_valid_r5_and_lists_what_is_served():
     patient = next(r for r in rest["resource"] if r["type"] == "Patient")
     assert [o["name"] for o in patient["operation"]] == ["everything"]
     assert [i["code"] for i in rest["interaction"]] == ["transaction"]
+    # Bulk Data export at system and Group level (tests/fhir/test_export.py).
+    assert [o["name"] for o in rest["operation"]] == ["export"]
+    assert rest["resource"][-1]["operation"][0]["definition"].endswith("group-export")
 
 
 def test_every_search_parameter_stated_is_accepted_and_no_other(fhir, card):

@@ -359,6 +359,9 @@ NO_CARD_DATA = {
     "fhir:healthcareservice", "fhir:healthcareservice-search", "fhir:location",
     "fhir:location-search", "fhir:patient-everything", "fhir:provenance",
     "fhir:provenance-search", "fhir:relatedperson", "fhir:relatedperson-search",
+    # Bulk export: the client's visible cards and the record kinds its role sees
+    # (tests/fhir/test_export.py), to the client that started it only.
+    "fhir:export", "fhir:group-export", "fhir:export-status", "fhir:export-file",
     "oauth2_provider:token", "oauth2_provider:revoke-token",
     # The consent screen names an app and its scopes; a person's connected apps list the
     # apps they approved (tests/fhir/test_person_apps.py): no card data.
