@@ -33,13 +33,38 @@ BEGIN
         -- collision of 122 random bits.
         EXECUTE format('CREATE UNIQUE INDEX %I ON %I (%I)', name || '_uuid', name,
                        CASE parent WHEN 'outbox_event' THEN 'uuid' ELSE 'public_id' END);
-    END IF;
+    END IF;{names}
 END;
 $$;
 REVOKE ALL ON FUNCTION dmed_partition_unique_indexes(text, text) FROM PUBLIC;
 """
 
-PARTITION = UNIQUE_INDEXES.replace("{tickets}", ", 'queue_ticket'") + """
+# A partition's copy of a ticket rule is named after it (queue_ticket_202612_ticket_one_open_
+# per_patient), so a refusal still names the rule the services look for in the error.
+INDEX_NAMES = """
+CREATE FUNCTION queue_ticket_partition_index_names(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT i.indexrelid::regclass::text AS index, rule.relname AS rule
+             FROM pg_index i
+             JOIN pg_inherits h ON h.inhrelid = i.indexrelid
+             JOIN pg_class rule ON rule.oid = h.inhparent
+             WHERE i.indrelid = name::regclass AND rule.relname LIKE 'ticket\\_%'
+               AND i.indexrelid::regclass::text <> name || '_' || rule.relname LOOP
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', r.index, name || '_' || r.rule);
+    END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION queue_ticket_partition_index_names(text) FROM PUBLIC;
+"""
+
+PARTITION = INDEX_NAMES + UNIQUE_INDEXES.replace("{tickets}", ", 'queue_ticket'").replace(
+    "{names}", """
+    IF parent = 'queue_ticket' THEN
+        PERFORM queue_ticket_partition_index_names(name);
+    END IF;""") + """
 UPDATE queue_ticket t SET transferred_from_day = f.day
     FROM queue_ticket f WHERE f.id = t.transferred_from_id;
 ALTER TABLE queue_ticket
@@ -58,6 +83,8 @@ ALTER TABLE queue_ticket
     ADD CONSTRAINT ticket_appointment
         FOREIGN KEY (appointment_id, day) REFERENCES queue_appointment (id, day)
         DEFERRABLE INITIALLY DEFERRED;
+SELECT queue_ticket_partition_index_names(inhrelid::regclass::text) FROM pg_inherits
+    WHERE inhparent = 'queue_ticket'::regclass;
 """
 
 UNPARTITION = """
@@ -110,7 +137,9 @@ CREATE INDEX ticket_recent_done ON queue_ticket (service_point_id, finished_at D
     WHERE status = 'completed';
 CREATE INDEX ticket_waiting_line ON queue_ticket (service_point_id, priority, queued_for, id)
     WHERE status = 'waiting';
-""" + UNIQUE_INDEXES.replace("{tickets}", "")
+""" + UNIQUE_INDEXES.replace("{tickets}", "").replace("{names}", "") + """
+DROP FUNCTION queue_ticket_partition_index_names(text);
+"""
 
 
 class Migration(migrations.Migration):
