@@ -1,6 +1,6 @@
-"""Month partitions at work: fills months of audit rows, outbox events and deliveries and
-dispensings, then prints the EXPLAIN (ANALYZE) of the queries that read them, with the
-partitions each one touched.
+"""Month partitions at work: fills months of audit rows, outbox events and deliveries,
+dispensings and queue tickets, then prints the EXPLAIN (ANALYZE) of the queries that read
+them, with the partitions each one touched.
 
     DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/dmed_bench_partition \\
         .venv/bin/python bench/partitions.py --months 6 --audit-per-month 100000
@@ -72,12 +72,13 @@ FILLS = {
     # is added after.
     ("queue_ticket", "day"): (
         "INSERT INTO queue_ticket (public_id, service_point_id, day, number, prefix, priority, "
-        "status, issued_at, queued_for, call_count, desk) "
-        "SELECT gen_random_uuid(), %(point)s, moment::date, "
-        "row_number() OVER (PARTITION BY moment::date ORDER BY n) + 10000, 'B', 9, 'closed', "
-        "moment, moment, 0, '' FROM (SELECT n, (%(start)s::timestamptz + (n::float8 * "
-        "%(seconds)s / %(missing)s) * interval '1 second') AT TIME ZONE 'Asia/Tashkent' "
-        "AS moment FROM generate_series(1, %(missing)s) n) spread"),
+        "status, issued_at, queued_for, called_at, call_count, desk, finished_at) "
+        "SELECT gen_random_uuid(), %(point)s, (moment AT TIME ZONE 'Asia/Tashkent')::date, "
+        "row_number() OVER (PARTITION BY (moment AT TIME ZONE 'Asia/Tashkent')::date "
+        "ORDER BY n) + 10000, 'B', 9, 'completed', moment, moment, moment, 1, '1', "
+        "moment + interval '5 minutes' FROM (SELECT n, %(start)s::timestamptz + (n::float8 * "
+        "%(seconds)s / %(missing)s) * interval '1 second' AS moment "
+        "FROM generate_series(1, %(missing)s) n) spread"),
 }
 
 
@@ -119,6 +120,12 @@ def fill(months: list[date], per_month: dict[str, int], point) -> None:
             cursor.execute("INSERT INTO outbox_event (uuid, kind, payload, created_at) "
                            "SELECT gen_random_uuid(), 'prescription.issued', '{}', now() "
                            "FROM generate_series(1, 20)")
+        # Today's line at the bench desk, for call next to take its head.
+        cursor.execute("INSERT INTO queue_ticket (public_id, service_point_id, day, number, "
+                       "prefix, priority, status, issued_at, queued_for, call_count, desk) "
+                       "SELECT gen_random_uuid(), %s, %s, 20000 + n, 'B', 9, 'waiting', now(), "
+                       "now(), 0, '' FROM generate_series(1, 20) n ON CONFLICT DO NOTHING",
+                       [point.pk, datetime.now(TASHKENT).date()])
         for table in tables:
             cursor.execute(f"ANALYZE {table}")  # noqa: S608 (a fixed name)
 
@@ -209,12 +216,12 @@ def main() -> None:
 
 
 def explain_queue(point) -> None:
-    """The queue's hot statements as the services send them (rolled back): each reads or
-    writes today's partition only."""
+    """The queue's statements as the services send them (the writes rolled back)."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from dmed.models import User
-    from queues import services
+    from queues import selectors, services
     from queues.models import Priority, Ticket
 
     today = datetime.now(TASHKENT).date()
@@ -240,9 +247,13 @@ def explain_queue(point) -> None:
             *issue)
     explain("call next (the head of today's line, FOR UPDATE SKIP LOCKED, updated)",
             *call_next)
-    explain(f"the board and desk: a point's tickets of the day ({today})",
-            *queryset_sql(Ticket.objects.filter(service_point=point, day=today)
-                          .order_by("number").values_list("number", "status")))
+    explain(f"the desk's waiting line (selectors.waiting_line, {today})",
+            *queryset_sql(selectors.waiting_line(point, today)))
+    with CaptureQueriesContext(connection) as queries:
+        selectors.average_service_time(point)
+    explain("the wait estimate (selectors.average_service_time: the newest completed, no "
+            "bound on the day, so each month's partial index is entered once)",
+            queries[0]["sql"])
 
 
 class Rollback(Exception):
