@@ -213,6 +213,9 @@ class Appointment(models.Model):
         verbose_name_plural = _("appointments")
         ordering = ["starts_at"]
         constraints = [
+            # What a checked-in ticket's key references, with the day its table is
+            # partitioned by.
+            models.UniqueConstraint(fields=["id", "day"], name="appointment_id_day"),
             # The rule "a slot holds one appointment", kept by PostgreSQL even when two
             # people press at the same moment.
             models.UniqueConstraint(fields=["service_point", "starts_at"], condition=HOLDS_SLOT,
@@ -268,9 +271,15 @@ OPEN_TICKET = Q(status__in=[TicketStatus.WAITING, TicketStatus.CALLED])
 
 
 class Ticket(models.Model):
-    """A place in a service point's queue for one day: a walk-in or a checked-in booking."""
+    """A place in a service point's queue for one day: a walk-in or a checked-in booking.
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    The table is partitioned by the month of `day` (migration 0007, dmed.partitions): the
+    database's primary key is (id, day), the UUID is unique in each month, and the two links
+    between tickets and to the appointment name the day too (see their fields).
+    """
+
+    # Unique in each month's partition (a random UUID: unique everywhere in practice).
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     service_point = models.ForeignKey(ServicePoint, verbose_name=_("service point"),
                                       on_delete=models.PROTECT, related_name="tickets")
     day = models.DateField(_("day"))
@@ -279,12 +288,17 @@ class Ticket(models.Model):
     prefix = models.CharField(_("prefix"), max_length=2)
     card = models.ForeignKey("patients.PatientCard", verbose_name=_("patient"), null=True,
                              blank=True, on_delete=models.PROTECT, related_name="tickets")
+    # The database's key is (appointment_id, day) → the appointment's (id, day): a booking
+    # is checked in on its day, and one ticket per appointment is unique with the day.
     appointment = models.OneToOneField(Appointment, verbose_name=_("appointment"), null=True,
                                        blank=True, on_delete=models.PROTECT,
-                                       related_name="ticket")
+                                       related_name="ticket", db_constraint=False)
+    # The database's key is (transferred_from_id, transferred_from_day) → (id, day): a
+    # ticket left open overnight may be sent on the next day, into another month.
     transferred_from = models.OneToOneField("self", null=True, blank=True,
                                             on_delete=models.PROTECT,
-                                            related_name="transferred_to")
+                                            related_name="transferred_to", db_constraint=False)
+    transferred_from_day = models.DateField(null=True, blank=True, editable=False)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
                                                 default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices,
@@ -330,6 +344,18 @@ class Ticket(models.Model):
             models.UniqueConstraint(fields=["service_point", "day", "called_by"],
                                     condition=Q(status=TicketStatus.CALLED),
                                     name="ticket_one_served_per_desk"),
+            # The month is in every unique rule of a partitioned table. A booking's ticket
+            # is on its day (the key into the appointment), so this is one per appointment.
+            models.UniqueConstraint(fields=["appointment", "day"],
+                                    name="ticket_one_per_appointment"),
+            # Sent on once a day; across days transfer() holds it (it locks the ticket,
+            # takes it waiting or called and leaves it transferred).
+            models.UniqueConstraint(fields=["transferred_from", "day"],
+                                    name="ticket_transferred_once"),
+            models.CheckConstraint(
+                condition=Q(transferred_from__isnull=True, transferred_from_day__isnull=True)
+                | Q(transferred_from__isnull=False, transferred_from_day__lte=F("day")),
+                name="ticket_transferred_from_day"),
         ]
         indexes = [
             # Call next: the head of one point's waiting line, read with SKIP LOCKED.

@@ -319,7 +319,9 @@ def _issue(*, service_point: ServicePoint, card, priority: int, queued_for: date
            actor: User | None, appointment=None, transferred_from=None) -> Ticket:
     ticket = Ticket(service_point=service_point, day=timezone.localdate(),
                     prefix=service_point.ticket_prefix, card=card, appointment=appointment,
-                    transferred_from=transferred_from, priority=priority,
+                    transferred_from=transferred_from,
+                    transferred_from_day=transferred_from.day if transferred_from else None,
+                    priority=priority,
                     queued_for=queued_for, issued_by=actor)
     # The audit row first (the ticket's public ID is known before it is saved): the day's
     # counter is locked last, for as short a time as can be.

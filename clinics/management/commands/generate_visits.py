@@ -47,6 +47,7 @@ from django.utils.translation import gettext
 from clinics.visits.models import DiagnosisKind, VisitStatus
 from clinics.visits.selectors import VISIT_OBJECT
 from clinics.visits.services import content_digest
+from dmed.bulk import copy_rows, written_summary
 from dmed.models import AuditAction
 from dmed.roles import Role
 from patients.access import CARD_OBJECT
@@ -97,12 +98,6 @@ def tenths(number: int) -> Decimal:
     return Decimal(number).scaleb(-1).quantize(Decimal("0.1"))
 
 
-def _copy(cursor, table: str, columns: tuple, rows) -> None:
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 class Command(BaseCommand):
     help = ("Add years of closed, signed visits with diagnoses and their audit rows to "
             "existing cards, with PostgreSQL COPY.")
@@ -142,12 +137,9 @@ class Command(BaseCommand):
                     totals[table] += count
             if options["verbosity"] >= 2:
                 self.stdout.write(f"  {done:,} cards, {totals['visits']:,} visits")
-        elapsed = time.perf_counter() - started
-        written = sum(totals.values())
-        self.stdout.write(self.style.SUCCESS(
-            f"{done:,} cards: {totals['visits']:,} visits, {totals['diagnoses']:,} diagnoses, "
-            f"{totals['audit']:,} audit rows in {elapsed:.1f} s: {written / elapsed:,.0f} "
-            f"rows/s (seed {seed})."))
+        self.stdout.write(self.style.SUCCESS(f"{done:,} cards: " + written_summary(
+            totals, {"visits": "visits", "diagnoses": "diagnoses", "audit": "audit rows"},
+            time.perf_counter() - started, seed)))
 
     def clinicians(self) -> dict[int | None, list[Clinician]]:
         """Clinicians with an active staff record, by facility; None: every one of them."""
@@ -231,17 +223,17 @@ class Command(BaseCommand):
                  VISIT_OBJECT, str(visit.public_id), med_id, closed_and_signed, True, False,
                  ""),
             ]
-        _copy(cursor, "clinics_visit", VISIT_COLUMNS, visit_rows)
-        _copy(cursor, "clinics_visitdiagnosis", DIAGNOSIS_COLUMNS, diagnosis_rows)
+        copy_rows(cursor, "clinics_visit", VISIT_COLUMNS, visit_rows)
+        copy_rows(cursor, "clinics_visitdiagnosis", DIAGNOSIS_COLUMNS, diagnosis_rows)
         stage = f"{STAGE}closing"
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
                        "(id bigint, closed_at timestamptz, digest text) ON COMMIT DROP")
         cursor.execute(f"TRUNCATE {stage}")
-        _copy(cursor, stage, ("id", "closed_at", "digest"), closing_rows)
+        copy_rows(cursor, stage, ("id", "closed_at", "digest"), closing_rows)
         cursor.execute(f"UPDATE clinics_visit v SET status = %s, closed_at = s.closed_at, "  # noqa: S608
                        f"content_digest = s.digest FROM {stage} s WHERE v.id = s.id",
                        [VisitStatus.CLOSED.value])
-        _copy(cursor, "dmed_auditevent", AUDIT_COLUMNS, sorted(audit_rows))
+        copy_rows(cursor, "dmed_auditevent", AUDIT_COLUMNS, sorted(audit_rows))
         return {"visits": len(visit_rows), "diagnoses": len(diagnosis_rows),
                 "audit": len(audit_rows)}
 

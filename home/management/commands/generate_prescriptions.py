@@ -38,6 +38,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from clinics.visits.models import DiagnosisKind, Visit, VisitDiagnosis, VisitStatus
+from dmed.bulk import copy_rows, written_summary
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from prescriptions import qr, signing
@@ -73,12 +74,6 @@ DOSAGES = (("1 tabletka", "og‘iz orqali", "kuniga 2 marta", 10),
            ("1 tabletka", "og‘iz orqali", "kuniga 1 marta", 30),
            ("1 kapsula", "og‘iz orqali", "kuniga 3 marta", 7),
            ("5 ml", "og‘iz orqali", "kuniga 2 marta", 5))
-
-
-def _copy(cursor, table: str, columns: tuple, rows) -> None:
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _ids(cursor, table: str, count: int) -> list[int]:
@@ -126,12 +121,10 @@ class Command(BaseCommand):
                     totals[table] += count
             if options["verbosity"] >= 2:
                 self.stdout.write(f"  visit {after}: {totals['prescriptions']:,} prescriptions")
-        elapsed = time.perf_counter() - started
-        written = sum(totals.values())
-        self.stdout.write(self.style.SUCCESS(
-            f"{totals['prescriptions']:,} prescriptions, {totals['items']:,} lines, "
-            f"{totals['dispensings']:,} dispensings, {totals['audit']:,} audit rows in "
-            f"{elapsed:.1f} s: {written / max(elapsed, 1e-9):,.0f} rows/s (seed {seed})."))
+        self.stdout.write(self.style.SUCCESS(written_summary(
+            totals, {"prescriptions": "prescriptions", "items": "lines",
+                     "dispensings": "dispensings", "audit": "audit rows"},
+            time.perf_counter() - started, seed)))
 
     def visits(self, after: int, batch: int) -> list[dict]:
         primary = VisitDiagnosis.objects.filter(visit=OuterRef("pk"),
@@ -228,11 +221,11 @@ class Command(BaseCommand):
                     f"dispensed {receipt}: " + "; ".join(
                         f"{item.drug.inn} {item.drug.strength} × {item.quantity}"
                         for item in items), True, False, ""))
-            _copy(cursor, "prescriptions_prescription", RX_COLUMNS, rx_rows)
-            _copy(cursor, "prescriptions_prescriptionitem", ITEM_COLUMNS, item_rows)
-            _copy(cursor, "prescriptions_dispensing", DISPENSING_COLUMNS, dispensing_rows)
-            _copy(cursor, "prescriptions_dispensingline", LINE_COLUMNS, line_rows)
-            _copy(cursor, "dmed_auditevent", AUDIT_COLUMNS, sorted(audit_rows))
+            copy_rows(cursor, "prescriptions_prescription", RX_COLUMNS, rx_rows)
+            copy_rows(cursor, "prescriptions_prescriptionitem", ITEM_COLUMNS, item_rows)
+            copy_rows(cursor, "prescriptions_dispensing", DISPENSING_COLUMNS, dispensing_rows)
+            copy_rows(cursor, "prescriptions_dispensingline", LINE_COLUMNS, line_rows)
+            copy_rows(cursor, "dmed_auditevent", AUDIT_COLUMNS, sorted(audit_rows))
         counts.update(prescriptions=len(rx_rows), items=len(item_rows),
                       dispensings=len(dispensing_rows), lines=len(line_rows),
                       audit=len(audit_rows))
