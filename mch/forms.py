@@ -112,6 +112,17 @@ class OutcomeForm(forms.Form):
                 "facility": data["facility"], "newborns": newborns}
 
 
+class DischargeForm(forms.Form):
+    """The day a baby born in a maternity went home (one form per baby on the mother's
+    pregnancy page)."""
+
+    newborn = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    discharged_on = _date(_("discharged home on"), initial=timezone.localdate)
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
 class DoseChoice(forms.ModelChoiceField):
     def label_from_instance(self, dose):
         return f"{dose.vaccine.name} — {dose.number}"

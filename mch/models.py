@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import FacilityKind
+
 
 class RiskLevel(models.TextChoices):
     LOW = "low", _("Low risk")
@@ -151,6 +153,12 @@ class Pregnancy(models.Model):
     def is_open(self) -> bool:
         return not self.outcome
 
+    @property
+    def at_maternity(self) -> bool:
+        """Ended in a hospital's maternity: its babies go home on a day of their own."""
+        return self.outcome_facility is not None and \
+            self.outcome_facility.kind == FacilityKind.HOSPITAL
+
 
 class AntenatalVisit(models.Model):
     """What was measured at one antenatal contact."""
@@ -184,11 +192,16 @@ class AntenatalVisit(models.Model):
 
 
 class Newborn(models.Model):
-    """A baby born alive of a pregnancy, and the card it got at birth."""
+    """A baby born alive of a pregnancy, and the card it got at birth.
+
+    `born_on` is the pregnancy's outcome date, copied so the database holds the day the
+    baby went home (`discharged_on`, recorded by the maternity's staff) to the birth."""
 
     pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="newborns")
     card = models.OneToOneField("patients.PatientCard", on_delete=models.PROTECT,
                                 related_name="+")
+    born_on = models.DateField(_("born on"))
+    discharged_on = models.DateField(_("discharged home on"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=6)
     weight_g = models.PositiveIntegerField(_("weight, g"))
     length_cm = models.DecimalField(_("length, cm"), max_digits=4, decimal_places=1)
@@ -203,6 +216,9 @@ class Newborn(models.Model):
                                    name="newborn_apgar_range"),
             models.CheckConstraint(condition=Q(weight_g__gte=200) & Q(weight_g__lte=7000),
                                    name="newborn_weight_range"),
+            models.CheckConstraint(condition=Q(discharged_on__isnull=True)
+                                   | Q(discharged_on__gte=F("born_on")),
+                                   name="newborn_discharged_after_birth"),
         ]
 
     def __str__(self) -> str:

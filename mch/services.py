@@ -278,13 +278,42 @@ def record_outcome(*, actor: User, med_id: str, outcome: str, outcome_date: date
         babies = []
         for baby in newborns:
             card = _newborn_card(actor, mother, baby, outcome_date)
-            Newborn.objects.create(pregnancy=pregnancy, card=card, **baby.__dict__)
+            Newborn.objects.create(pregnancy=pregnancy, card=card, born_on=outcome_date,
+                                   **baby.__dict__)
             babies.append(card)
         schedules.refresh_immunisation(babies)
         _audit(actor, access, PREGNANCY_OBJECT, pregnancy.pk,
                _("Pregnancy ended: %(outcome)s") % {"outcome": Outcome(outcome).label},
                action=AuditAction.UPDATE)
     return pregnancy
+
+
+def record_newborn_discharge(*, actor: User, med_id: str, newborn: str,
+                             discharged_on: date) -> Newborn:
+    """The maternity's staff (or the mother's polyclinic, from the discharge letter) record
+    the day a baby born there went home: the mother's card (`med_id`) and one of her
+    babies by its MED-ID. Recorded again, the date is corrected. Home visits count from
+    it (patronage follows the save)."""
+    _require(actor, CARING_ROLES, _("Clinicians and nurses record a newborn's discharge."))
+    access = cards.authorise_card_write(actor, med_id)
+    baby = (Newborn.objects.filter(pregnancy__card=access.card, card__med_id=newborn)
+            .select_related("card").first())
+    if baby is None:
+        raise ValidationError({"newborn": [_("Choose a baby of this mother.")]})
+    if discharged_on > timezone.localdate():
+        raise ValidationError({"discharged_on": [_("This date is in the future.")]})
+    if discharged_on < baby.born_on:
+        raise ValidationError({"discharged_on": [_("This is before the birth (%(date)s).") % {
+            "date": baby.born_on.strftime("%d.%m.%Y")}]})
+    with transaction.atomic():
+        baby.discharged_on = discharged_on
+        baby.save(update_fields=["discharged_on"])
+        record_audit_event(actor=actor, action=AuditAction.UPDATE, object_type=PREGNANCY_OBJECT,
+                           object_id=str(baby.pregnancy_id), patient_med_id=baby.card.med_id,
+                           reason=_("Discharged home on %(date)s") % {
+                               "date": discharged_on.strftime("%d.%m.%Y")},
+                           break_glass=access.break_glass)
+    return baby
 
 
 def _newborn_card(actor: User, mother, baby: BabyAtBirth, born_on: date):

@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/<str:med_id>/pregnancy/contact/", views.antenatal_visit,
          name="antenatal-visit"),
     path("patients/<str:med_id>/pregnancy/outcome/", views.outcome, name="outcome"),
+    path("patients/<str:med_id>/pregnancy/discharge/", views.newborn_discharge,
+         name="newborn-discharge"),
     path("patients/<str:med_id>/immunisation/", views.immunisation, name="immunisation"),
     path("patients/<str:med_id>/immunisation/vaccination/", views.vaccination,
          name="vaccination"),

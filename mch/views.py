@@ -17,6 +17,7 @@ from mch.forms import (
     AdverseEventForm,
     AefiFilterForm,
     AntenatalVisitForm,
+    DischargeForm,
     DistrictFilterForm,
     ExemptionForm,
     GrowthForm,
@@ -75,7 +76,9 @@ PREGNANCY = SectionPage(
     "mch:pregnancy", "mch/pregnancy.html", selectors.pregnancy_section,
     lambda request: {"register_form": PregnancyForm(), "visit_form": AntenatalVisitForm(),
                      "outcome_form": OutcomeForm(
-                         initial={"facility": acting_facility_code(request.user)})})
+                         initial={"facility": acting_facility_code(request.user)}),
+                     # One form per baby: the refused one comes back as discharge_form.
+                     "discharge_form": None, "blank_discharge_form": DischargeForm()})
 IMMUNISATION = SectionPage(
     "mch:immunisation", "mch/immunisation.html", selectors.immunisation_section,
     lambda request: {"vaccination_form": VaccinationForm(), "exemption_form": ExemptionForm(),
@@ -89,6 +92,9 @@ antenatal_visit = PREGNANCY.write("visit_form", AntenatalVisitForm,
                                   _("Antenatal contact recorded."))
 outcome = PREGNANCY.write("outcome_form", OutcomeForm, services.record_outcome,
                           _("Outcome recorded."))
+newborn_discharge = PREGNANCY.write("discharge_form", DischargeForm,
+                                    services.record_newborn_discharge,
+                                    _("Discharge home recorded: home visits count from it."))
 
 immunisation = IMMUNISATION.view()
 vaccination = IMMUNISATION.write("vaccination_form", VaccinationForm,

@@ -85,14 +85,26 @@ def _rules(reason: str, risk_group: str = ""):
     return VisitRule.objects.filter(reason=reason, risk_group=risk_group, is_active=True)
 
 
+def newborn_anchor(newborn: Newborn) -> date | None:
+    """The day a newborn's home visits count from: its discharge home from the maternity;
+    none yet while a baby born in a maternity has not gone home (no visit falls due, nor
+    overdue, while it is still there); its birth when it was born elsewhere (at home, in
+    a polyclinic), where there is no discharge to wait for."""
+    if newborn.discharged_on:
+        return newborn.discharged_on
+    return None if newborn.pregnancy.at_maternity else newborn.born_on
+
+
 def plan_newborn(newborn: Newborn) -> int:
-    """A newborn's home visits: counted from the day of birth (mch records no discharge
-    date; a mother and baby go home within days, and the first visit's window covers it)."""
+    """A newborn's home visits from its anchor (above). Run again when the discharge is
+    recorded or corrected: the visits still planned that the new plan no longer has are
+    dropped, those made are kept, none is doubled."""
     # Read afresh: the card object of the birth predates its attachment to the polyclinic.
     card = PatientCard.objects.get(pk=newborn.card_id)
-    born = card.birth_date or newborn.pregnancy.outcome_date
+    anchor = newborn_anchor(newborn)
+    dues = [] if anchor is None else due_dates(_rules(Reason.NEWBORN), anchor)
     with transaction.atomic():
-        return _plan(card, Reason.NEWBORN, due_dates(_rules(Reason.NEWBORN), born))
+        return _plan(card, Reason.NEWBORN, dues, replace_from=newborn.born_on)
 
 
 def plan_pregnancy(pregnancy: Pregnancy) -> int:

@@ -1,4 +1,4 @@
-"""Plans follow what they are generated from: a newborn's card made at birth, a pregnancy
+"""Plans follow what they are generated from: a newborn born (and discharged home), a pregnancy
 registered or changed (its risk group, its end), a person put on or taken off a list.
 A merged card's visits follow it to the card it was merged into. Receivers run in the
 writer's transaction, so a plan and its cause commit together."""
@@ -13,9 +13,8 @@ from patronage.models import CareListing
 
 
 @receiver(post_save, sender=Newborn, dispatch_uid="patronage.newborn_saved")
-def on_newborn_saved(sender, instance, created, **kwargs):
-    if created:
-        services.plan_newborn(instance)
+def on_newborn_saved(sender, instance, **kwargs):
+    services.plan_newborn(instance)
 
 
 @receiver(post_save, sender=Pregnancy, dispatch_uid="patronage.pregnancy_saved")

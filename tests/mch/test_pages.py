@@ -218,3 +218,51 @@ def test_a_nurse_sees_her_whole_polyclinic_and_nothing_else(client, doctor, poly
     client.force_login(doctor)
     listing = client.get("/district/").context["listing"]
     assert {line.card for line in listing.overdue.results} == {mine}
+
+
+def test_the_birth_record_shows_and_takes_the_discharge_home(client, doctor, polyclinic):
+    from mch.models import Newborn
+    from registry.models import FacilityKind
+
+    mother = woman(polyclinic, doctor)
+    services.register_pregnancy(actor=doctor, med_id=mother.med_id, dating_method="lmp",
+                                lmp=timezone.localdate() - timedelta(weeks=40), gravidity=1,
+                                parity=0)
+    born_on = timezone.localdate() - timedelta(days=5)
+    services.record_outcome(actor=doctor, med_id=mother.med_id, outcome="live_birth",
+                            outcome_date=born_on,
+                            facility=FacilityFactory(kind=FacilityKind.HOSPITAL),
+                            newborns=[services.BabyAtBirth(sex="male", weight_g=3100,
+                                                           length_cm=50, apgar_1=8,
+                                                           apgar_5=9)])
+    newborn = Newborn.objects.get()
+    client.force_login(doctor)
+    url = f"/patients/{mother.med_id}/pregnancy/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-testid="discharge-form-{newborn.card.med_id}"' in page
+    assert "In the maternity" in page
+    too_early = client.post(f"{url}discharge/", {
+        "newborn": newborn.card.med_id,
+        "discharged_on": (born_on - timedelta(days=1)).isoformat()},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert too_early.status_code == 400
+    assert "discharged_on" in too_early.context["discharge_form"].errors
+    assert "before the birth" in too_early.content.decode()
+    stranger = client.post(f"{url}discharge/", {"newborn": "NOT-HERS",
+                                                "discharged_on": born_on.isoformat()})
+    assert stranger.status_code == 400
+    assert 'data-testid="discharge-refused"' in stranger.content.decode()
+    client.force_login(staff_at(polyclinic, Role.REGISTRAR))
+    refused = client.post(f"{url}discharge/", {"newborn": newborn.card.med_id,
+                                               "discharged_on": born_on.isoformat()})
+    assert refused.status_code == 403
+    newborn.refresh_from_db()
+    assert newborn.discharged_on is None
+    client.force_login(doctor)
+    done = client.post(f"{url}discharge/", {
+        "newborn": newborn.card.med_id,
+        "discharged_on": (born_on + timedelta(days=2)).isoformat()})
+    assert done.status_code == 302
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (f"Discharged home on {born_on + timedelta(days=2):%d.%m.%Y}") in page
+    assert f'data-testid="discharge-form-{newborn.card.med_id}"' not in page

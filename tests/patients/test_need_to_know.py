@@ -389,6 +389,7 @@ WRITES = {
     "patients:allergy-add", "patients:allergy-correct", "patients:allergy-end",
     "patients:condition-add", "patients:condition-correct", "patients:no-known-allergies",
     "inbox:acknowledge", "mch:pregnancy-new", "mch:antenatal-visit", "mch:outcome",
+    "mch:newborn-discharge",
     "mch:vaccination", "mch:exemption", "mch:growth", "mch:aefi-new", "mch:aefi-investigate",
     "patronage:hand-over",
 }
