@@ -166,6 +166,7 @@ def _reload_reference_data() -> None:
     from clinics.coding.services import load_icd10, load_protocols, load_russian_titles
     from clinics.labs.catalogue import load_lab_catalogue
     from mch.catalogue import load_all as load_mother_and_child_catalogues
+    from patronage.catalogue import load_all as load_home_visit_rules
     from prescriptions.registry import import_starter_registry
     from registry.models import Region
     from registry.services import load_administrative_divisions
@@ -179,6 +180,7 @@ def _reload_reference_data() -> None:
     load_lab_catalogue()
     import_starter_registry()
     load_mother_and_child_catalogues()
+    load_home_visit_rules()
 
 
 @pytest.hookimpl(hookwrapper=True)

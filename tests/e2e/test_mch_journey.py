@@ -15,6 +15,7 @@ from mch.services import record_growth, register_pregnancy
 from outbox.kinds import AEFI_SERIOUS
 from outbox.models import Event
 from patients.models import CardStatus, PatientCard, Representation
+from patronage.models import PlannedVisit
 from tests.e2e.helpers import sign_in, sign_out
 
 
@@ -73,6 +74,43 @@ def test_pregnancy_overdue_contact_on_the_district_list_then_a_birth(page, live_
     # Born today: the hepatitis B birth dose is due now.
     assert page.locator("tr.state-due[data-testid=dose-hepb-1]").count() == 1
     screenshot("newborn-immunisation")
+
+
+def test_a_baby_born_in_a_maternity_is_visited_from_its_discharge(page, live_server,
+                                                                   demo_world, screenshot):
+    base = live_server.url
+    today = timezone.localdate()
+    mother = PatientCard.objects.filter(
+        family_doctor__username="doctor", sex="female", status=CardStatus.ACTIVE,
+        birth_date__range=(today - timedelta(days=40 * 365), today - timedelta(days=20 * 365)),
+    ).exclude(pk__in=Pregnancy.objects.values("card")).order_by("pk").first()
+    register_pregnancy(actor=mother.family_doctor, med_id=mother.med_id, dating_method="lmp",
+                       lmp=today - timedelta(weeks=40), gravidity=1, parity=0)
+
+    sign_in(page, base, "doctor")
+    page.goto(f"{base}/patients/{mother.med_id}/pregnancy/")
+    form = page.locator("[data-testid=outcome-form]")
+    form.locator("#id_outcome").select_option("live_birth")
+    form.locator("#id_outcome_date").fill((today - timedelta(days=3)).isoformat())
+    form.locator("#id_facility").fill("TSH-CHL-H03")
+    form.locator("#id_sex").select_option("male")
+    form.locator("#id_weight_g").fill("3400")
+    form.locator("#id_length_cm").fill("51")
+    form.locator("#id_apgar_1").fill("8")
+    form.locator("#id_apgar_5").fill("9")
+    page.click("[data-testid=record-outcome]")
+    newborn = Pregnancy.objects.get(card=mother).newborns.get()
+    assert not PlannedVisit.objects.filter(card=newborn.card).exists()
+    discharge = page.locator(f"[data-testid=discharge-form-{newborn.card.med_id}]")
+    discharge.locator("input[type=date]").fill((today - timedelta(days=1)).isoformat())
+    screenshot("discharge-form")
+    discharge.locator("[data-testid=record-discharge]").click()
+    page.wait_for_selector(f"[data-testid=discharge-{newborn.card.med_id}]")
+    assert (today - timedelta(days=1)).strftime("%d.%m.%Y") in page.inner_text(
+        f"[data-testid=discharge-{newborn.card.med_id}]")
+    screenshot("discharged")
+    first = PlannedVisit.objects.filter(card=newborn.card).order_by("due_on").first()
+    assert (first.due_on, first.overdue_after) == (today, today + timedelta(days=2))
 
 
 def test_a_mother_sees_her_childs_growth_chart_and_next_vaccine_on_her_phone(
