@@ -386,7 +386,7 @@ class TicketTransfer(models.Model):
     Written by triggers on the tickets (migration 0008): inserting a ticket sent on from
     one already sent on fails in its INSERT on this table's key, `ticket_transferred_once`,
     as the unique column of the single table did; a ticket deleted or pointed elsewhere
-    takes its row along. The database's key is (ticket_id, day) → the ticket's (id, day).
+    takes its row along (no foreign key into the tickets: see the migration).
     """
 
     transferred_from = models.OneToOneField(Ticket, primary_key=True, on_delete=models.DO_NOTHING,

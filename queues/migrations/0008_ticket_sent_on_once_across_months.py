@@ -12,8 +12,10 @@ stops the migration on the key. The per-day unique rule gives way to a plain ind
 the way back from a ticket to its successor.
 
 A ticket's month made later moves from the DEFAULT partition without its user triggers
-running (dmed 0008), so its row here stays; the key into the ticket, (ticket_id, day), is
-deferred like the tickets' own.
+running (dmed 0008), so its row here stays. The row has no foreign key into the ticket
+(ticket_id, day): the move deletes the month's rows from the DEFAULT partition before it
+attaches the month, and a key from another table into those rows refuses that delete at
+once (the triggers keep the two in step instead).
 """
 
 import django.db.models.deletion
@@ -39,9 +41,6 @@ ALTER TABLE queue_ticket_transfer
     RENAME CONSTRAINT queue_ticket_transfer_pkey TO ticket_transferred_once;
 INSERT INTO queue_ticket_transfer (transferred_from_id, ticket_id, day)
     SELECT transferred_from_id, id, day FROM queue_ticket WHERE transferred_from_id IS NOT NULL;
-ALTER TABLE queue_ticket_transfer ADD CONSTRAINT ticket_transfer_ticket
-    FOREIGN KEY (ticket_id, day) REFERENCES queue_ticket (id, day)
-    ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
 CREATE FUNCTION queue_ticket_transfer() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.transferred_from_id IS NOT NULL THEN

@@ -5,7 +5,9 @@ conversion of a table that holds tickets, and "sent on once" across the months (
 
 from datetime import date, timedelta
 
+import psycopg
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -166,6 +168,53 @@ def test_the_conversion_keeps_the_tickets_and_their_links(committed_db, room, de
     # New ids go on from where the sequence was.
     assert Ticket.objects.create(service_point=room, day=today, number=2, prefix="A",
                                  queued_for=timezone.now()).pk > booked.pk
+
+
+@pytest.mark.django_db
+def test_a_ticket_sent_on_before_its_month_was_made_moves_in_with_its_transfer(
+        settings, room, desk_point, card):
+    settings.PARTITION_MONTHS_AHEAD = 0
+    stale = _ticket(room, card, day=date(2032, 7, 2), status=TicketStatus.CLOSED)
+    sent_on = Ticket.objects.create(service_point=desk_point, day=date(2032, 7, 3), number=1,
+                                    prefix="B", queued_for=timezone.now(),
+                                    transferred_from=stale, transferred_from_day=stale.day)
+    assert partition_of(sent_on) == "queue_ticket_default"
+
+    assert "queue_ticket_203207" in maintain_partitions(today=date(2032, 7, 1)).created
+    check_keys_now()
+    assert partition_of(sent_on) == "queue_ticket_203207"
+    # Moved without its triggers: the transfer stays, and still refuses a second one.
+    assert TicketTransfer.objects.get(transferred_from=stale).ticket == sent_on
+    with pytest.raises(IntegrityError, match="ticket_transferred_once"), transaction.atomic():
+        Ticket.objects.create(service_point=room, day=date(2032, 7, 4), number=2, prefix="A",
+                              queued_for=timezone.now(), transferred_from=stale,
+                              transferred_from_day=stale.day)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_application_role_keeps_the_transfers_through_the_triggers(committed_db, room,
+                                                                       desk_point):
+    role = django_settings.DATABASE_APP_ROLE
+    assert role, "make test sets DATABASE_APP_ROLE (scripts/devservices.py)"
+    today = timezone.localdate()
+    stale = _ticket(room, None, status=TicketStatus.TRANSFERRED)
+    first, second = (_ticket(desk_point, None) for _ in range(2))
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.update(user=role, password=django_settings.DATABASE_APP_PASSWORD)
+    point_at = "UPDATE queue_ticket SET transferred_from_id = %s, transferred_from_day = %s " \
+               "WHERE id = %s"
+    with psycopg.connect(**params) as app:
+        app.execute(point_at, [stale.pk, today, first.pk])
+        app.commit()
+        with pytest.raises(psycopg.errors.UniqueViolation, match="ticket_transferred_once"):
+            with app.transaction():
+                app.execute(point_at, [stale.pk, today, second.pk])
+        assert TicketTransfer.objects.get(transferred_from=stale).ticket == first
+        app.execute("DELETE FROM queue_ticket WHERE id = %s", [first.pk])
+        app.commit()
+    assert not TicketTransfer.objects.exists()
 
 
 def constraints_of(table: str) -> set[str]:
