@@ -348,16 +348,15 @@ class Ticket(models.Model):
             # is on its day (the key into the appointment), so this is one per appointment.
             models.UniqueConstraint(fields=["appointment", "day"],
                                     name="ticket_one_per_appointment"),
-            # Sent on once a day; across days transfer() holds it (it locks the ticket,
-            # takes it waiting or called and leaves it transferred).
-            models.UniqueConstraint(fields=["transferred_from", "day"],
-                                    name="ticket_transferred_once"),
             models.CheckConstraint(
                 condition=Q(transferred_from__isnull=True, transferred_from_day__isnull=True)
                 | Q(transferred_from__isnull=False, transferred_from_day__lte=F("day")),
                 name="ticket_transferred_from_day"),
         ]
         indexes = [
+            # A ticket's one successor (`transferred_to`); sent on once is held across the
+            # months by TicketTransfer.
+            models.Index(fields=["transferred_from"], name="ticket_transfer_source"),
             # Call next: the head of one point's waiting line, read with SKIP LOCKED.
             models.Index(fields=["service_point", "priority", "queued_for", "id"],
                          name="ticket_waiting_line",
@@ -379,6 +378,30 @@ class Ticket(models.Model):
     @property
     def priority_code(self) -> str:
         return Priority(self.priority).code
+
+
+class TicketTransfer(models.Model):
+    """A ticket sent on, once across every month of tickets.
+
+    Written by triggers on the tickets (migration 0008): inserting a ticket sent on from
+    one already sent on fails in its INSERT on this table's key, `ticket_transferred_once`,
+    as the unique column of the single table did; a ticket deleted or pointed elsewhere
+    takes its row along (no foreign key into the tickets: see the migration).
+    """
+
+    transferred_from = models.OneToOneField(Ticket, primary_key=True, on_delete=models.DO_NOTHING,
+                                            db_constraint=False, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.DO_NOTHING, db_constraint=False,
+                               db_index=False, related_name="+")
+    day = models.DateField(editable=False)
+
+    class Meta:
+        db_table = "queue_ticket_transfer"
+        verbose_name = _("ticket sent on")
+        verbose_name_plural = _("tickets sent on")
+
+    def __str__(self) -> str:
+        return f"{self.transferred_from_id} → {self.ticket_id}"
 
 
 class TicketCounter(models.Model):

@@ -335,6 +335,9 @@ def _issue(*, service_point: ServicePoint, card, priority: int, queued_for: date
         if "ticket_one_open_per_patient" in str(error):
             raise ValidationError({"patient": [_("This patient is already in this queue.")]}
                                   ) from error
+        if "ticket_transferred_once" in str(error):
+            # Sent on already (queue_ticket_transfer), on whatever day.
+            raise _status_refusal(TicketStatus.TRANSFERRED.label) from error
         raise
     return ticket
 
@@ -442,9 +445,13 @@ def _desk_ticket(actor: User, ticket_id, *allowed: str) -> Ticket:
     if actor.role == Role.PATIENT:
         raise PermissionDenied(_("Only staff of this facility work its queues."))
     if ticket.status not in allowed:
-        raise ValidationError({"status": [_("This ticket is %(status)s.")
-                                          % {"status": ticket.get_status_display().lower()}]})
+        raise _status_refusal(ticket.get_status_display())
     return ticket
+
+
+def _status_refusal(status: str) -> ValidationError:
+    return ValidationError({"status": [_("This ticket is %(status)s.")
+                                       % {"status": str(status).lower()}]})
 
 
 @transaction.atomic
