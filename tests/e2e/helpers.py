@@ -1,6 +1,23 @@
 """Steps the browser journeys share."""
 
 DEMO_PASSWORD = "demo-journey-password"
+DEMO_FACILITY = "TSH-CHL-P12"
+
+
+def demo_room_open_around_the_clock():
+    """Journeys run at any hour, and the demo polyclinic keeps office hours (Tashkent time):
+    the demo doctor's room takes walk-ins and bookings all day every day, in 5-minute slots,
+    with no closures. The closed-hours rule itself is tested in tests/queues."""
+    from django.db.models import Q
+
+    from queues.models import Closure, ServicePoint, WorkingHours
+    from tests.queues.factories import weekly_hours
+
+    room = ServicePoint.objects.get(facility__code=DEMO_FACILITY, ticket_prefix="A")
+    WorkingHours.objects.filter(service_point=room).delete()
+    Closure.objects.filter(Q(facility=room.facility_id) | Q(service_point=room)).delete()
+    weekly_hours(room, slot_minutes=5)
+    return room
 
 
 def sign_in(page, base_url: str, username: str) -> None:

@@ -5,12 +5,12 @@ from playwright.sync_api import expect
 from dmed.models import User
 from patients.models import PatientCard
 from queues import services
-from queues.models import ServicePoint
+from tests.e2e.helpers import demo_room_open_around_the_clock
 
 
 def test_the_board_announces_a_new_call_once_and_not_the_old_ones(page, live_server,
                                                                    demo_world, screenshot):
-    room = ServicePoint.objects.get(facility__code="TSH-CHL-P12", ticket_prefix="A")
+    room = demo_room_open_around_the_clock()
     registrar = User.objects.get(username="registrar")
     card = PatientCard.objects.get(user__username="patient")
     page.goto(f"{live_server.url}/queue/board/TSH-CHL-P12/")

@@ -2,36 +2,25 @@
 next patient, and the called patient's card is one click away. Every role's home page is
 photographed at phone and desktop width to be looked at."""
 
-from datetime import time
-
 import pytest
 
 from dmed.models import User
 from patients.models import PatientCard
 from queues import services
-from queues.models import Closure, ServicePoint, WorkingHours
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import add_allergy_in_visit, fill_placeholders, sign_in
-
-DEMO_FACILITY = "TSH-CHL-P12"
-
-
-def _room_open_around_the_clock() -> ServicePoint:
-    """The journey runs at any hour: the demo doctor's room takes walk-ins all day."""
-    room = ServicePoint.objects.get(facility__code=DEMO_FACILITY, ticket_prefix="A")
-    WorkingHours.objects.filter(service_point=room).delete()
-    Closure.objects.filter(facility=room.facility).delete()
-    for weekday in range(7):
-        WorkingHours.objects.create(service_point=room, weekday=weekday, opens_at=time(0, 0),
-                                    closes_at=time(23, 59, 59), slot_minutes=5,
-                                    valid_from="2024-01-01")
-    return room
+from tests.e2e.helpers import (
+    DEMO_FACILITY,
+    add_allergy_in_visit,
+    demo_room_open_around_the_clock,
+    fill_placeholders,
+    sign_in,
+)
 
 
 def _walk_in() -> PatientCard:
     """The registrar gives a walk-in ticket to the doctor's room for a demo patient who has
     not been there today."""
-    room = _room_open_around_the_clock()
+    room = demo_room_open_around_the_clock()
     card = (PatientCard.objects.filter(attached_facility__code=DEMO_FACILITY)
             .exclude(tickets__service_point=room).order_by("pk").first())
     services.issue_ticket(actor=User.objects.get(username="registrar"), service_point=room,

@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from dmed.models import User
 from patients.models import PatientCard
 from queues import services as queue_services
-from queues.models import ServicePoint
-from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.helpers import demo_room_open_around_the_clock, sign_in, sign_out
 
 
 def _pick_diagnosis(page, typed: str, code: str) -> None:
@@ -62,9 +61,9 @@ def test_hypertension_by_any_name_a_printed_slip_and_ticket_and_a_scanned_qr(
     [scanned] = zxingcpp.read_barcodes(Image.open(qr_image))
     assert scanned.text.startswith("DMEDRX2:") and len(scanned.text) < 300
 
-    room = ServicePoint.objects.get(facility__code="TSH-CHL-P12", ticket_prefix="A")
     ticket = queue_services.issue_ticket(actor=User.objects.get(username="registrar"),
-                                         service_point=room, med_id=card.med_id)
+                                         service_point=demo_room_open_around_the_clock(),
+                                         med_id=card.med_id)
     page.emulate_media(media="screen")
     page.goto(f"{base}/queue/tickets/{ticket.public_id}/")
     page.click("[data-testid=print-ticket]")

@@ -2,29 +2,22 @@
 board shows the call, and the doctor completes the ticket from the keyboard, which opens
 the visit."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from queues import selectors
-from queues.models import Closure, ServicePoint, WorkingHours
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import demo_room_open_around_the_clock, sign_in
 
 
-def _room_open_around_the_clock():
-    """The journey must run at any hour: the demo doctor's room keeps no hours today. Its
-    slots are the shortest there are, so one is left today until ten minutes to midnight;
+def _a_slot_left_today():
+    """The demo doctor's room is open around the clock in the shortest slots there are, so
+    one is left today until ten minutes to midnight;
     after that the patient cannot book and check in on one day, and the journey waits for
     tomorrow."""
-    room = ServicePoint.objects.get(facility__code="TSH-CHL-P12", ticket_prefix="A")
-    WorkingHours.objects.filter(service_point=room).delete()
-    Closure.objects.filter(facility=room.facility).delete()
-    for weekday in range(7):
-        WorkingHours.objects.create(service_point=room, weekday=weekday, opens_at=time(0, 0),
-                                    closes_at=time(23, 59, 59), slot_minutes=5,
-                                    valid_from="2024-01-01")
+    room = demo_room_open_around_the_clock()
     soon = timezone.now() + timedelta(minutes=1)  # the browser takes its time to book
     if not any(slot.free and slot.starts_at > soon
                for slot in selectors.slots(room, timezone.localdate())):
@@ -33,7 +26,7 @@ def _room_open_around_the_clock():
 
 def test_patient_books_checks_in_is_called_on_the_board_and_seen(
         page, new_context, live_server, demo_world, screenshot):
-    _room_open_around_the_clock()
+    _a_slot_left_today()
     base = live_server.url
 
     sign_in(page, base, "patient")

@@ -1,6 +1,6 @@
 """Patients in a queue come into the facility's care; beat tasks close the day."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -79,13 +79,11 @@ def test_no_show_task_marks_appointments_past_the_grace_period(room, registrar, 
 
 def test_closing_task_closes_tickets_left_open_after_closing_time(polyclinic):
     today = timezone.localdate()
-    now = timezone.now()
+    # The closing run at noon today, whatever the hour the test runs at: this point closed
+    # at eleven; the other is open all day.
+    noon = datetime.combine(today, time(12, 0), tzinfo=timezone.get_current_timezone())
     closed_point = ServicePointFactory(facility=polyclinic)
-    local = timezone.localtime(now)
-    if local.hour < 2:
-        pytest.skip("a point that closed an hour ago opened today after midnight")
-    # This point opened at midnight and closed an hour ago; the other is open all day.
-    weekly_hours(closed_point, opens=time(0, 0), closes=(local - timedelta(hours=1)).time())
+    weekly_hours(closed_point, opens=time(8, 0), closes=time(11, 0))
     open_point = ServicePointFactory(facility=polyclinic)
     weekly_hours(open_point)
     left = _ticket(closed_point, None)
@@ -94,7 +92,7 @@ def test_closing_task_closes_tickets_left_open_after_closing_time(polyclinic):
     yesterday = _ticket(open_point, None, day=today - timedelta(days=1))
     done = _ticket(closed_point, None, status=TicketStatus.CLOSED)
 
-    assert tasks.close_stale_tickets() == 3
+    assert services.close_stale_tickets(now=noon) == 3
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses[left.pk] == statuses[called.pk] == statuses[yesterday.pk] == "closed"
     assert statuses[still_open.pk] == "waiting" and statuses[done.pk] == "closed"

@@ -1,7 +1,7 @@
 """Walk-in tickets, numbering, call next and the desk's actions."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,6 +56,11 @@ def test_walk_in_is_refused_outside_scope_at_another_facility_and_when_closed(
     closed = ServicePointFactory(facility=polyclinic)  # no working hours at all
     with pytest.raises(ValidationError, match="closed now"):
         walk_in(registrar, closed)
+    # Hours today that are over (at any hour but the first second of the day).
+    finished = ServicePointFactory(facility=polyclinic)
+    weekly_hours(finished, closes=time(0, 0, 1))
+    with pytest.raises(ValidationError, match="closed now"):
+        walk_in(registrar, finished)
     assert not Ticket.objects.exists()
 
 
