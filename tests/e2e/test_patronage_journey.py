@@ -2,6 +2,8 @@
 network cut mid-form, the visit signed and sent while offline, and, when the connection
 returns, recorded exactly once and shown done on the route."""
 
+from playwright.sync_api import expect
+
 from patronage.models import HomeVisit, PlannedVisit
 from tests.e2e.helpers import sign_in
 
@@ -35,9 +37,9 @@ def test_a_visit_typed_offline_arrives_once_when_the_network_returns(page, live_
     draft = page.evaluate(f"localStorage.getItem('patronage-draft-{public_id}')")
     assert "every two hours" in draft
     page.click("[data-testid=record]")
+    # The status already shows the draft restored by the reload: wait for its next words.
     status = page.locator("[data-patronage-status]")
-    status.wait_for(state="visible")
-    assert status.inner_text() == status.get_attribute("data-offline")
+    expect(status).to_have_text(status.get_attribute("data-offline"))
     screenshot("offline")
     page.wait_for_timeout(500)
     assert not HomeVisit.objects.filter(planned__public_id=public_id).exists()

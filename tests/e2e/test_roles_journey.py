@@ -17,6 +17,9 @@ def test_language_switch_changes_the_page_and_stays(page, live_server, demo_worl
     sign_in(page, live_server.url, "doctor")
     page.wait_for_selector("[data-testid=role-clinician]")
     assert "Shifokor" in page.inner_text("[data-testid=role-clinician]")
+    # The switch submits from a script run once the page has loaded: a choice made
+    # before (a busy home page) changes nothing and no page follows.
+    page.wait_for_load_state("load")
 
     for language, clinician, sign_out_label in [("ru", "Врач", "Выйти"),
                                           ("uz-cyrl", "Шифокор", "Чиқиш"),
