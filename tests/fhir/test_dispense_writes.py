@@ -4,11 +4,10 @@ repeated POST dispenses nothing more, If-None-Exist finds the earlier dispense; 
 answer as the REST API (404 for a failed patient check or unknown code, 409 for the
 prescription's state, 403 without the scope, 401 for an expired token, 400 per element)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
@@ -20,6 +19,7 @@ from registry.models import FacilityKind
 from tests.factories import FacilityFactory
 from tests.fhir.bodies import dispense_body
 from tests.fhir.conftest import Fhir, make_system_client, token_for
+from tests.prescriptions.test_race import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -200,25 +200,6 @@ def test_bad_input_is_400_with_the_element_named_and_nothing_written(pos, prescr
     assert response.status_code == 400, response.json()
     assert response.json()["issue"][0]["expression"] == [where]
     assert _dispensed(prescription) == 0
-
-
-def run_at_once(work, count: int) -> list:
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work(index)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
