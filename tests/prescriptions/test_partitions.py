@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from dmed.partitions import maintain_partitions
 from prescriptions.models import Dispensing, DispensingKey, DispensingLine
 from prescriptions.services import dispense
 
@@ -50,3 +51,24 @@ def test_a_dispensing_lands_in_its_month_and_its_key_holds_in_every_month(
             dispensing_dispensed_at=dispensing.dispensed_at - timedelta(days=40))
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_dispensing_written_before_its_month_was_made_moves_in_with_its_lines_and_key(
+        write, at_pharmacy, patient_check):
+    """Its month made late (the beat down for months): the rows wait in DEFAULT and the
+    maintenance moves them in, with the lines' and the key's references to them."""
+    prescription = write(("Amoxicillin", 20))
+    dispensing, _created = dispense(by=at_pharmacy, code=prescription.code,
+                                    patient_check=patient_check,
+                                    items=[{"item": 1, "quantity": 5}])
+    far = dispensing.dispensed_at + timedelta(days=400)  # beyond the months made ahead
+    early = Dispensing.objects.create(
+        prescription=prescription, pharmacy=at_pharmacy.pharmacy, pharmacist=at_pharmacy.user,
+        idempotency_key="k-far", status_after=dispensing.status_after, dispensed_at=far)
+    DispensingLine.objects.create(dispensing=early, item=prescription.items.get(line=1),
+                                  quantity=1, remaining_after=14, dispensing_dispensed_at=far)
+    assert partition_of(early) == "prescriptions_dispensing_default"
+    maintain_partitions(today=far.date())
+    assert partition_of(early) == f"prescriptions_dispensing_{far.astimezone():%Y%m}"
+    assert DispensingLine.objects.get(dispensing=early).dispensing_dispensed_at == far
+    assert DispensingKey.objects.get(idempotency_key="k-far").dispensing_id == early.pk
