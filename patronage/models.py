@@ -65,14 +65,15 @@ class VisitRule(models.Model):
 class CareListing(models.Model):
     """A person on the polyclinic's disabled or bedridden list, visited at home by rule."""
 
-    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
+                             on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("list"), max_length=10,
                             choices=[(Reason.DISABLED, Reason.DISABLED.label),
                                      (Reason.BEDRIDDEN, Reason.BEDRIDDEN.label)])
     listed_on = models.DateField(_("listed on"), default=timezone.localdate)
     ended_on = models.DateField(_("taken off on"), null=True, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"),
+                                 on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("home-care listing")
@@ -115,11 +116,13 @@ class PlanStatus(models.TextChoices):
 
 class PlannedVisit(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    card = models.ForeignKey("patients.PatientCard", on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey("patients.PatientCard", verbose_name=_("card"),
+                             on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     due_on = models.DateField(_("due"))
     overdue_after = models.DateField(_("overdue after"))
-    facility = models.ForeignKey("registry.Facility", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey("registry.Facility", verbose_name=_("polyclinic"),
+                                 on_delete=models.PROTECT, related_name="+")
     nurse = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("nurse"), null=True,
                               blank=True, on_delete=models.PROTECT, related_name="+")
     assigned_by_hand = models.BooleanField(_("assigned by hand"), default=False)

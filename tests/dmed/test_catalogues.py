@@ -18,7 +18,7 @@ from scripts.messages import IGNORED, catalogue_roots
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = ["uz", "uz_Cyrl", "ru"]
 SOURCES = ["dmed", "registry", "clinics", "patients", "prescriptions", "queues", "outbox",
-           "notifications", "pharmacy_sync", "home", "mch", "inbox", "fhir",
+           "notifications", "pharmacy_sync", "home", "mch", "patronage", "inbox", "fhir",
            "templates",
            "manage.py"]
 ROOTS = [root.relative_to(ROOT) for root in catalogue_roots()]
