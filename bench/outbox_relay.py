@@ -268,11 +268,12 @@ def main() -> None:
 
     from notifications.models import Message
     from outbox import services
-    from outbox.models import Delivery, DeliveryStatus, Event
+    from outbox.models import Delivery, DeliveryStatus, Event, EventKey
 
     def clear() -> None:  # this benchmark's own database: start from an empty outbox
         Message.objects.all().delete()
         Delivery.objects.all().delete()
+        EventKey.objects.all().delete()  # the keys point at their events (outbox 0002)
         Event.objects.all().delete()
 
     clear()
