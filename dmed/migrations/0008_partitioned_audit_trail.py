@@ -35,30 +35,8 @@ the new table's row type, so they are dropped and made again with the same bodie
 
 from django.db import migrations
 
-FUNCTIONS = r"""
-CREATE FUNCTION dmed_month_start(month date) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT date_trunc('month', month)::timestamp AT TIME ZONE 'Asia/Tashkent'
-$$;
-
--- Unique indexes without the partition key, which the parent cannot hold, on each partition
--- (its DEFAULT one too). Where every row sharing the key lies in one partition, as a chain's
--- day does, unique in the partition is unique everywhere.
-CREATE FUNCTION dmed_partition_unique_indexes(parent text, name text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF parent = 'dmed_auditevent' THEN
-        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (chain_day, chain_stripe, chain_seq)',
-                       name || '_chain_place', name);
-    ELSIF parent IN ('outbox_event', 'prescriptions_dispensing') THEN
-        -- A random UUID, unique in its month; a repeat across months would take a
-        -- collision of 122 random bits.
-        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (%I)', name || '_uuid', name,
-                       CASE parent WHEN 'outbox_event' THEN 'uuid' ELSE 'public_id' END);
-    END IF;
-END;
-$$;
-
+# Made here and re-made by 0010, whose reverse restores this text.
+MONTH_PARTITION = r"""
 CREATE FUNCTION dmed_month_partition(parent text, month date) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -114,7 +92,33 @@ BEGIN
     RETURN name;
 END;
 $$;
+"""
 
+FUNCTIONS = r"""
+CREATE FUNCTION dmed_month_start(month date) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT date_trunc('month', month)::timestamp AT TIME ZONE 'Asia/Tashkent'
+$$;
+
+-- Unique indexes without the partition key, which the parent cannot hold, on each partition
+-- (its DEFAULT one too). Where every row sharing the key lies in one partition, as a chain's
+-- day does, unique in the partition is unique everywhere.
+CREATE FUNCTION dmed_partition_unique_indexes(parent text, name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF parent = 'dmed_auditevent' THEN
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (chain_day, chain_stripe, chain_seq)',
+                       name || '_chain_place', name);
+    ELSIF parent IN ('outbox_event', 'prescriptions_dispensing') THEN
+        -- A random UUID, unique in its month; a repeat across months would take a
+        -- collision of 122 random bits.
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (%I)', name || '_uuid', name,
+                       CASE parent WHEN 'outbox_event' THEN 'uuid' ELSE 'public_id' END);
+    END IF;
+END;
+$$;
+
+""" + MONTH_PARTITION + r"""
 CREATE FUNCTION dmed_drop_month_partition(parent text, month date) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE

@@ -5,6 +5,8 @@ dropped for the move and made again, checked over every row, in the same transac
 Before this, such a month could not be made and the maintenance failed on it every night.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 MOVES_REFERENCED_ROWS = r"""
@@ -85,63 +87,8 @@ $$;
 """
 
 # Migration 0008's function, as it was.
-MOVES_UNREFERENCED_ROWS = r"""
-CREATE OR REPLACE FUNCTION dmed_month_partition(parent text, month date) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    month_start date := date_trunc('month', month)::date;
-    name text := parent || '_' || to_char(month, 'YYYYMM');
-    fallback text := parent || '_default';
-    key text;
-    key_type text;
-    low text;
-    high text;
-    moved bigint := 0;
-BEGIN
-    -- Two makers at once (the beat task and a migrate) take turns; the second finds it made.
-    PERFORM pg_advisory_xact_lock(hashtext(name));
-    IF to_regclass(name) IS NOT NULL THEN
-        RETURN NULL;
-    END IF;
-    -- Foreign key checks deferred to the commit would forbid the ALTER TABLEs below.
-    SET CONSTRAINTS ALL IMMEDIATE;
-    SELECT a.attname, format_type(a.atttypid, a.atttypmod) INTO key, key_type
-    FROM pg_partitioned_table p
-    JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
-    WHERE p.partrelid = parent::regclass;
-    IF key IS NULL THEN
-        RAISE EXCEPTION '% is not partitioned', parent;
-    END IF;
-    IF key_type = 'date' THEN
-        low := month_start::text;
-        high := (month_start + interval '1 month')::date::text;
-    ELSE
-        low := dmed_month_start(month_start)::text;
-        high := dmed_month_start((month_start + interval '1 month')::date)::text;
-    END IF;
-    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
-                   'INCLUDING STORAGE)', name, parent);
-    -- The month's rows that were written before it had a partition move in as they are.
-    IF to_regclass(fallback) IS NOT NULL THEN
-        EXECUTE format('INSERT INTO %I SELECT * FROM %I WHERE %I >= %L AND %I < %L',
-                       name, fallback, key, low, key, high);
-        GET DIAGNOSTICS moved = ROW_COUNT;
-    END IF;
-    IF moved > 0 THEN
-        EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', fallback);
-        EXECUTE format('DELETE FROM %I WHERE %I >= %L AND %I < %L',
-                       fallback, key, low, key, high);
-        EXECUTE format('ALTER TABLE %I ENABLE TRIGGER USER', fallback);
-    END IF;
-    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                   parent, name, low, high);
-    PERFORM dmed_partition_unique_indexes(parent, name);
-    -- Reached through the parent only, whose rights are checked there.
-    EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', name);
-    RETURN name;
-END;
-$$;
-"""
+MOVES_UNREFERENCED_ROWS = import_module("dmed.migrations.0008_partitioned_audit_trail") \
+    .MONTH_PARTITION.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 class Migration(migrations.Migration):

@@ -16,10 +16,10 @@ from dmed.roles import Role
 from prescriptions.models import Dispensing, Drug, PrescriptionItem
 from prescriptions.services import issue_prescription
 from registry.models import FacilityKind
+from tests.concurrency import run_at_once
 from tests.factories import FacilityFactory
 from tests.fhir.bodies import dispense_body
 from tests.fhir.conftest import Fhir, make_system_client, token_for
-from tests.prescriptions.test_race import run_at_once
 
 pytestmark = pytest.mark.django_db
 

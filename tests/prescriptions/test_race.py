@@ -1,10 +1,8 @@
 """Twenty pharmacies press "dispense" for the same item at the same moment (real
 PostgreSQL, one connection per thread): the total never exceeds the prescription."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from clinics.coding.models import Icd10Code
 from clinics.coding.services import load_icd10
@@ -15,6 +13,7 @@ from prescriptions.registry import import_starter_registry
 from prescriptions.services import dispense, pharmacist_actor
 from registry.models import FacilityKind
 from registry.services import load_administrative_divisions
+from tests.concurrency import run_at_once
 from tests.factories import FacilityFactory, staff_at
 
 REQUESTS = 20
@@ -28,27 +27,6 @@ def registries(transactional_db):
     import_starter_registry()
     if not Icd10Code.objects.exists():
         load_icd10()
-
-
-def run_at_once(work, count: int):
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work(index)
-        except Exception as error:  # noqa: BLE001 — every outcome is counted below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

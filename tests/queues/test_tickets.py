@@ -14,9 +14,9 @@ from dmed.roles import Role
 from outbox.models import Event
 from queues import services
 from queues.models import Priority, Ticket, TicketStatus
+from tests.concurrency import raised, run_at_once
 from tests.factories import FacilityFactory, UserFactory, staff_at
 from tests.patients.factories import CardFactory
-from tests.queues.concurrency import run_at_once
 from tests.queues.factories import ServicePointFactory, weekly_hours
 
 
@@ -139,9 +139,9 @@ def test_ticket_numbers_stay_unique_and_gapless_when_issued_at_once(committed_db
     point = ServicePointFactory(facility=facility)
     weekly_hours(point)
     registrars = [staff_at(facility, Role.REGISTRAR) for _ in range(12)]
-    results, errors = run_at_once(12, lambda i: services.issue_ticket(
-        actor=registrars[i], service_point=point))
-    assert errors == []
+    results = run_at_once(lambda i: services.issue_ticket(
+        actor=registrars[i], service_point=point), 12)
+    assert raised(results) == []
     assert sorted(t.number for t in results) == list(range(1, 13))
     assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1, 13))
 
@@ -163,8 +163,8 @@ def test_twenty_desks_calling_at_once_on_fifty_tickets_call_each_exactly_once(co
             services.complete(actor=desks[index], ticket_id=ticket.public_id)
         return called
 
-    results, errors = run_at_once(20, work_the_desk)
-    assert errors == []
+    results = run_at_once(work_the_desk, 20)
+    assert raised(results) == []
     calls = Counter(pk for called in results for pk in called)
     assert len(calls) == 50 and set(calls.values()) == {1}
     assert Ticket.objects.filter(status=TicketStatus.COMPLETED, call_count=1).count() == 50
