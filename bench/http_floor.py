@@ -26,7 +26,9 @@ and one verify, with each request's own MED-ID or code, in the same transactions
 row, chain trigger and commits included). Its ratio is the most any rewriting of the
 portal's Python could reach while keeping every rule; the gap between it and the portal is
 what the Python side costs. Dispense is not replayed: its writes cannot repeat (idempotency
-keys, quantities left).
+keys, quantities left). With `--without-flush` as well, a second ceiling replays the same
+statements with commits that do not wait for the disk (synchronous_commit off in that
+server only): the gap between the two ceilings is what this machine's disk flush costs.
 
 Prints requests/s, p50/p99 latency and the ratio to the floor's card read for each round,
 then each kind's median ratio. Any answer other than 200/201 is counted and shown: a round
@@ -56,6 +58,7 @@ from patients_lookup import HOME_POLYCLINIC, ROOT, setup_django  # noqa: E402
 FLOOR = ROOT.parent / "shared" / "perf-floor" / "run.sh"
 PORT = 58100
 CEILING_PORT = 58200
+UNFLUSHED_CEILING_PORT = 58300
 CEILING_KINDS = ("card", "verify", "fhir")
 PRESCRIPTIONS = 2000  # spread dispensings so that row locks rarely meet
 KINDS = ("card", "verify", "dispense", "mix", "fhir")
@@ -312,9 +315,14 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--ceiling", action="store_true",
                         help="also replay the portal's statements in the floor's Django")
+    parser.add_argument("--without-flush", action="store_true",
+                        help="with --ceiling: also replay them with commits not waiting "
+                             "for the disk")
     args = parser.parse_args()
     if args.ceiling and not set(CEILING_KINDS) <= set(args.kinds):
         parser.error(f"--ceiling needs the kinds {' '.join(CEILING_KINDS)}")
+    if args.without_flush and not args.ceiling:
+        parser.error("--without-flush needs --ceiling")
     # A token's check depends on the secret key: the set-up and the server share it. Debug
     # is on for the set-up only (seed_demo refuses production).
     os.environ.update({**PRODUCTION_ENV, "DJANGO_DEBUG": "1"})
@@ -328,12 +336,19 @@ def main() -> None:
     connections.close_all()
 
     ratios: dict[str, list[float]] = {kind: [] for kind in args.kinds}
-    if ceilings:
-        ratios.update({f"ceiling {kind}": [] for kind in CEILING_KINDS})
-        ceiling = start_gunicorn("ceiling.wsgi", CEILING_PORT, ROOT / "bench",
-                                 {**os.environ, "CEILING_STATEMENTS": str(ceilings),
-                                  "DJANGO_SETTINGS_MODULE": "ceiling.settings"})
+    ceiling_env = {**os.environ, "CEILING_STATEMENTS": str(ceilings),
+                   "DJANGO_SETTINGS_MODULE": "ceiling.settings"}
+    # (label, port) of each ceiling server
+    replays = ([("ceiling", CEILING_PORT)] if ceilings else []) + (
+        [("unflushed", UNFLUSHED_CEILING_PORT)] if args.without_flush else [])
+    servers = [start_gunicorn("ceiling.wsgi", port, ROOT / "bench",
+                              {**ceiling_env, "CEILING_WITHOUT_FLUSH": "1"}
+                              if label == "unflushed" else ceiling_env)
+               for label, port in replays]
+    for label, _port in replays:
+        ratios.update({f"{label} {kind}": [] for kind in CEILING_KINDS})
     server = start_gunicorn("dmed.wsgi", PORT, ROOT, {**os.environ, **PRODUCTION_ENV})
+    servers.append(server)
     try:
         for number in range(1, args.rounds + 1):
             floor = floor_card_read(args.duration)
@@ -348,17 +363,17 @@ def main() -> None:
                 print(f"         {kind:8} {portal['rps']:8.0f} req/s  p50 {portal['p50']:>8} "
                       f"p99 {portal['p99']:>8}  ratio {ratio:.3f}  "
                       f"failed {portal['failed']}", flush=True)
-            for kind in CEILING_KINDS if ceilings else ():
-                replayed = wrk(f"http://127.0.0.1:{CEILING_PORT}", args.duration,
+            for (label, port), kind in ((r, k) for r in replays for k in CEILING_KINDS):
+                replayed = wrk(f"http://127.0.0.1:{port}", args.duration,
                                {"PATHS": str(workdir / f"ceiling-{kind}.txt"), "AUTH": ""},
                                script)
                 ratio = replayed["rps"] / floor["rps"]
-                ratios[f"ceiling {kind}"].append(ratio)
-                print(f"         ceiling {kind:8} {replayed['rps']:8.0f} req/s  "
+                ratios[f"{label} {kind}"].append(ratio)
+                print(f"         {label} {kind:8} {replayed['rps']:8.0f} req/s  "
                       f"p50 {replayed['p50']:>8} ratio {ratio:.3f}  "
                       f"failed {replayed['failed']}", flush=True)
     finally:
-        for process in (server, ceiling) if ceilings else (server,):
+        for process in servers:
             process.send_signal(signal.SIGTERM)
             process.wait()
     for kind, values in ratios.items():

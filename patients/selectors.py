@@ -51,6 +51,8 @@ from patients.models import (
     PatientCard,
     Representation,
     Sex,
+    at_facility,
+    facility_name_words,
     name_words,
 )
 from registry.models import Facility
@@ -139,9 +141,10 @@ class NameQuery:
     word is looked up by trigram similarity in the dictionary of name words (NameWord, a
     few thousand rows where cards are millions), and a card matches when it holds one of
     the candidates of every typed word. The cards are read through the GIN index of their
-    words (card_name_words), so the work is bounded by the cards that match, never a walk
-    of the name order filtering millions (what `search_name %> word` on the cards did:
-    21-24 s for "Karimof Azis" at 10^7 cards).
+    words (card_name_words; a polyclinic's own through card_facility_name_words), so the
+    work is bounded by the cards that match, never a walk of the name order filtering
+    millions (what `search_name %> word` on the cards did: 21-24 s for "Karimof Azis" at
+    10^7 cards).
     """
 
     key: str
@@ -152,9 +155,8 @@ class NameQuery:
     def prefix(self) -> Q:
         return Q(search_name__startswith=self.key)
 
-    def similar(self, using: str) -> Q | None:
-        """Cards holding a candidate of every typed word; None when some word has none.
-        Read with _page(bounded=True): through the GIN, at most MAX_SIMILAR_CARDS."""
+    def similar(self, using: str) -> SimilarNames | None:
+        """The candidates of every typed word; None when some word has none."""
         words = self.words()
         candidates: dict[str, list[str]] = {word: [] for word in words}
         with connections[using].cursor() as cursor:
@@ -163,10 +165,38 @@ class NameQuery:
                 candidates[typed].append(candidate)
         if not all(candidates.values()):
             return None
-        condition = Q()
-        for found in candidates.values():
-            condition &= Q(name_words__overlap=found)
+        return SimilarNames(tuple(tuple(found) for found in candidates.values()))
+
+
+@dataclass(frozen=True)
+class SimilarNames:
+    """Cards holding a candidate of every typed word (NameQuery.similar). Read with
+    _page(similar=…): through a GIN, at most MAX_SIMILAR_CARDS per branch of the scope."""
+
+    candidates: tuple[tuple[str, ...], ...]  # per typed word
+
+    def within(self, branch: Q | None) -> Q:
+        """The condition for one branch of the scope (None: every card). A polyclinic's
+        branch reads its own cards' words (card_facility_name_words), which hold the
+        polyclinic in every word, so the branch's own filter is not needed to find them."""
+        facility_id = _facility_of(branch)
+        if facility_id is not None:  # what card_facility_name_words is made for
+            condition = Q(attached_facility__isnull=False)
+        else:
+            condition = Q() if branch is None else branch
+        for found in self.candidates:
+            condition &= (Q(facility_name_words__overlap=at_facility(facility_id, found))
+                          if facility_id is not None else Q(name_words__overlap=list(found)))
         return condition
+
+
+def _facility_of(branch: Q | None) -> int | None:
+    """The polyclinic whose attached cards a branch of the scope is, when it is that."""
+    if branch is not None and not branch.negated and len(branch.children) == 1:
+        field, value = branch.children[0]
+        if field == "attached_facility_id" and value is not None:
+            return value
+    return None
 
 
 def _exact_identifier(text: str) -> Q | None:
@@ -206,7 +236,7 @@ def _after(name: str, pk: int) -> Q:
 
 
 def _page(user: User, scope: Scope, condition: Q, *, using: str, limit: int,
-          branched: bool = True, bounded: bool = False) -> tuple[list, bool]:
+          branched: bool = True, similar: SimilarNames | None = None) -> tuple[list, bool]:
     """The first `limit` visible cards meeting `condition` in name order (and whether more
     follow), in one query.
 
@@ -220,28 +250,31 @@ def _page(user: User, scope: Scope, condition: Q, *, using: str, limit: int,
     which for a doctor searching a name held elsewhere reads every such card in the
     country. Same cards either way: the first limit + 1 of the union of all branches are
     among the first limit + 1 of each. A condition that names one card at most (an exact
-    MED-ID or PINFL) needs no branches: `branched=False` keeps the one OR. `bounded`: each
-    branch reads at most MAX_SIMILAR_CARDS ids meeting the condition, then sorts them.
+    MED-ID or PINFL) needs no branches: `branched=False` keeps the one OR. `similar`: the
+    fuzzy fallback's names, of which each branch reads at most MAX_SIMILAR_CARDS ids, then
+    sorts them.
     """
     base = (visible_cards(user, Scope(everything=True)).using(using)
-            .alias(name_words=name_words()))
-    def meeting(cards):
-        if not bounded:
+            .alias(name_words=name_words(), facility_name_words=facility_name_words()))
+
+    def meeting(branch: Q | None):
+        cards = base if branch is None else base.filter(branch)
+        if similar is None:
             return cards.filter(condition)
-        # The ids first, through the GIN (no ORDER BY for the planner to walk an index
-        # in), a bounded number; the caller sorts those.
-        return cards.filter(pk__in=cards.filter(condition).values("pk")[:MAX_SIMILAR_CARDS])
+        # The ids first, through a GIN (no ORDER BY for the planner to walk an index in),
+        # a bounded number; the caller sorts those.
+        found = base.filter(condition & similar.within(branch)).values("pk")
+        return cards.filter(pk__in=found[:MAX_SIMILAR_CARDS])
 
     if scope.everything:
-        cards = meeting(base)
+        cards = meeting(None)
     elif not branched:
         cards = visible_cards(user, scope).using(using).filter(condition)
     else:
         terms = scope.terms()
         if not terms:
             return [], False
-        branches = [meeting(base.filter(term)).order_by(*ORDER).values("pk")[: limit + 1]
-                    for term in terms]
+        branches = [meeting(term).order_by(*ORDER).values("pk")[: limit + 1] for term in terms]
         union = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
         cards = PatientCard.objects.using(using).filter(pk__in=union)
     rows = list(cards.select_related("attached_facility")
@@ -280,8 +313,8 @@ def search_cards(user: User, *, query: str = "", birth_date: date | None = None,
             mode = SIMILAR
             similar = name.similar(using)
             if similar is not None:
-                page, more = _page(user, scope, condition & similar, using=using, limit=limit,
-                                   bounded=True)
+                page, more = _page(user, scope, condition, using=using, limit=limit,
+                                   similar=similar)
     record_list_event(actor=user, action=AuditAction.SEARCH, object_type=CARD_OBJECT,
                       shown=[(card.med_id, card.med_id) for card in page], reason=query[:200])
     exact = _exact_identifier(text) if text and not page and not cursor else None

@@ -155,3 +155,21 @@ def test_a_fuzzy_search_reads_a_bounded_number_of_cards_and_sorts_them(
     assert {card.pk for card in page.results} <= {card.pk for card in cards}
     admin = UserFactory(role=Role.ADMINISTRATOR)
     assert len(search_cards(admin, query="Karimof").results) == 3
+
+
+@pytest.mark.django_db
+def test_a_polyclinics_fuzzy_search_reads_its_own_cards_words(doctor, polyclinic):
+    """The facility branch matches card_facility_name_words' expression (or PostgreSQL
+    could not use it, and would intersect every namesake with the polyclinic's cards)."""
+    mine = CardFactory(attached_facility=polyclinic, first_name="Aziz")
+    CardFactory(attached_facility=FacilityFactory(), first_name="Aziz")
+    with CaptureQueriesContext(connection) as captured:
+        page = search_cards(doctor, query="Karimof Azis")
+    assert med_ids(page) == [mine.med_id]
+    fuzzy = [query["sql"] for query in captured.captured_queries
+             if "string_to_array" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + fuzzy[-1])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "card_facility_name_words" in plan
