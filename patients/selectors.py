@@ -226,6 +226,22 @@ def _identifier_filter(text: str) -> Q | None:
     return None
 
 
+def search_registry(cards, text: str):
+    """The cards an administrator's search in the registry (the Django admin) names, on
+    the card table's indexes at any size: a MED-ID, PINFL, phone or birth date exactly;
+    else a name that begins so, or that holds every typed word whole ("aziz karimov")."""
+    text = text.strip()
+    identifier = _identifier_filter(text)
+    if identifier is not None:
+        return cards.filter(identifier)
+    key = search_key(text)
+    if not key:
+        return cards.none()
+    return (cards.alias(name_words=name_words())
+            .filter(Q(search_name__startswith=key)
+                    | Q(name_words__contains=NameQuery(key).words())))
+
+
 ORDER = ("search_name", "pk")
 
 
