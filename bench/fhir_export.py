@@ -29,15 +29,7 @@ import time
 from pathlib import Path
 
 from outbox_relay import free_port, start_redis  # noqa: E402
-from patients_lookup import ROOT, ensure_world, setup_django, top_up  # noqa: E402
-
-
-def memory_kb(pid: int, field: str) -> int:
-    """VmRSS (now) or VmHWM (peak) of a process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
+from patients_lookup import ROOT, ensure_world, memory_kb, setup_django, top_up  # noqa: E402
 
 
 def ensure_conditions(cards: int) -> None:

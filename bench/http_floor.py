@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from patients_lookup import HOME_POLYCLINIC, ROOT, setup_django  # noqa: E402
+from patients_lookup import HOME_POLYCLINIC, ROOT, memory_kb, setup_django  # noqa: E402
 
 FLOOR = ROOT.parent / "shared" / "perf-floor" / "run.sh"
 PORT = 58100
@@ -372,6 +372,9 @@ def main() -> None:
                 print(f"         {label} {kind:8} {replayed['rps']:8.0f} req/s  "
                       f"p50 {replayed['p50']:>8} ratio {ratio:.3f}  "
                       f"failed {replayed['failed']}", flush=True)
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        print("peak resident memory of the portal's gunicorn workers: " + ", ".join(
+            f"{memory_kb(int(pid), 'VmHWM') / 1024:.0f} MB" for pid in workers))
     finally:
         for process in servers:
             process.send_signal(signal.SIGTERM)

@@ -35,6 +35,14 @@ HOME_POLYCLINIC = "TSH-CHL-P12"  # the demo doctor's, from clinics/demo.py
 WARM_UP = 10  # lookups of each kind run first and not counted
 
 
+def memory_kb(pid: int, field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
 def ensure_database(url: str) -> None:
     """Create the benchmark database through the `postgres` maintenance database."""
     parts = urlsplit(url)
@@ -275,6 +283,8 @@ def main() -> None:
     for title, value, plan in plans:
         print(f"\n== {title}: {value!r}")
         print("\n".join(plan))
+    peak_mb = memory_kb(os.getpid(), "VmHWM") / 1024
+    print(f"\npeak resident memory of this process: {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":
