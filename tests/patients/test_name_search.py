@@ -173,3 +173,12 @@ def test_a_polyclinics_fuzzy_search_reads_its_own_cards_words(doctor, polyclinic
         cursor.execute("EXPLAIN " + fuzzy[-1])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "card_facility_name_words" in plan
+
+
+@pytest.mark.django_db
+def test_a_typo_stands_for_the_closest_words_not_every_longer_one(doctor, polyclinic):
+    """"Otabee" is "Otabek" misspelt: the patronymic Otabekovich merely contains it."""
+    otabek = CardFactory(attached_facility=polyclinic, first_name="Otabek",
+                         middle_name="Alisherovich")
+    CardFactory(attached_facility=polyclinic, first_name="Ali", middle_name="Otabekovich")
+    assert med_ids(search_cards(doctor, query="Karimof Otabee")) == [otabek.med_id]
