@@ -230,7 +230,8 @@ $$;
 """
 
 # The chain functions of migration 0004, unchanged, made again for the new row type.
-CHAIN_FUNCTIONS = r"""
+# (0011 writes the row text as one expression, and restores this one when reversed.)
+EVENT_TEXT = r"""
 CREATE FUNCTION dmed_audit_event_text(e dmed_auditevent) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT string_agg(CASE WHEN v IS NULL THEN '~' ELSE length(v)::text || ':' || v END,
@@ -244,7 +245,8 @@ LANGUAGE sql STABLE AS $$
         e.chain_stripe::text, e.chain_seq::text
     ]) WITH ORDINALITY AS field(v, n)
 $$;
-
+"""
+CHAIN_FUNCTIONS = EVENT_TEXT + r"""
 CREATE FUNCTION dmed_audit_chain_link(previous text, e dmed_auditevent) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT encode(sha256(convert_to(previous || '|' || dmed_audit_event_text(e), 'UTF8')),
