@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from dmed.admin_paging import EstimatedCountPaginator
 from dmed.api import tokens
 from dmed.models import ApiToken, AuditEvent, User
 from dmed.readonly_admin import ReadOnlyAdmin
@@ -71,6 +72,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     # Counting tens of millions of rows for the paginator would stall the page.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
 
 @admin.register(ApiToken)

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
+from dmed.admin_paging import EstimatedCountPaginator
 from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction
 from patients.access import CARD_OBJECT
@@ -85,6 +86,7 @@ class PatientCardAdmin(admin.ModelAdmin):
     inlines = [DocumentInline, AllergyInline, ConditionInline, RepresentationInline,
                AttachmentInline]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ["merge_duplicates"]
 
     def get_search_results(self, request, queryset, search_term):
