@@ -280,8 +280,9 @@ def _page(user: User, scope: Scope, condition: Q, *, using: str, limit: int,
     country. Same cards either way: the first limit + 1 of the union of all branches are
     among the first limit + 1 of each. A condition that names one card at most (an exact
     MED-ID or PINFL) needs no branches: `branched=False` keeps the one OR. `similar`: the
-    fuzzy fallback's names, of which each branch reads at most MAX_SIMILAR_CARDS ids, then
-    sorts them.
+    fuzzy fallback's names; a branch that may hold millions of cards (every card, a
+    polyclinic's) reads at most MAX_SIMILAR_CARDS ids of them through a GIN, then sorts
+    them, and the small branches are read in name order.
     """
     base = visible_cards(user, Scope(everything=True)).using(using)
 
