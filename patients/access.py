@@ -181,6 +181,9 @@ class Scope:
         together = [Q(pk__in=ids[0].union(*ids[1:], all=True))] if ids else []
         return [Q(**match) for match in self.matches] + together
 
+    def reaches_nothing(self) -> bool:
+        return not (self.everything or self.matches or self.card_sets())
+
     def contains(self, card: PatientCard) -> bool:
         if self.everything or any(
             all(getattr(card, field) == value for field, value in match.items())

@@ -118,11 +118,12 @@ def test_the_dictionary_of_name_words_follows_every_write(polyclinic):
 def test_query_counts_are_flat(doctor, polyclinic, django_assert_num_queries):
     CardFactory.create_batch(30, attached_facility=polyclinic)
     CardFactory.create_batch(5, attached_facility=polyclinic, family_doctor=doctor)
-    # The staff record, the page (all branches in one statement), the audit row.
-    with django_assert_num_queries(3):
+    # The staff record, whether any name starts so, the page (all branches in one
+    # statement), the audit row.
+    with django_assert_num_queries(4):
         assert len(search_cards(doctor, query="Karimov").results) == 25
-    # The staff record is remembered on the user from here on. Nothing starts so: the
-    # prefix page, the candidate words, the similar page, the audit row.
+    # The staff record is remembered on the user from here on. No name starts so: no
+    # prefix page, but the candidate words, the similar page, the audit row.
     with django_assert_num_queries(4):
         assert len(search_cards(doctor, query="Karimof Aziz").results) == 25
     # A word like no word of any name: no card is read for the similar page.
