@@ -9,12 +9,6 @@ from tests.factories import PASSWORD
 TOKEN_URL = "/api/v1/auth/token/"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # Each failed try hashes a password; the default hasher would make these tests slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_in(api_client, username, password, address):
     return api_client.post(TOKEN_URL, {"username": username, "password": password},
                            format="json", REMOTE_ADDR=address)
