@@ -15,9 +15,8 @@ from tests.factories import StaffRecordFactory, UserFactory
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """Passwords hashed with MD5 in tests, as Django advises for test suites: PBKDF2's
-    1,000,000 rounds cost 0.3 s a user here, and the suite makes thousands of users (half
-    of CI's time went to them). Production keeps Django's default, PBKDF2: dmed/settings.py
-    names no hasher."""
+    1,000,000 rounds cost 0.3 s a user here, for every user a test makes. Production keeps
+    Django's default, PBKDF2: dmed/settings.py names no hasher."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
