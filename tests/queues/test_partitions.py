@@ -117,7 +117,8 @@ def test_a_ticket_sent_on_is_refused_again_by_the_database_past_the_status(
 @pytest.mark.django_db
 def test_a_booking_has_one_ticket_on_its_own_day(room, registrar, doctor):
     patient = CardFactory()
-    appointment = _appointment(room, patient, registrar, timezone.now() + timedelta(minutes=5))
+    # Starting now, not in a while: after 23:00 in Tashkent a while from now is tomorrow.
+    appointment = _appointment(room, patient, registrar, timezone.now())
     ticket = services.check_in(actor=registrar, appointment_id=appointment.public_id)
     check_keys_now()
     assert ticket.appointment == appointment and appointment.ticket == ticket
@@ -138,12 +139,12 @@ def test_a_booking_has_one_ticket_on_its_own_day(room, registrar, doctor):
 def test_the_conversion_keeps_the_tickets_and_their_links(committed_db, room, desk_point,
                                                           registrar):
     patient = CardFactory()
-    appointment = _appointment(room, patient, registrar, timezone.now() + timedelta(hours=1),
+    appointment = _appointment(room, patient, registrar, timezone.now(),
                                status=AppointmentStatus.CHECKED_IN)
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps.get_model("queue", "Ticket")
-    today = timezone.localdate()
+    today = appointment.day
     yesterday = today - timedelta(days=1)
 
     def old_ticket(point, day, number, **fields):
