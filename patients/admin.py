@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
 from dmed.admin_paging import EstimatedCountPaginator
-from dmed.audit import record_audit_event, record_list_event
+from dmed.audited_admin import PatientRecordAdmin
 from dmed.models import AuditAction
 from patients.access import CARD_OBJECT
 from patients.models import (
@@ -17,7 +17,7 @@ from patients.models import (
     PatientCard,
     Representation,
 )
-from patients.selectors import search_registry
+from patients.selectors import GRANT_OBJECT, search_registry
 from patients.services import merge_cards
 
 
@@ -72,7 +72,12 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(PatientCard)
-class PatientCardAdmin(admin.ModelAdmin):
+class PatientCardAdmin(PatientRecordAdmin):
+    audit_object_type = CARD_OBJECT
+    audit_card = ""
+    audit_id = "med_id"
+    audit_search_action = AuditAction.SEARCH
+
     list_display = ("med_id", "last_name", "first_name", "middle_name", "birth_date", "sex",
                     "status", "attached_facility")
     list_filter = ("status", "sex")
@@ -121,29 +126,12 @@ class PatientCardAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        shown = changelist.result_list if changelist is not None else []
-        record_list_event(actor=request.user, action=AuditAction.SEARCH,
-                          object_type=CARD_OBJECT, shown=[(c.med_id, c.med_id) for c in shown],
-                          reason=request.GET.get("q", "")[:200])
-        return response
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        card = self.get_object(request, object_id)
-        if card is not None:
-            record_audit_event(
-                actor=request.user,
-                action=AuditAction.UPDATE if request.method == "POST" else AuditAction.VIEW,
-                object_type=CARD_OBJECT, object_id=card.med_id, patient_med_id=card.med_id,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 @admin.register(BreakGlassGrant)
-class BreakGlassGrantAdmin(admin.ModelAdmin):
+class BreakGlassGrantAdmin(PatientRecordAdmin):
     """The review list of break-the-glass openings."""
+
+    audit_object_type = GRANT_OBJECT
 
     list_display = ("granted_at", "user", "card", "reason", "expires_at")
     list_select_related = ("user", "card")

@@ -1,9 +1,12 @@
 """What administrators keep: the plan's rules, the warning-signs checklist, which nurse
-walks which street, and the disabled and bedridden lists. Recorded visits are read through
-the nurse's pages, where scope and audit apply, not here."""
+walks which street, and the disabled and bedridden lists (each read and change of a listing
+audited: it names a patient). Recorded visits are read through the nurse's pages, where
+scope and audit apply, not here."""
 
 from django.contrib import admin
 
+from dmed.audited_admin import PatientRecordAdmin
+from patronage import services
 from patronage.models import CareListing, StreetAssignment, VisitRule, WarningSign
 
 
@@ -30,7 +33,20 @@ class StreetAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareListing)
-class CareListingAdmin(admin.ModelAdmin):
-    list_display = ("card", "kind", "listed_on", "ended_on")
+class CareListingAdmin(PatientRecordAdmin):
+    audit_object_type = services.LISTING_OBJECT
+    audit_id = "pk"
+    list_display = ("card", "kind", "listed_on", "ended_on", "added_by")
     list_filter = ("kind",)
-    raw_id_fields = ("card", "added_by")
+    list_select_related = ("card", "added_by")
+    search_fields = ("=card__med_id",)
+    raw_id_fields = ("card",)
+    readonly_fields = ("added_by",)
+
+    def save_model(self, request, obj, form, change):
+        services.keep_listing(actor=request.user, listing=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # A listing ends on a day (its plan stops then); deleting it would erase who was
+        # visited at home and why.
+        return False

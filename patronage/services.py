@@ -42,6 +42,7 @@ from registry.models import StaffRecord
 from registry.selectors import acting_staff_record, works_at
 
 VISIT_OBJECT = "patronage.visit"
+LISTING_OBJECT = "patronage.care_listing"
 # Who may hand a planned visit to another nurse of the polyclinic.
 ASSIGNERS = (Role.CLINICIAN, Role.NURSE)
 VITAL_FIELDS = ("systolic", "diastolic", "pulse", "temperature", "weight_kg")
@@ -131,6 +132,22 @@ def plan_listing(listing: CareListing, today: date | None = None) -> int:
         due for due in due_dates(_rules(listing.kind), anchor) if due.due_on >= today]
     with transaction.atomic():
         return _plan(listing.card, listing.kind, dues, replace_from=today)
+
+
+def keep_listing(*, actor: User, listing: CareListing) -> CareListing:
+    """Put a person on the disabled or bedridden list, or change or end their listing (the
+    administrators keep the lists): saved with its audit row, and its plan follows (the
+    post_save receiver) in the same transaction."""
+    creating = listing.pk is None
+    if creating:
+        listing.added_by = actor
+    with transaction.atomic():
+        listing.save()
+        record_audit_event(actor=actor,
+                           action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+                           object_type=LISTING_OBJECT, object_id=str(listing.pk),
+                           patient_med_id=listing.card.med_id)
+    return listing
 
 
 def refresh_lists(today: date | None = None) -> int:

@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dmed.audited_admin import PatientRecordAdmin
 from dmed.readonly_admin import ReadOnlyAdmin
 from prescriptions.models import (
     Dispensing,
@@ -17,6 +18,7 @@ from prescriptions.models import (
     PrescriptionItem,
 )
 from prescriptions.registry import COLUMNS, RegistryImportError, export_drugs, import_drugs
+from prescriptions.selectors import DISPENSING_OBJECT, PRESCRIPTION_OBJECT
 from prescriptions.services import create_pharmacy_api_key, revoke_pharmacy_api_key
 from registry.models import Facility, FacilityKind
 
@@ -142,7 +144,10 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(ReadOnlyAdmin):
+class PrescriptionAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+    audit_object_type = PRESCRIPTION_OBJECT
+    audit_card = "patient"
+    audit_id = "code"
     list_display = ("code", "status", "patient", "prescriber", "facility", "diagnosis",
                     "issued_at", "valid_until", "issue_number", "issues_total")
     list_filter = ("status", "controlled", "chronic")
@@ -163,9 +168,11 @@ class PrescriberKeyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Dispensing)
-class DispensingAdmin(ReadOnlyAdmin):
+class DispensingAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+    audit_object_type = DISPENSING_OBJECT
+    audit_card = "prescription.patient"
     list_display = ("public_id", "prescription", "pharmacy", "pharmacist", "status_after",
                     "dispensed_at")
     search_fields = ("=public_id", "=prescription__code")
-    list_select_related = ("prescription", "pharmacy", "pharmacist")
+    list_select_related = ("prescription__patient", "pharmacy", "pharmacist")
     show_full_result_count = False

@@ -47,6 +47,7 @@ from registry.selectors import acting_staff_record
 
 PRESCRIPTION_OBJECT = "prescriptions.prescription"
 PRESCRIBER_KEY_OBJECT = "prescriptions.prescriber_key"
+DISPENSING_OBJECT = "prescriptions.dispensing"
 DRUG_RESULTS = 20
 # Newest first; a series' issues in their order. (series, issue) is unique: a total order.
 LIST_ORDER = ("-issued_at", "series_code", "issue_number")
@@ -252,7 +253,7 @@ def receipt(*, by, public_id) -> Dispensing:
                   .filter(public_id=public_id, pharmacy=by.pharmacy).first())
     if dispensing is None:
         raise Http404
-    by.audit(action=AuditAction.VIEW, object_type="prescriptions.dispensing",
+    by.audit(action=AuditAction.VIEW, object_type=DISPENSING_OBJECT,
              object_id=str(dispensing.public_id),
              patient_med_id=dispensing.prescription.patient.med_id)
     return dispensing

@@ -57,6 +57,7 @@ from prescriptions.models import (
     PrescriptionStatus,
 )
 from prescriptions.selectors import (
+    DISPENSING_OBJECT,
     PRESCRIBER_KEY_OBJECT,
     PRESCRIPTION_OBJECT,
     canonical_content,
@@ -538,7 +539,7 @@ def _earlier_dispensing(prescription: Prescription, by: PharmacyActor, idempoten
         raise PrescriptionConflict(_("This Idempotency-Key was used for another request."),
                                    "idempotency_key_reused")
     earlier.prescription, earlier.pharmacy = prescription, by.pharmacy
-    by.audit(action=AuditAction.VIEW, object_type="prescriptions.dispensing",
+    by.audit(action=AuditAction.VIEW, object_type=DISPENSING_OBJECT,
              object_id=str(earlier.public_id), patient_med_id=prescription.patient.med_id)
     return earlier
 

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from dmed.audited_admin import PatientRecordAdmin
 from dmed.readonly_admin import ReadOnlyAdmin
 from queues.models import Appointment, Closure, ScheduleBreak, ServicePoint, Ticket, WorkingHours
+from queues.selectors import APPOINTMENT_OBJECT, TICKET_OBJECT
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -43,19 +45,21 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+    audit_object_type = APPOINTMENT_OBJECT
     list_display = ["starts_at", "service_point", "status"]
     list_filter = ["status"]
     date_hierarchy = "day"
-    list_select_related = ["service_point"]
+    list_select_related = ["service_point", "card"]
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyAdmin):
+class TicketAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+    audit_object_type = TICKET_OBJECT
     list_display = ["day", "ticket_number", "service_point", "priority", "status"]
     list_filter = ["status", "priority"]
     date_hierarchy = "day"
-    list_select_related = ["service_point"]
+    list_select_related = ["service_point", "card"]
 
     @admin.display(description=_("number"), ordering="number")
     def ticket_number(self, ticket: Ticket) -> str:

@@ -8,6 +8,9 @@ from clinics.labs.models import (
     ReferenceRange,
     TurnaroundTarget,
 )
+from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
+from dmed.audited_admin import PatientRecordAdmin
+from dmed.readonly_admin import ReadOnlyAdmin
 
 
 class ReferenceRangeInline(admin.TabularInline):
@@ -31,27 +34,20 @@ class LabOrderItemInline(admin.TabularInline):
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(admin.ModelAdmin):
+class LabOrderAdmin(PatientRecordAdmin, ReadOnlyAdmin):
     """Read-only: orders are placed and worked through the portal, never edited here."""
 
+    audit_object_type = ORDER_OBJECT
     list_display = ("public_id", "card", "laboratory", "priority", "ordered_at", "completed_at")
     list_filter = ("priority", "laboratory")
     search_fields = ("public_id", "card__med_id")
     list_select_related = ("card", "laboratory")
     inlines = [LabOrderItemInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LabResult)
 class LabResultAdmin(LabOrderAdmin):
+    audit_object_type = RESULT_OBJECT
     list_display = ("public_id", "card", "test", "version", "value", "unit", "flag",
                     "released_at")
     list_filter = ("flag", "test")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from clinics.visits.models import Visit, VisitAddendum, VisitDiagnosis
+from clinics.visits.selectors import VISIT_OBJECT
+from dmed.audited_admin import PatientRecordAdmin
 from dmed.readonly_admin import ReadOnlyAdmin
 
 
@@ -25,9 +27,10 @@ class VisitAddendumInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
+class VisitAdmin(PatientRecordAdmin, ReadOnlyAdmin):
     """Read-only: visits are written by clinicians through the portal, with their audit."""
 
+    audit_object_type = VISIT_OBJECT
     list_display = ("public_id", "card", "facility", "clinician", "status", "opened_at")
     list_filter = ("status",)
     search_fields = ("=public_id", "=card__med_id", "facility__code")
