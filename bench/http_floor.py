@@ -29,6 +29,12 @@ what the Python side costs. Dispense is not replayed: its writes cannot repeat (
 keys, quantities left). With `--without-flush` as well, a second ceiling replays the same
 statements with commits that do not wait for the disk (synchronous_commit off in that
 server only): the gap between the two ceilings is what this machine's disk flush costs.
+The ceilings also replay `least`: the FHIR read by PINFL reduced to the least database work
+the rules allow, one statement that reads the card if attached to the client's facility and
+inserts its audit row, committed on its own. No design that keeps a chained audit row for
+every read, in the read's transaction, beats its ratio on this machine; `unchained` does the
+same into a copy of the trail without the chain's trigger (created in the bench database),
+the bound of a design that chained the rows later in batches.
 
 Prints requests/s, p50/p99 latency and the ratio to the floor's card read for each round,
 then each kind's median ratio. Any answer other than 200/201 is counted and shown: a round
@@ -60,6 +66,8 @@ PORT = 58100
 CEILING_PORT = 58200
 UNFLUSHED_CEILING_PORT = 58300
 CEILING_KINDS = ("card", "verify", "fhir")
+# Replayed by the ceilings: the recorded kinds and the least an audited FHIR read can send.
+REPLAYED = (*CEILING_KINDS, "least", "unchained")
 PRESCRIPTIONS = 2000  # spread dispensings so that row locks rarely meet
 KINDS = ("card", "verify", "dispense", "mix", "fhir")
 # The production process's settings: debug off, its own secrets, the cache and hosts.
@@ -260,9 +268,56 @@ def record_statements(prepared: dict, workdir: Path) -> Path:
         (workdir / f"ceiling-{kind}.txt").write_text(
             "".join(f"GET /{kind}/{_key(line.split()[1])}\n"
                     for line in lines_path.read_text().splitlines()))
+    recorded["least"], recorded["unchained"] = least_audited_reads(recorded["fhir"]["key"])
+    for kind in ("least", "unchained"):
+        (workdir / f"ceiling-{kind}.txt").write_text(
+            (workdir / "ceiling-fhir.txt").read_text().replace("GET /fhir/", f"GET /{kind}/"))
     path = workdir / "ceiling.json"
     path.write_text(json.dumps(recorded))
     return path
+
+
+# The FHIR read by PINFL with no more database work than the rules demand: the card if it is
+# attached to the client's facility (the narrowest scope branch), and its audit row, in one
+# statement that commits on its own (one round trip, one commit, the chain trigger).
+LEAST_AUDITED_READ = """
+WITH card AS (
+    SELECT * FROM patients_patientcard
+    WHERE pinfl = %(pinfl)s AND attached_facility_id = %(facility)s AND merged_into_id IS NULL),
+audit AS (
+    INSERT INTO dmed_auditevent (occurred_at, actor_id, actor_role, facility_code, action,
+                                 object_type, object_id, patient_med_id, reason, allowed,
+                                 break_glass, user_agent)
+    SELECT now(), %(actor)s, %(role)s, %(facility_code)s, 'search', 'patients.card', med_id,
+           med_id, %(pinfl)s, true, false, '' FROM card)
+SELECT * FROM card
+"""
+
+
+UNCHAINED_AUDIT = "bench_unchained_auditevent"
+
+
+def least_audited_reads(pinfl: str) -> tuple[dict, dict]:
+    """`least` and `unchained`, replayed as the recorded kinds are. No design that writes a
+    chained audit row for each read, in the read's transaction, sends less than `least`;
+    `unchained` writes the row into a copy of the trail without the chain's trigger and
+    check (its indexes kept): the bound of a design that chained the rows later, in batches."""
+    from django.db import connection
+    from oauth2_provider.models import get_application_model
+
+    from registry.models import Facility
+
+    account = get_application_model().objects.get(client_id="bench-http").user
+    facility = Facility.objects.get(code=HOME_POLYCLINIC)
+    statement = connection.ops.compose_sql(LEAST_AUDITED_READ, {
+        "pinfl": pinfl, "facility": facility.pk, "actor": account.pk, "role": account.role,
+        "facility_code": facility.code})
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {UNCHAINED_AUDIT} "
+                       "(LIKE dmed_auditevent INCLUDING ALL EXCLUDING CONSTRAINTS)")
+    unchained = statement.replace("INSERT INTO dmed_auditevent", f"INSERT INTO {UNCHAINED_AUDIT}")
+    return ({"key": pinfl, "transactions": [(False, [statement])]},
+            {"key": pinfl, "transactions": [(False, [unchained])]})
 
 
 def wrk(url: str, duration: int, env: dict | None = None, script: Path | None = None) -> dict:
@@ -346,7 +401,7 @@ def main() -> None:
                               if label == "unflushed" else ceiling_env)
                for label, port in replays]
     for label, _port in replays:
-        ratios.update({f"{label} {kind}": [] for kind in CEILING_KINDS})
+        ratios.update({f"{label} {kind}": [] for kind in REPLAYED})
     server = start_gunicorn("dmed.wsgi", PORT, ROOT, {**os.environ, **PRODUCTION_ENV})
     servers.append(server)
     try:
@@ -363,7 +418,7 @@ def main() -> None:
                 print(f"         {kind:8} {portal['rps']:8.0f} req/s  p50 {portal['p50']:>8} "
                       f"p99 {portal['p99']:>8}  ratio {ratio:.3f}  "
                       f"failed {portal['failed']}", flush=True)
-            for (label, port), kind in ((r, k) for r in replays for k in CEILING_KINDS):
+            for (label, port), kind in ((r, k) for r in replays for k in REPLAYED):
                 replayed = wrk(f"http://127.0.0.1:{port}", args.duration,
                                {"PATHS": str(workdir / f"ceiling-{kind}.txt"), "AUTH": ""},
                                script)
