@@ -546,6 +546,32 @@ def _what(event: AuditEvent) -> str:
 
 
 
+def access_log_lines(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The log as its patient reads it: a run of entries saying the same thing (who, as what,
+    where, what, in the same minute) is one line with its count. A list that showed six of
+    their visits leaves six events in the trail (each names its record); the patient reads
+    one line, "6 records". A break-the-glass entry always stands alone, with its reason."""
+    lines: list[AuditEvent] = []
+    for event in events:
+        last = lines[-1] if lines else None
+        if last is not None and _same_line(last, event):
+            last.times += 1
+            continue
+        event.times = 1
+        lines.append(event)
+    return lines
+
+
+def _same_line(line: AuditEvent, event: AuditEvent) -> bool:
+    def minute(moment):
+        return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+    return (not line.break_glass and not event.break_glass
+            and (line.actor_id, line.actor_role, line.facility_code, line.what)
+            == (event.actor_id, event.actor_role, event.facility_code, event.what)
+            and minute(line.occurred_at) == minute(event.occurred_at))
+
+
 def break_glass_of_card(card: PatientCard) -> list[BreakGlassGrant]:
     """Every break-the-glass opening of the card (its patient reads them with the review)."""
     return list(BreakGlassGrant.objects.filter(card=card)

@@ -197,7 +197,8 @@ def my_access_log(request):
     card = _own_card(request.user)
     events = selectors.card_access_log(request.user, card.med_id)
     return render(request, "patients/access_log.html", {
-        "events": events, "grants": selectors.break_glass_of_card(card)})
+        "lines": selectors.access_log_lines(events),
+        "grants": selectors.break_glass_of_card(card)})
 
 
 @login_required

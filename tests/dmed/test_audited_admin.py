@@ -133,3 +133,46 @@ def test_a_ticket_without_a_card_names_no_patient(client, administrator):
     assert dict(AuditEvent.objects.filter(object_type="queue.ticket").values_list(
         "object_id", "patient_med_id")) == {str(anonymous.public_id): "",
                                             str(named.public_id): named.card.med_id}
+
+
+@pytest.mark.django_db
+def test_the_patient_reads_a_list_of_their_visits_as_one_line_with_its_count(client,
+                                                                            administrator):
+    patient = UserFactory(role=Role.PATIENT)
+    card = CardFactory(user=patient)
+    VisitFactory.create_batch(6, card=card, facility=card.attached_facility)
+    client.get(VISITS)
+    client.get(f"{VISITS}{card.visits.first().pk}/change/")
+
+    client.force_login(patient)
+    with translation.override("en"):
+        page = client.get("/me/card/access/", HTTP_ACCEPT_LANGUAGE="en")
+    lines = page.context["lines"]
+    assert [(line.what, line.times) for line in lines] == [("read a visit", 1),
+                                                           ("listed the visits", 6)]
+    assert "6 records" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_line_gathers_only_the_same_reader_saying_the_same_in_one_minute():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patients.selectors import access_log_lines
+
+    reader, other = UserFactory(), UserFactory()
+    now = timezone.localtime().replace(second=30)
+
+    def entry(actor, what="listed the visits", seconds=0, break_glass=False):
+        event = AuditEvent(actor=actor, actor_role=actor.role, facility_code="F1",
+                           occurred_at=now - timedelta(seconds=seconds),
+                           break_glass=break_glass)
+        event.what = what
+        return event
+
+    events = [entry(reader), entry(reader, seconds=10), entry(other, seconds=11),
+              entry(reader, seconds=12), entry(reader, what="read a visit", seconds=13),
+              entry(reader, seconds=45), entry(reader, break_glass=True, seconds=46),
+              entry(reader, break_glass=True, seconds=47)]
+    assert [line.times for line in access_log_lines(events)] == [2, 1, 1, 1, 1, 1, 1]
