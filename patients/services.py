@@ -58,7 +58,7 @@ from patients.models import (
     Verification,
 )
 from patients.selectors import ATTACHMENT_REQUEST_OBJECT, GRANT_OBJECT, possible_duplicates
-from patients.signals import card_attached, card_merged
+from patients.signals import card_address_changed, card_attached, card_merged
 from registry.models import FacilityKind
 from registry.selectors import acting_staff_record, facility_heads, works_at
 
@@ -301,6 +301,7 @@ def update_card(*, actor: User, med_id: str, **changes) -> PatientCard:
             raise ValidationError({field: [_("This field cannot be changed.")]
                                    for field in sorted(unknown)})
         fields = _clean_identity(changes, actor=actor, card=card)
+        moved_house = "street" in fields and fields["street"] != card.street
         for field, value in fields.items():
             setattr(card, field, value)
         card.search_name = search_key(card.full_name)
@@ -308,6 +309,8 @@ def update_card(*, actor: User, med_id: str, **changes) -> PatientCard:
             card.status = CardStatus.ACTIVE
         card.save()
         audit_card_write(actor, access)
+        if moved_house:
+            card_address_changed.send(sender=PatientCard, card=card, actor=actor)
     return card
 
 
@@ -429,7 +432,7 @@ def _move_card(card: PatientCard, *, facility, family_doctor: User | None, reaso
                                            changed_by=actor)
     card.attached_facility, card.family_doctor = facility, family_doctor
     card.save(update_fields=["attached_facility", "family_doctor", "updated_at"])
-    card_attached.send(sender=PatientCard, card=card)
+    card_attached.send(sender=PatientCard, card=card, actor=actor)
     return attachment
 
 

@@ -8,3 +8,7 @@ card_merged = Signal()
 # Sent inside the attachment's transaction with the `card` (its new attached_facility and
 # family_doctor set): apps keeping lists by district (mch) move the card's rows with it.
 card_attached = Signal()
+
+# Sent inside the correction's transaction with the `card` (its new street set) and the
+# `actor`, when its address changed: apps that go to the patient's door (patronage) follow.
+card_address_changed = Signal()

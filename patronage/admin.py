@@ -26,10 +26,22 @@ class WarningSignAdmin(admin.ModelAdmin):
 
 @admin.register(StreetAssignment)
 class StreetAssignmentAdmin(admin.ModelAdmin):
+    """The street map: a change moves the visits still planned on the street to its nurse
+    (patronage.services.follow_street_map), each audited."""
+
     list_display = ("street", "facility", "nurse")
     list_select_related = ("facility", "nurse")
     search_fields = ("street",)
     raw_id_fields = ("facility", "nurse")
+
+    def save_model(self, request, obj, form, change):
+        services.map_street(actor=request.user, assignment=obj)
+
+    def delete_model(self, request, obj):
+        services.unmap_streets(actor=request.user, assignments=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.unmap_streets(actor=request.user, assignments=list(queryset))
 
 
 @admin.register(CareListing)

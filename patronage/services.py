@@ -15,13 +15,13 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Length
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Length, Trim
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dmed.audit import record_audit_event
+from dmed.audit import record_audit_event, record_list_event
 from dmed.models import AuditAction, User
 from dmed.roles import Role
 from mch.models import Newborn, Pregnancy
@@ -49,16 +49,86 @@ VITAL_FIELDS = ("systolic", "diastolic", "pulse", "temperature", "weight_kg")
 TEXT_FIELDS = ("feeding", "advice", "notes")
 
 
+def _street_nurses(facility, address) -> QuerySet:
+    """The nurses of the polyclinic's streets the address begins with (case aside), the
+    longest street name first: the first walks it, so "Bunyodkor ko‘chasi 2-tor" is not
+    taken for "Bunyodkor ko‘chasi". Both may be expressions of an outer query."""
+    return (StreetAssignment.objects.filter(facility_id=facility).alias(address=address)
+            .filter(address__istartswith=F("street"))
+            .order_by(Length("street").desc()).values("nurse_id"))
+
+
 def nurse_for_street(facility_id: int, address: str) -> int | None:
-    """The nurse who walks the street of this address: the polyclinic's longest street
-    name the address begins with (case aside), so "Bunyodkor ko‘chasi 2-tor" is not taken
-    for "Bunyodkor ko‘chasi"."""
+    """The nurse who walks the street of this address."""
     if not address:
         return None
-    return (StreetAssignment.objects.filter(facility_id=facility_id)
-            .alias(address=Value(address.strip()))
-            .filter(address__istartswith=F("street"))
-            .order_by(Length("street").desc()).values_list("nurse_id", flat=True).first())
+    found = _street_nurses(facility_id, Value(address.strip())).first()
+    return found["nurse_id"] if found else None
+
+
+def follow_street_map(*, actor: User | None, facility_id: int, cards=None) -> int:
+    """Give each visit still planned at the polyclinic the nurse of its card's street as the
+    street map now says: after a street was given to another nurse, added or removed, or a
+    card's address changed (`cards`, a queryset or list of them). A visit handed over by
+    hand keeps its nurse. Each visit moved is audited as handed to another nurse, by who
+    changed the map or the address. Returns how many moved."""
+    visits = PlannedVisit.objects.filter(facility_id=facility_id, status=PlanStatus.PLANNED,
+                                         assigned_by_hand=False)
+    if cards is not None:
+        visits = visits.filter(card__in=cards)
+    street = Subquery(PatientCard.objects.filter(pk=OuterRef(OuterRef("card_id")))
+                      .values("street"))
+    mapped = Subquery(_street_nurses(OuterRef("facility_id"), Trim(street))[:1])
+    moving = list(visits.annotate(mapped=mapped).filter(
+        ~Q(nurse_id=F("mapped")) | Q(nurse__isnull=False, mapped__isnull=True))
+        .values_list("pk", "public_id", "card__med_id", "mapped"))
+    if not moving:
+        return 0
+    with transaction.atomic():
+        for nurse in {row[3] for row in moving}:
+            # Not one handed over by hand or made meanwhile.
+            visits.filter(pk__in=[row[0] for row in moving if row[3] == nurse]).update(
+                nurse_id=nurse)
+        record_list_event(actor=actor, action=AuditAction.UPDATE, object_type=VISIT_OBJECT,
+                          shown=[(row[1], row[2]) for row in moving],
+                          reason=_("Home visits follow the nurses' streets"))
+    return len(moving)
+
+
+def map_street(*, actor: User, assignment: StreetAssignment) -> StreetAssignment:
+    """Give a street of a polyclinic to a nurse, or change it: its visits still planned go
+    to her (follow_street_map), in the same transaction."""
+    with transaction.atomic():
+        before = StreetAssignment.objects.filter(pk=assignment.pk).values_list(
+            "facility_id", flat=True).first() if assignment.pk else None
+        assignment.save()
+        for facility_id in {before, assignment.facility_id} - {None}:
+            follow_street_map(actor=actor, facility_id=facility_id)
+    return assignment
+
+
+def unmap_streets(*, actor: User, assignments) -> None:
+    """Take streets off the map: their visits still planned go to the nurse of a shorter
+    street that still covers them, or to nobody until the polyclinic assigns one."""
+    with transaction.atomic():
+        facilities = {assignment.facility_id for assignment in assignments}
+        for assignment in assignments:
+            assignment.delete()
+        for facility_id in facilities:
+            follow_street_map(actor=actor, facility_id=facility_id)
+
+
+def follow_attachment(*, actor: User | None, card: PatientCard) -> None:
+    """A card attached to another polyclinic: its visits still planned are that polyclinic's
+    now, for the nurse of its street there (those handed over by hand too: the hand was the
+    old polyclinic's). Not attached anywhere, they stay where they were planned."""
+    if card.attached_facility_id is None:
+        return
+    open_visits = PlannedVisit.objects.filter(card=card, status=PlanStatus.PLANNED)
+    if not open_visits.exclude(facility_id=card.attached_facility_id).exists():
+        return
+    open_visits.update(facility_id=card.attached_facility_id, assigned_by_hand=False)
+    follow_street_map(actor=actor, facility_id=card.attached_facility_id, cards=[card])
 
 
 def _plan(card: PatientCard, reason: str, dues: list[Due], *, replace_from: date | None = None
