@@ -72,6 +72,14 @@ def doctor(polyclinic):
 
 
 @pytest.fixture
+def administrator(client, db):
+    """An administrator signed in to the admin in `client`."""
+    user = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
 def make_user(db):
     """A user of the given role; staff roles get an active staff record at a facility."""
 

@@ -19,13 +19,6 @@ from tests.patients.factories import CardFactory
 VISITS = "/admin/clinics/visit/"
 
 
-@pytest.fixture
-def administrator(client):
-    user = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
 def _shows_cards(model) -> bool:
     return model is PatientCard or any(
         isinstance(field, ForeignKey) and field.related_model is PatientCard

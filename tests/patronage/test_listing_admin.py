@@ -1,23 +1,13 @@
 """The disabled and bedridden lists in the admin: a listing names a patient, so each read
 and change is audited; a change is saved with its audit row and its plan, or not at all."""
 
-import pytest
 from django.utils import timezone
 
 from dmed.models import AuditAction, AuditEvent
-from dmed.roles import Role
 from patronage.models import CareListing, PlannedVisit, Reason
-from tests.factories import UserFactory
 from tests.patients.factories import CardFactory
 
 LISTINGS = "/admin/patronage/carelisting/"
-
-
-@pytest.fixture
-def administrator(client):
-    user = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
 
 
 def _events(action):

@@ -28,13 +28,6 @@ def street(polyclinic, nurse):
     return StreetAssignment.objects.create(facility=polyclinic, street=STREET, nurse=nurse)
 
 
-@pytest.fixture
-def administrator(client, db):
-    user = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
-
-
 def planned(polyclinic, nurse, address=f"{STREET}, 4", due_in=0, **fields):
     card = CardFactory(attached_facility=polyclinic, street=address)
     due = timezone.localdate() + timezone.timedelta(days=due_in)

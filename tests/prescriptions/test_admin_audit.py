@@ -1,20 +1,10 @@
 """Prescriptions and dispensing receipts in the admin name their patient in the trail,
 read with the rows (no query per row)."""
 
-import pytest
 
 from dmed.models import AuditAction, AuditEvent
-from dmed.roles import Role
 from prescriptions import services
 from prescriptions.models import Dispensing
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def administrator(client, db):
-    user = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return user
 
 
 def _listed(object_type):
