@@ -31,6 +31,8 @@ record does:
   in, dispensed, cancelled or expired, moves it).
 - MedicationDispense: handed over after it (a receipt never changes).
 - AllergyIntolerance: changed after it (`changed_at`, set by each edit and by ending it).
+- Provenance: a visit closed (signed) after it, a prescription issued (signed) after it
+  or in its second (`issued_at` is signed to the second); a signature never changes.
 - Appointment: changed after it (`changed_at`, moved by each change of status).
   Both also when their card changed after it: merging cards moves a card's allergies and
   appointments to the surviving card (its `updated_at` moves) without touching them.
@@ -58,8 +60,8 @@ from fhir import mapping, selectors
 from fhir.models import ExportJob, FhirClient
 from patients.access import CARD_OBJECT, SECTION_OF_OBJECT, sees, visible_cards, visible_scope
 from patients.models import Allergy
-from prescriptions.models import DISPENSABLE_STATUSES, PrescriptionItem
-from prescriptions.selectors import PRESCRIPTION_OBJECT
+from prescriptions.models import DISPENSABLE_STATUSES, Prescription, PrescriptionItem
+from prescriptions.selectors import PRESCRIPTION_OBJECT, with_details
 from queues.models import Appointment
 from queues.selectors import APPOINTMENT_OBJECT
 from registry.models import Facility
@@ -223,6 +225,21 @@ def _appointments(population: Population) -> QuerySet:
     return population.records(bookings, "card")
 
 
+def _signed_visits(population: Population) -> QuerySet:
+    # Open visits are not signed yet: a visit's Provenance is its closing.
+    return _visits(population).filter(closed_at__isnull=False)
+
+
+def _signed_prescriptions(population: Population) -> QuerySet:
+    prescriptions = Prescription.objects.all()
+    if population.since is not None:
+        # The signed time is kept to the second: one signed later in since's second reads
+        # as earlier than it.
+        prescriptions = prescriptions.filter(
+            issued_at__gte=population.since.replace(microsecond=0))
+    return with_details(population.records(prescriptions, "patient"))
+
+
 @dataclass(frozen=True)
 class Source:
     """One kind of record written as one resource type, read in key order."""
@@ -250,6 +267,9 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "ServiceRequest": (Source(ORDER_OBJECT, _ordered_tests, _lab_service_request),
                        Source(REFERRAL_OBJECT, _referrals, mapping.referral_service_request)),
     "Appointment": (Source(APPOINTMENT_OBJECT, _appointments, mapping.appointment),),
+    "Provenance": (Source(VISIT_OBJECT, _signed_visits, mapping.visit_provenance),
+                   Source(PRESCRIPTION_OBJECT, _signed_prescriptions,
+                          mapping.prescription_provenance)),
 }
 EXPORTABLE = tuple(SOURCES)
 

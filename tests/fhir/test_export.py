@@ -83,8 +83,9 @@ def test_system_export_runs_in_the_background_and_lists_its_files(national, card
     assert manifest["request"] == "http://testserver/fhir/$export"
     job = ExportJob.objects.get()
     assert manifest["transactionTime"] == job.transaction_time.isoformat()
+    # The closed visits' signatures too (tests/fhir/test_export_types.py).
     assert [item["type"] for item in manifest["output"]] == ["Patient", "Encounter",
-                                                             "Condition"]
+                                                             "Condition", "Provenance"]
 
     patients = bulk.resources(manifest, "Patient")
     assert _ids(patients) == set(PatientCard.objects.exclude(status="merged")
@@ -105,7 +106,7 @@ def test_system_export_runs_in_the_background_and_lists_its_files(national, card
     assert kick_off.actor == national.account and kick_off.facility_code == ""
     assert "National platform" in kick_off.reason and national.client_id in kick_off.reason
     downloads = events.filter(object_type=export.EXPORT_FILE_OBJECT)
-    # Each of the three files once, the Patient file twice.
+    # Each of the three files read here once, the Patient file twice.
     assert downloads.count() == 4
     assert {event.object_id for event in downloads} == {
         f"{job.pk}/{name}" for name in ("Patient-1.ndjson", "Encounter-1.ndjson",

@@ -1,11 +1,13 @@
 """FHIR bulk export of the clinical records the reads serve: Observation (released lab
 results, every version, and visits' vital signs), AllergyIntolerance, MedicationRequest
 (prescription items), MedicationDispense, DiagnosticReport, ServiceRequest (ordered tests
-and referrals) and Appointment. Each exported line is what a read of it answers, for the
-population and the role, with `_since`, in a fixed number of queries per chunk."""
+and referrals), Appointment and Provenance (closed visits' and prescriptions' signatures).
+Each exported line is what a read of it answers, for the population and the role, with
+`_since`, in a fixed number of queries per chunk."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 from itertools import count
@@ -16,6 +18,7 @@ from django.utils import timezone
 from clinics.labs import services as labs
 from clinics.referrals import services as referrals
 from clinics.referrals.models import ReferralTarget
+from clinics.visits.models import Visit, VisitDiagnosis
 from dmed.roles import Role
 from fhir import export
 from fhir.models import ExportStatus, FhirClient
@@ -40,7 +43,7 @@ from tests.queues.factories import ServicePointFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("export_dir")]
 
 NEW_TYPES = ("Observation", "AllergyIntolerance", "MedicationRequest", "MedicationDispense",
-             "DiagnosticReport", "ServiceRequest", "Appointment")
+             "DiagnosticReport", "ServiceRequest", "Appointment", "Provenance")
 
 
 def _ids(resources) -> set[str]:
@@ -121,7 +124,7 @@ class Clinic:
         labs.enter_result(actor=self.world.technician, order_id=order.public_id,
                           test_code="CREA", value=Decimal("80"), sampled_at=timezone.now())
         visit = self.visit(card)
-        self.visit(card, vitals=False, closed=True)
+        closed = self.visit(card, vitals=False, closed=True)
         allergy = Allergy.objects.create(card=card, substance="Penicillin",
                                          severity=Severity.SEVERE, recorded_by=self.doctor)
         prescription = self.prescription(card, "Amlodipine", "Metformin", visit=visit)
@@ -138,6 +141,7 @@ class Clinic:
             "ServiceRequest": {f"{order.public_id}.GLU", f"{order.public_id}.CREA",
                                f"referral-{referral.public_id}"},
             "Appointment": {str(booking.public_id)},
+            "Provenance": {f"visit-{closed.public_id}", f"rx-{prescription.code}"},
         }
 
 
@@ -193,6 +197,8 @@ def test_the_national_platform_exports_only_the_sections_its_role_sees(world, na
     assert requests == {i for ids in everyone for i in ids if i.startswith("referral-")}
     appointments = _ids(bulk.resources(manifest, "Appointment"))
     assert appointments == {i for chart in charts.values() for i in chart["Appointment"]}
+    signatures = _ids(bulk.resources(manifest, "Provenance"))
+    assert signatures == {i for ids in everyone for i in ids if i.startswith("visit-")}
     for unseen in ("AllergyIntolerance", "MedicationRequest", "MedicationDispense",
                    "DiagnosticReport"):
         refused = bulk.kick_off("$export", {"_type": unseen})
@@ -226,7 +232,14 @@ def test_since_keeps_the_records_changed_after_it(world, polyclinic_system, card
     kept_referral, withdrawn = clinic.referral(card), clinic.referral(card)
     kept_booking, moved = clinic.booking(card), clinic.booking(card, days=3)
 
-    since = timezone.now()
+    # Since the next whole second: a signature's time is kept to the second, so those
+    # signed before, in since's second, would read as signed in it.
+    since = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)
+    time.sleep((since - timezone.now()).total_seconds())
+    late = clinic.prescription(card, "Metformin")
+    VisitDiagnosis.objects.create(visit=open_visit, code_id="I10", kind="primary")
+    Visit.objects.filter(pk=open_visit.pk).update(status="closed", closed_at=timezone.now(),
+                                                  content_digest="0" * 64)
     released = labs.release_result(actor=world.second_technician, result_id=pending.public_id)
     end_allergy(actor=world.doctor, med_id=card.med_id, allergy_id=ending.public_id,
                 reason="Outgrown")
@@ -245,16 +258,19 @@ def test_since_keeps_the_records_changed_after_it(world, polyclinic_system, card
     exported = {resource_type: _ids(bulk.resources(manifest, resource_type))
                 for resource_type in NEW_TYPES}
     assert exported == {
-        # Released after it; a visit still open may change, a closed one is signed.
+        # Released after it; a visit open until after it, not one closed before.
         "Observation": {f"lab-{released.public_id}", f"vitals-{open_visit.public_id}"},
         "AllergyIntolerance": {str(ending.public_id)},
         # A prescription dispensed after it, and one still open; the cancelled and the
         # dispensed one are closed and unchanged since.
-        "MedicationRequest": {f"{dispensed_after.code}.1", f"{refused.code}.1"},
+        "MedicationRequest": {f"{dispensed_after.code}.1", f"{refused.code}.1",
+                              f"{late.code}.1"},
         "MedicationDispense": {f"{dispensing.public_id}.1"},
         "DiagnosticReport": {str(releasing.public_id)},
         "ServiceRequest": {f"{releasing.public_id}.CREA", f"referral-{withdrawn.public_id}"},
         "Appointment": {str(moved.public_id)},
+        # Signed after it: the visit closed, the prescription issued.
+        "Provenance": {f"visit-{open_visit.public_id}", f"rx-{late.code}"},
     }
     assert f"lab-{old_result.public_id}" not in exported["Observation"]
     assert str(unchanged.public_id) not in exported["AllergyIntolerance"]
@@ -298,10 +314,10 @@ def test_a_chunk_of_each_type_reads_in_a_fixed_number_of_queries(
         assert job.status == ExportStatus.COMPLETED, job.error
         return job.written
 
-    # Per source (9): its chunk, the progress saved, the empty read that ends it; the
-    # reports' tests and their results (2); the job locked, read, completed and unlocked,
-    # and the account's post (5).
-    queries = 9 * 3 + 2 + 5
+    # Per source (11): its chunk, the progress saved, the empty read that ends it; the
+    # reports' tests and their results, the prescriptions' items (3); the job locked, read,
+    # completed and unlocked, and the account's post (5).
+    queries = 11 * 3 + 3 + 5
     charts(1)
     job = export_job()
     with django_assert_max_num_queries(queries):
