@@ -128,7 +128,7 @@ def _stay_diagnoses(population: Population) -> QuerySet:
 
 
 def _changed_since(since: datetime | None, *fields: str) -> Q:
-    """Rows whose timestamps (any of them) moved after `since`; all rows without one."""
+    """Rows any of whose timestamps moved after `since`; every row when none is given."""
     if since is None:
         return Q()
     changed = Q(pk__in=[])
@@ -179,7 +179,7 @@ def _medication_request(item) -> dict:
 
 
 def _dispensed_lines(population: Population) -> QuerySet:
-    # The line's own copy of its receipt's time: the receipts' table is partitioned by it.
+    # The line's own copy of its receipt's time (the partition key it joins the receipt by).
     lines = selectors.dispensed_lines().filter(
         _changed_since(population.since, "dispensing_dispensed_at"))
     return population.records(lines, "dispensing__prescription__patient")
