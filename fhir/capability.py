@@ -23,6 +23,7 @@ class Served:
     parameters: dict  # search parameter → (type, what it matches)
     includes: tuple[str, ...] = ()
     readable: bool = True  # False: searched only, no `<type>/<id>` read (fhir.urls)
+    searchable: bool = True  # False: read only, no `<type>` search (fhir.urls)
 
 
 _PATIENT = {"patient": ("reference", "required: Patient/<MED-ID>"),
@@ -113,6 +114,8 @@ SERVED = {
                                  "card's access log, for the patient and administrators"),
     }, readable=False),
     "RelatedPerson": Served(mapping.BASE_PROFILE + "RelatedPerson", {**_PATIENT}),
+    # A facility's attached population, its id the facility's code: read, and exported.
+    "Group": Served(mapping.BASE_PROFILE + "Group", {}, searchable=False),
 }
 assert tuple(SERVED) == RESOURCE_TYPES  # noqa: S101 - the scopes offered are the types served
 
@@ -152,15 +155,19 @@ def capability_statement(base: str) -> dict:
     site = base.removesuffix("fhir/")
     rest_resources = []
     for resource_type, served in SERVED.items():
-        interactions = ["read", "search-type"] if served.readable else ["search-type"]
+        interactions = [code for code, offered in (("read", served.readable),
+                                                   ("search-type", served.searchable))
+                        if offered]
         entry = {
             "type": resource_type, "profile": served.profile,
             "interaction": [{"code": code} for code in interactions],
             "versioning": "no-version", "readHistory": False, "updateCreate": False,
-            "searchParam": [{"name": name, "type": kind, "documentation": text}
-                            for name, (kind, text) in served.parameters.items()]
-            + [{"name": "_count", "type": "number", "documentation": "1 to 100; default 25"}],
         }
+        if served.searchable:
+            entry["searchParam"] = (
+                [{"name": name, "type": kind, "documentation": text}
+                 for name, (kind, text) in served.parameters.items()]
+                + [{"name": "_count", "type": "number", "documentation": "1 to 100; default 25"}])
         if served.includes:
             entry["searchInclude"] = list(served.includes)
         if resource_type in CREATES:
@@ -176,13 +183,13 @@ def capability_statement(base: str) -> dict:
                 "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
                 "documentation": "The card and every kind of record the client may search "
                                  "and its role may see, a kind at a time in keyset pages."}]
+        if resource_type == "Group":
+            entry["documentation"] = ("A Group is a facility's attached population, its id "
+                                      "the facility's code (Organization id).")
+            entry["operation"] = [{"name": "export", "definition": BULK_DATA
+                                   + "OperationDefinition/group-export",
+                                   "documentation": _EXPORT_TEXT}]
         rest_resources.append(entry)
-    rest_resources.append({
-        "type": "Group",
-        "documentation": "A Group is a facility's attached population, its id the facility's "
-                         "code (Organization id); it is exported, not read.",
-        "operation": [{"name": "export", "definition": BULK_DATA + "OperationDefinition/"
-                       "group-export", "documentation": _EXPORT_TEXT}]})
     return {
         "resourceType": "CapabilityStatement",
         "status": "active", "date": timezone.localdate().isoformat(), "kind": "instance",
@@ -190,8 +197,9 @@ def capability_statement(base: str) -> dict:
         "name": "DMEDFHIRServer",
         "description": "Read and search of MED-ID cards, visits and stays, diagnoses, lab "
                        "results and vital signs, allergies, prescriptions and what pharmacies "
-                       "dispensed, the drug registry, a card's access log, facilities and "
-                       "staff, on the UZ Core profiles where the guide has one. Writes: "
+                       "dispensed, the drug registry, a card's access log, facilities, "
+                       "their attached populations (Group) and staff, on the UZ Core "
+                       "profiles where the guide has one. Writes: "
                        "a laboratory system's transaction of a DiagnosticReport and its "
                        "Observations, a pharmacy system's MedicationDispense; no updates or "
                        "deletes, no history. Bulk export (FHIR Bulk Data, NDJSON). Paging "

@@ -28,7 +28,7 @@ SINCE = date(2024, 1, 1)
 # Reads of everything: creating is the laboratory's and the pharmacy's systems' alone.
 ALL = tuple(scope for scope in registrable_scopes() if scope.endswith(".rs"))
 REGISTRY = ("system/Organization.rs", "system/Practitioner.rs", "system/PractitionerRole.rs",
-            "system/Location.rs", "system/HealthcareService.rs")
+            "system/Location.rs", "system/HealthcareService.rs", "system/Group.rs")
 
 DEMO_CLIENTS = [
     # client id, name, account, role, facility code, scopes

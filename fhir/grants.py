@@ -66,6 +66,7 @@ _TYPES = {
     "AuditEvent": gettext_lazy("who opened the card"),
     "RelatedPerson": gettext_lazy("parents and guardians"),
     "Organization": gettext_lazy("facilities"),
+    "Group": gettext_lazy("the populations attached to facilities"),
     "Practitioner": gettext_lazy("medical staff"),
     "PractitionerRole": gettext_lazy("medical staff's posts"),
     "Medication": gettext_lazy("the drug registry"),

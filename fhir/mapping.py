@@ -182,6 +182,23 @@ def organization(facility) -> dict:
     return resource
 
 
+def group(facility) -> dict:
+    """A facility's attached population (the patients whose card names it), defined by
+    that rule rather than listed: what `Group/<code>/$export` exports. No count: the
+    population is millions of cards, and a count would be stale by the time it is read."""
+    return {
+        "resourceType": "Group", "id": facility.code,
+        "meta": {"profile": [BASE_PROFILE + "Group"]},
+        "active": facility.is_active,
+        "type": "person", "membership": "definitional",
+        "name": facility.name,
+        "characteristic": [{"code": {"text": "attached to"},
+                            "valueReference": organization_reference(facility),
+                            "exclude": False}],
+        "managingEntity": organization_reference(facility),
+    }
+
+
 def practitioner(user, records) -> dict:
     ids = [identifiers.ARGOS.as_fhir(argos) for argos in
            sorted({record.argos_id for record in records if record.argos_id})]

@@ -6,7 +6,8 @@ Systems get `system/…` scopes; apps acting for a person `patient/…` or `user
 
 A scope reads `system/<resource type>.<permissions>`, the permissions a subset of "cruds"
 in that order (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html). Every
-type served is read and searched (`r`, `s`, `rs`); the types a system may write are created
+type served is read and searched (`r`, `s`, `rs`; a Group is only read, an AuditEvent only
+searched); the types a system may write are created
 (`c`: a laboratory's reports and results, a pharmacy's dispenses), never updated or deleted.
 The token endpoint (django-oauth-toolkit) asks `ClientScopes` what a client may request:
 the scopes its registration allows, and any narrower ones (`.r` under an allowed `.rs`).
@@ -26,7 +27,7 @@ RESOURCE_TYPES = ("Patient", "Organization", "Practitioner", "PractitionerRole",
                   "Condition", "Observation", "AllergyIntolerance", "Medication",
                   "MedicationRequest", "MedicationDispense", "DiagnosticReport",
                   "ServiceRequest", "Appointment", "HealthcareService", "Location",
-                  "Provenance", "AuditEvent", "RelatedPerson")
+                  "Provenance", "AuditEvent", "RelatedPerson", "Group")
 # What systems create (fhir.transactions, fhir.writes): the CapabilityStatement says so.
 CREATED_TYPES = ("Observation", "MedicationDispense", "DiagnosticReport")
 # `system/` for a system acting for itself, `patient/` and `user/` for an app acting for a

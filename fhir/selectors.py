@@ -319,6 +319,14 @@ def condition(user: User, resource_id: str):
 LABORATORY, VITAL_SIGNS = "laboratory", "vital-signs"
 
 
+def vitals_measured() -> Q:
+    """Visits with a vital sign measured: those that have a vital signs Observation."""
+    measured = Q()
+    for field in VITAL_FIELDS:
+        measured |= Q(**{f"{field}__isnull": False})
+    return measured
+
+
 def search_observations(user: User, med_id: str, *, categories: set[str], codes, dates,
                         cursor, limit):
     """Released lab results (their current versions) and visits' vital signs, newest
@@ -338,11 +346,8 @@ def search_observations(user: User, med_id: str, *, categories: set[str], codes,
         sources.append(Source("lab", _dated(results, "sampled_at", dates), "sampled_at"))
     if VITAL_SIGNS in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
-        measured = Q()
-        for field in VITAL_FIELDS:
-            measured |= Q(**{f"{field}__isnull": False})
-        sources.append(Source("vitals", _dated(_visits(card).filter(measured), "opened_at",
-                                               dates), "opened_at"))
+        sources.append(Source("vitals", _dated(_visits(card).filter(vitals_measured()),
+                                               "opened_at", dates), "opened_at"))
     return card, merged_page(sources, cursor=cursor, limit=limit)
 
 
@@ -471,7 +476,7 @@ def search_medication_requests(user: User, med_id: str, *, item_statuses, dates,
                        limit=limit)
 
 
-def _dispensed_lines():
+def dispensed_lines():
     return DispensingLine.objects.select_related(
         "item__drug", "dispensing__pharmacy", "dispensing__pharmacist",
         "dispensing__prescription__patient")
@@ -480,7 +485,7 @@ def _dispensed_lines():
 def medication_dispense(user: User, resource_id: str) -> DispensingLine:
     """One line of a dispensing, for whoever may read its prescription (else 404)."""
     public_id, _dot, line = resource_id.rpartition(".")
-    found = (_dispensed_lines().filter(dispensing__public_id=_uuid(public_id),
+    found = (dispensed_lines().filter(dispensing__public_id=_uuid(public_id),
                                        item__line=int(line)).first()
              if line.isdigit() else None)
     if found is None:
@@ -493,7 +498,7 @@ def search_medication_dispenses(user: User, med_id: str, *, dates, cursor, limit
     """What pharmacies gave out against a card's prescriptions, newest first: audited as
     the card's prescriptions list."""
     card = card_for(user, med_id, action=AuditAction.LIST, object_type=PRESCRIPTION_OBJECT).card
-    lines = _dated(_dispensed_lines().filter(of_card(card, "dispensing__prescription__patient")),
+    lines = _dated(dispensed_lines().filter(of_card(card, "dispensing__prescription__patient")),
                    "dispensing__dispensed_at", dates)
     return merged_page([Source("dispense", lines, "dispensing__dispensed_at")],
                        cursor=cursor, limit=limit)
@@ -501,19 +506,19 @@ def search_medication_dispenses(user: User, med_id: str, *, dates, cursor, limit
 
 # ------------------------------------------------- lab orders, reports and referrals
 
-def _orders():
+def lab_orders():
     return LabOrder.objects.select_related("card", "laboratory", "ordered_by", "visit")
 
 
 def report_parts(order) -> tuple[list, list]:
     """(the current version of each released test, the released versions corrected since),
-    from the order's prefetched items (`_with_released`)."""
+    from the order's prefetched items (`with_released`)."""
     tests = [item.released for item in order.items.all() if item.released]
     return ([versions[-1] for versions in tests],
             [result for versions in tests for result in versions[:-1]])
 
 
-def _with_released(orders):
+def with_released(orders):
     released = LabResult.objects.filter(released_at__isnull=False).order_by("version")
     items = (LabOrderItem.objects.select_related("test").order_by("test__code")
              .prefetch_related(Prefetch("results", released, to_attr="released")))
@@ -523,7 +528,7 @@ def _with_released(orders):
 def diagnostic_report(user: User, resource_id: str):
     """A lab order's released results, for whoever may open the card's results; an order
     with nothing released has no report (unreleased values do not exist outside the lab)."""
-    order = _with_released(_orders().filter(public_id=_uuid(resource_id))).first()
+    order = with_released(lab_orders().filter(public_id=_uuid(resource_id))).first()
     if order is None:
         raise Http404
     card_for(user, order.card.med_id, object_type=RESULT_OBJECT)
@@ -536,19 +541,19 @@ def search_diagnostic_reports(user: User, med_id: str, *, dates, cursor, limit) 
     """A card's lab orders with released results, newest first: audited as its results."""
     card = card_for(user, med_id, action=AuditAction.LIST, object_type=RESULT_OBJECT).card
     released = LabResult.objects.filter(item__order=OuterRef("pk"), released_at__isnull=False)
-    orders = _dated(_orders().filter(of_card(card), Exists(released)), "ordered_at", dates)
-    return keyset_page(_with_released(orders), order=("-ordered_at", "-pk"), cursor=cursor,
+    orders = _dated(lab_orders().filter(of_card(card), Exists(released)), "ordered_at", dates)
+    return keyset_page(with_released(orders), order=("-ordered_at", "-pk"), cursor=cursor,
                        limit=limit)
 
 
-def _ordered_tests():
+def ordered_tests():
     released = LabResult.objects.filter(item=OuterRef("pk"), released_at__isnull=False)
     return (LabOrderItem.objects.select_related("test", "order__card", "order__laboratory",
                                                 "order__ordered_by", "order__visit")
             .annotate(released=Exists(released)))
 
 
-def _referrals():
+def referrals():
     return Referral.objects.select_related("card", "referred_by", "to_clinician",
                                            "to_facility", "to_department__facility",
                                            "diagnosis")
@@ -558,7 +563,7 @@ def service_request(user: User, resource_id: str):
     """A referral, or one test of a lab order: for whoever may open the card's referrals or
     lab orders, and for the laboratory the order is sent to (its own orders only)."""
     if resource_id.startswith(mapping.REFERRAL_PREFIX):
-        referral = _referrals().filter(
+        referral = referrals().filter(
             public_id=_uuid(resource_id.removeprefix(mapping.REFERRAL_PREFIX))).first()
         if referral is None:
             raise Http404
@@ -566,7 +571,7 @@ def service_request(user: User, resource_id: str):
                       object_id=referral.public_id)
         return "referral", referral
     order_id, _dot, test_code = resource_id.partition(".")
-    item = _ordered_tests().filter(order__public_id=_uuid(order_id),
+    item = ordered_tests().filter(order__public_id=_uuid(order_id),
                                    test__code=test_code).first()
     if user.role == Role.LAB_TECHNICIAN:
         laboratory_order(user, _uuid(order_id))  # 404 unless it is this laboratory's
@@ -587,12 +592,12 @@ def search_service_requests(user: User, med_id: str, *, categories, dates, curso
     sources, card = [], None
     if LAB_ORDERS in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=ORDER_OBJECT).card
-        tests = _dated(_ordered_tests().filter(of_card(card, "order__card")),
+        tests = _dated(ordered_tests().filter(of_card(card, "order__card")),
                        "order__ordered_at", dates)
         sources.append(Source("lab", tests, "order__ordered_at"))
     if REFERRALS in categories:
         card = card_for(user, med_id, action=AuditAction.LIST, object_type=REFERRAL_OBJECT).card
-        sources.append(Source("referral", _dated(_referrals().filter(of_card(card)),
+        sources.append(Source("referral", _dated(referrals().filter(of_card(card)),
                                                  "created_at", dates), "created_at"))
     return merged_page(sources, cursor=cursor, limit=limit)
 
@@ -699,7 +704,7 @@ def pharmacy_dispense_lines(by, *, idempotency_key: str = "", prescription_code:
     """The lines this pharmacy dispensed that match (a conditional create's search, or the
     dispensing just made): another pharmacy's are never found. Each dispensing found is
     audited as the pharmacy's receipt page audits it."""
-    lines = _dispensed_lines().filter(dispensing__pharmacy=by.pharmacy)
+    lines = dispensed_lines().filter(dispensing__pharmacy=by.pharmacy)
     if idempotency_key:
         lines = lines.filter(dispensing__idempotency_key=idempotency_key)
     if prescription_code:
@@ -720,4 +725,4 @@ def pharmacy_dispense_lines(by, *, idempotency_key: str = "", prescription_code:
 def dispensed_line(dispensing, line: int) -> DispensingLine:
     """A line of the dispensing just made (or replayed), to answer with: the write itself
     is audited."""
-    return _dispensed_lines().get(dispensing__public_id=dispensing.public_id, item__line=line)
+    return dispensed_lines().get(dispensing__public_id=dispensing.public_id, item__line=line)

@@ -13,8 +13,10 @@ def _resource(view) -> list:
     """`<type>` searches and `<type>/<id>` reads (where the CapabilityStatement offers
     them), named `<type>-search` and `<type>`."""
     name, handler = view.resource_type.lower(), view.as_view()
-    patterns = [re_path(rf"^{view.resource_type}$", handler, name=f"{name}-search")]
-    if SERVED[view.resource_type].readable:
+    served, patterns = SERVED[view.resource_type], []
+    if served.searchable:
+        patterns.append(re_path(rf"^{view.resource_type}$", handler, name=f"{name}-search"))
+    if served.readable:
         patterns.append(re_path(rf"^{view.resource_type}/{_ID}$", handler, name=name))
     return patterns
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dmed.paging import InvalidCursor
-from fhir import capability, mapping, scopes, search, selectors, writes
+from fhir import capability, export_selectors, mapping, scopes, search, selectors, writes
 from fhir.http import (
     FhirContentNegotiation,
     FhirJSONRenderer,
@@ -183,6 +183,15 @@ class OrganizationView(ResourceView):
                                               cursor=cursor, limit=limit)
         return Found([mapping.organization(f) for f in page.results],
             next_cursor=page.next_cursor)
+
+
+class GroupView(ResourceView):
+    """A facility's attached population: read only (fhir.urls routes no search)."""
+
+    resource_type = "Group"
+
+    def read(self, user, resource_id):
+        return mapping.group(export_selectors.group(resource_id))
 
 
 class PractitionerView(ResourceView):
@@ -535,7 +544,7 @@ RESOURCE_VIEWS = (PatientView, OrganizationView, PractitionerView, PractitionerR
                   MedicationView, MedicationRequestView, MedicationDispenseView,
                   DiagnosticReportView, ServiceRequestView, AppointmentView,
                   HealthcareServiceView, LocationView, ProvenanceView, AuditEventView,
-                  RelatedPersonView)
+                  RelatedPersonView, GroupView)
 
 
 # What a patient's $everything gathers, in this order: each type through its own search

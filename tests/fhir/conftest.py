@@ -7,6 +7,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -17,6 +18,7 @@ from dmed.roles import Role
 from fhir.resources import get_fhir_model_class
 from fhir.scopes import registrable_scopes
 from fhir.services import register_client
+from fhir.tasks import export_step
 from tests.clinics.lab_helpers import lab_world
 from tests.factories import StaffRecordFactory, UserFactory
 from tests.patients.factories import CardFactory
@@ -62,6 +64,49 @@ def valid_fhir(resource: dict):
     return get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
+class Bulk:
+    """A client of the bulk export endpoints (tests/fhir/test_export*.py), with a bearer
+    token; every line of the files it fetches is checked as FHIR R5."""
+
+    def __init__(self, token: str):
+        self.http = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+
+    def kick_off(self, path="$export", params=None, prefer="respond-async"):
+        headers = {"HTTP_PREFER": prefer} if prefer else {}
+        return self.http.get(f"/fhir/{path}", params or {}, **headers)
+
+    def get(self, url):
+        return self.http.get(url)
+
+    def started(self, path="$export", params=None) -> str:
+        response = self.kick_off(path, params)
+        assert response.status_code == 202, response.content
+        return response["Content-Location"]
+
+    def finished(self, status_url: str) -> dict:
+        job_id = status_url.rsplit("/", 1)[1]
+        export_step.apply((job_id,))
+        response = self.get(status_url)
+        assert response.status_code == 200, response.content
+        valid_manifest = response.json()
+        return valid_manifest
+
+    def resources(self, manifest: dict, resource_type: str) -> list[dict]:
+        found = []
+        for item in manifest["output"]:
+            if item["type"] != resource_type:
+                continue
+            response = self.get(item["url"])
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/fhir+ndjson"
+            lines = b"".join(response.streaming_content).decode().splitlines()
+            assert len(lines) == item["count"]
+            found += [json.loads(line) for line in lines]
+        for resource in found:
+            valid_fhir(resource)
+        return found
+
+
 class Fhir:
     """GET and POST under /fhir/ with a bearer token; every JSON answer is checked as FHIR
     R5."""
@@ -102,6 +147,19 @@ def polyclinic_system(world):
 @pytest.fixture
 def fhir(polyclinic_system):
     return Fhir(token_for(polyclinic_system))
+
+
+@pytest.fixture
+def national(world):
+    """The national platform: an administrator's account, no facility."""
+    return make_system_client(role=Role.ADMINISTRATOR, facility=None, name="National platform")
+
+
+@pytest.fixture
+def export_dir(settings, tmp_path):
+    """Bulk exports write under the test's own folder."""
+    settings.FHIR_EXPORT_DIR = str(tmp_path / "exports")
+    return Path(settings.FHIR_EXPORT_DIR)
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
-"""Organization (facilities with their tax and insurance identifiers), Practitioner and
-PractitionerRole (staff and their posts): registries, read by any client with the scope."""
+"""Organization (facilities with their tax and insurance identifiers), Group (a facility's
+attached population), Practitioner and PractitionerRole (staff and their posts):
+registries, read by any client with the scope."""
 
 import pytest
 
+from dmed.models import AuditEvent
 from fhir import identifiers
 from tests.factories import FacilityFactory
+from tests.fhir.conftest import Fhir, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,33 @@ def test_a_facility_reads_as_an_organization_with_tax_and_insurance_identifiers(
     by_shif = fhir.get("Organization", {"identifier": f"{identifiers.SHIF.system}|OAA000024"})
     assert [e["resource"]["id"] for e in by_shif.json()["entry"]] == ["TSH-CHL-P12"]
     assert fhir.get("Organization/NOPE").status_code == 404
+
+
+def test_a_group_reads_as_a_facilitys_attached_population(world, polyclinic_system, fhir):
+    before = AuditEvent.objects.count()
+    group = fhir.get(f"Group/{world.polyclinic.code}").json()
+    organization = {"reference": f"Organization/{world.polyclinic.code}",
+                    "display": world.polyclinic.name}
+    assert group["id"] == world.polyclinic.code
+    assert (group["type"], group["membership"]) == ("person", "definitional")
+    assert group["name"] == world.polyclinic.name
+    assert group["managingEntity"] == organization
+    assert group["characteristic"] == [{"code": {"text": "attached to"},
+                                        "valueReference": organization, "exclude": False}]
+    assert "quantity" not in group and "member" not in group
+    # A registry, as an Organization: read with the scope, no patient's data, no audit row.
+    assert fhir.get(f"Organization/{world.polyclinic.code}").status_code == 200
+    assert AuditEvent.objects.count() == before
+    missing = fhir.get("Group/NO-SUCH-FACILITY")
+    assert missing.status_code == 404
+    assert missing.json()["resourceType"] == "OperationOutcome"
+    assert fhir.get("Group").status_code == 404  # read, not searched
+    narrow = Fhir(token_for(polyclinic_system, "system/Organization.rs"))
+    refused = narrow.get(f"Group/{world.polyclinic.code}")
+    assert refused.status_code == 403
+    assert "Group" in refused.json()["issue"][0]["diagnostics"]
+    assert Fhir(token_for(polyclinic_system, "system/Group.r")).get(
+        f"Group/{world.polyclinic.code}").json() == group
 
 
 def test_staff_read_as_practitioners_and_roles_not_the_system_accounts(
