@@ -8,7 +8,8 @@ platform asks of a polyclinic or a district's facility. Records of a card merged
 one of them come with it, as every read of a card brings them (`Population.records`). A
 kind of record is exported only when the account's role sees its section on a card
 (need-to-know, as every read): the administrator of the national platform gets visits,
-appointments and referrals, not hospital stays, results or prescriptions, as on the pages.
+appointments and referrals, not hospital stays, results, vital signs or prescriptions, as
+on the pages.
 Each source serves the rows a read of its type serves, built with the read's joins
 (fhir.selectors), so a chunk costs the same few queries however many rows it holds.
 
@@ -54,7 +55,7 @@ from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT
 from clinics.visits.models import Visit, VisitDiagnosis
-from clinics.visits.selectors import VISIT_OBJECT
+from clinics.visits.selectors import VISIT_OBJECT, VITALS_OBJECT
 from dmed.models import User
 from fhir import mapping, selectors
 from fhir.models import ExportJob, FhirClient
@@ -257,7 +258,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "Condition": (Source(VISIT_OBJECT, _visit_diagnoses, mapping.visit_condition),
                   Source(STAY_OBJECT, _stay_diagnoses, mapping.stay_condition)),
     "Observation": (Source(RESULT_OBJECT, _lab_results, mapping.lab_observation),
-                    Source(VISIT_OBJECT, _vital_signs, mapping.vitals_observation)),
+                    Source(VITALS_OBJECT, _vital_signs, mapping.vitals_observation)),
     "AllergyIntolerance": (Source(selectors.ALLERGY_OBJECT, _allergies,
                                   mapping.allergy_intolerance),),
     "MedicationRequest": (Source(PRESCRIPTION_OBJECT, _prescribed_items, _medication_request),),

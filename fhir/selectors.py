@@ -24,7 +24,7 @@ from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT, stay_for
 from clinics.visits.models import Visit, VisitDiagnosis
-from clinics.visits.selectors import VISIT_OBJECT, visit_for
+from clinics.visits.selectors import VISIT_OBJECT, VITALS_OBJECT, visit_for
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
@@ -345,7 +345,7 @@ def search_observations(user: User, med_id: str, *, categories: set[str], codes,
             results = results.filter(test__loinc__in=codes)
         sources.append(Source("lab", _dated(results, "sampled_at", dates), "sampled_at"))
     if VITAL_SIGNS in categories:
-        card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
+        card = card_for(user, med_id, action=AuditAction.LIST, object_type=VITALS_OBJECT).card
         sources.append(Source("vitals", _dated(_visits(card).filter(vitals_measured()),
                                                "opened_at", dates), "opened_at"))
     return card, merged_page(sources, cursor=cursor, limit=limit)
@@ -355,7 +355,8 @@ def observation(user: User, resource_id: str):
     if resource_id.startswith(mapping.LAB_PREFIX):
         return "lab", released_result(user, _uuid(resource_id.removeprefix(mapping.LAB_PREFIX)))
     if resource_id.startswith(mapping.VITALS_PREFIX):
-        visit = visit_for(user, _uuid(resource_id.removeprefix(mapping.VITALS_PREFIX)))
+        visit = visit_for(user, _uuid(resource_id.removeprefix(mapping.VITALS_PREFIX)),
+                          object_type=VITALS_OBJECT)
         if mapping.has_vitals(visit):
             return "vitals", visit
     raise Http404
@@ -653,7 +654,7 @@ def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
 # The kinds of record each type's search reads (need-to-know decides per kind).
 RECORDS_OF_TYPE = {
     "Encounter": (VISIT_OBJECT, STAY_OBJECT), "Condition": (VISIT_OBJECT, STAY_OBJECT),
-    "Observation": (RESULT_OBJECT, VISIT_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
+    "Observation": (RESULT_OBJECT, VITALS_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
     "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
     "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),
     "Appointment": (APPOINTMENT_OBJECT,), "Provenance": (VISIT_OBJECT, PRESCRIPTION_OBJECT),

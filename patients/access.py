@@ -94,6 +94,8 @@ SECTION_OF_OBJECT: dict[str, str] = {
     "clinics.visit": Section.APPOINTMENTS,  # when, where, with whom; the text needs more
     "clinics.visit_record": Section.CLINICAL_TEXT,
     "clinics.visit_addendum": Section.CLINICAL_TEXT,
+    # Measured at a visit and shown with its record (the API's visit shows them so).
+    "clinics.vital_signs": Section.CLINICAL_TEXT,
     "clinics.timeline": Section.IDENTIFICATION,  # each entry needs its own section
     "clinics.stay": Section.STAYS,
     "clinics.lab_order": Section.LAB_RESULTS,

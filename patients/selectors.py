@@ -469,6 +469,8 @@ ACCESS_LOG_WORDS = {
     ("clinics.visit", _A.UPDATE): _("wrote in a visit"),
     ("clinics.visit_record", _A.VIEW): _("read a visit"),
     ("clinics.visit_addendum", _A.CREATE): _("added to a visit"),
+    ("clinics.vital_signs", _A.VIEW): _("read the vital signs of a visit"),
+    ("clinics.vital_signs", _A.LIST): _("listed the vital signs"),
     ("clinics.timeline", _A.VIEW): _("read the card's history"),
     ("clinics.stay", _A.VIEW): _("read a hospital stay"),
     ("clinics.stay", _A.LIST): _("listed the hospital stays"),

@@ -37,6 +37,8 @@ from registry.selectors import acting_staff_record
 VISIT_OBJECT = "clinics.visit"
 # The visit's clinical record being written: needs the clinical text, not only the visit.
 VISIT_RECORD_OBJECT = "clinics.visit_record"
+# A visit's vital signs read on their own (a FHIR Observation): part of its clinical record.
+VITALS_OBJECT = "clinics.vital_signs"
 
 VITAL_LABELS = {"pulse": _("pulse"), "temperature": _("temperature"), "spo2": _("SpO2"),
                 "weight": _("weight"), "height": _("height")}

@@ -90,6 +90,26 @@ def test_another_polyclinics_system_is_refused_403_and_the_refusal_audited(
     assert not AuditEvent.objects.filter(actor=other.account, allowed=True).exists()
 
 
+def test_vital_signs_are_the_visits_clinical_record_not_its_time_and_place(world, card,
+                                                                          records):
+    """A registrar's system sees that the visit took place, as on the pages and in the API,
+    and not what was measured at it; the polyclinic's clinicians do."""
+    visit = Visit.objects.get(card=card)
+    vitals = f"Observation/vitals-{visit.public_id}"
+    registry = make_system_client(role=Role.REGISTRAR, facility=world.polyclinic)
+    desk = Fhir(token_for(registry))
+    assert desk.get(f"Encounter/visit-{visit.public_id}").status_code == 200
+    assert desk.get(vitals).status_code == 403
+    assert desk.get("Observation", {"patient": card.med_id,
+                                    "category": "vital-signs"}).status_code == 403
+    assert set(AuditEvent.objects.filter(actor=registry.account, allowed=False)
+               .values_list("object_type", flat=True)) == {"clinics.vital_signs"}
+
+    clinician = Fhir(token_for(make_system_client(role=Role.CLINICIAN,
+                                                  facility=world.polyclinic)))
+    assert clinician.get(vitals).status_code == 200
+
+
 @pytest.mark.parametrize("resource", CLINICAL)
 def test_a_pharmacy_system_learns_nothing_404(world, card, records, resource):
     pharmacy = make_system_client(role=Role.PHARMACIST, facility=FacilityFactory(
