@@ -346,7 +346,7 @@ NO_CARD_DATA = {
     # FHIR answers systems holding an OAuth token only (tests/fhir walks each resource with
     # clients of every kind); the registry's resources and the metadata hold no card.
     "fhir:metadata", "fhir:smart-configuration", "fhir:not-served", "fhir:organization",
-    "fhir:transaction",
+    "fhir:transaction", "fhir:group",
     "fhir:organization-search", "fhir:practitioner", "fhir:practitioner-search",
     "fhir:practitionerrole", "fhir:practitionerrole-search", "fhir:patient",
     "fhir:patient-search", "fhir:encounter", "fhir:encounter-search", "fhir:condition",
