@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
@@ -81,12 +82,27 @@ def record_audit_event(
     event = _event(actor=actor, action=action, object_type=object_type,
                    object_id=str(object_id), patient_med_id=patient_med_id, reason=reason,
                    allowed=allowed, break_glass=break_glass, facility_code=facility_code)
-    _insert(event)
+    _insert([event])
     return event
 
 
+# Reads that change nothing. Recorded on their own (outside any transaction: a page's or an
+# API's read), their events commit without waiting for the WAL to reach the disk, unless
+# AUDIT_READS_WAIT_FOR_DISK: a read's audit row is written, chained and committed before
+# the answer leaves, or the request fails, as every event is; only a crash of the database
+# server within a fraction of a second (PostgreSQL's wal_writer_delay, three times over at
+# most) can lose the last such rows. The WAL loses only its end, so the chain stays whole.
+# Waiting for the flush was what capped every audited read (bench/README.md): two sync
+# workers can answer no faster than the disk flushes. Writes, refusals, sign-ins and every
+# event inside a transaction commit as their transaction does.
+UNHURRIED_ACTIONS = frozenset({AuditAction.VIEW, AuditAction.LIST, AuditAction.SEARCH})
+# Local to the statement's own transaction, so a pooled connection (PgBouncer in
+# transaction mode) never hands the setting on.
+_WITHOUT_WAITING = ", set_config('synchronous_commit', 'off', true)"
+
+
 @cache
-def _insert_statement() -> tuple[list, list, str]:
+def _insert_parts() -> tuple[list, list, str, str, str]:
     """The trail's INSERT, written once per process: it runs on every read of a record, and
     the ORM compiling it anew each time was a sixth of a card read through the API. The
     columns the database fills (the id, the chain's by its trigger) come back."""
@@ -95,22 +111,34 @@ def _insert_statement() -> tuple[list, list, str]:
     written = [field for field in meta.concrete_fields
                if field not in returned and field.db_default is NOT_PROVIDED]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 — the model's names; values bound
-           f"({', '.join(quote(field.column) for field in written)}) "
-           f"VALUES ({', '.join(['%s'] * len(written))}) "
-           f"RETURNING {', '.join(quote(field.column) for field in returned)}")
-    return written, returned, sql
+    head = (f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 — the model's names; values bound
+            f"({', '.join(quote(field.column) for field in written)}) VALUES ")
+    row = f"({', '.join(['%s'] * len(written))})"
+    tail = f" RETURNING {', '.join(quote(field.column) for field in returned)}"
+    return written, returned, head, row, tail
 
 
-def _insert(event: AuditEvent) -> None:
-    written, returned, sql = _insert_statement()
+def _unhurried(events: list[AuditEvent]) -> bool:
+    return (not settings.AUDIT_READS_WAIT_FOR_DISK and not connection.in_atomic_block
+            and all(event.allowed and event.action in UNHURRIED_ACTIONS for event in events))
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """One statement for all the events, without a transaction of its own around it (a
+    multi-row INSERT is atomic by itself)."""
+    written, returned, head, row, tail = _insert_parts()
+    sql = head + ", ".join([row] * len(events)) + tail
+    if _unhurried(events):
+        sql += _WITHOUT_WAITING
     with connection.cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_save(getattr(event, field.attname), connection)
-                             for field in written])
-        for field, value in zip(returned, cursor.fetchone(), strict=True):
+                             for event in events for field in written])
+        rows = cursor.fetchall()
+    for event, values in zip(events, rows, strict=True):
+        for field, value in zip(returned, values, strict=False):
             setattr(event, field.attname, value)
-    event._state.adding = False
-    event._state.db = connection.alias
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def record_list_event(
@@ -136,7 +164,7 @@ def record_list_event(
     if not events:
         events = [_event(actor=actor, action=action, object_type=object_type,
                          occurred_at=read_at, object_id=list_id, reason=reason)]
-    AuditEvent.objects.bulk_create(events)
+    _insert(events)
 
 
 def record_polled_list_event(*, seen: MutableMapping, key: str, actor: User | None,

@@ -230,6 +230,9 @@ API_TOKEN_ABSOLUTE_SECONDS = env.int("API_TOKEN_ABSOLUTE_SECONDS",
 # for this many seconds per process (dmed.recent): a token or key revoked, a user deactivated
 # or a staff record ended in another process keeps acting at most this long.
 AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=5)
+# Whether a read's audit row, written on its own, waits for the disk's flush before the
+# answer leaves (dmed.audit.UNHURRIED_ACTIONS says what the default gives up, and why).
+AUDIT_READS_WAIT_FOR_DISK = env.bool("AUDIT_READS_WAIT_FOR_DISK", default=False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

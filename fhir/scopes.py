@@ -16,6 +16,7 @@ the scopes its registration allows, and any narrower ones (`.r` under an allowed
 from __future__ import annotations
 
 import re
+from functools import cache
 from itertools import combinations
 
 from oauth2_provider.scopes import BaseScopes
@@ -82,12 +83,18 @@ def _allowed(application) -> list[str]:
     return []
 
 
+@cache
+def _all_scopes() -> dict[str, str]:
+    # Asked on every request a token authenticates: built once, a constant of the code.
+    return {scope: scope for allowed in (*registrable_scopes(), *person_app_scopes())
+            for scope in _narrower(allowed)}
+
+
 class ClientScopes(BaseScopes):
     """django-oauth-toolkit's scopes backend (settings.OAUTH2_PROVIDER)."""
 
     def get_all_scopes(self):
-        return {scope: scope for allowed in (*registrable_scopes(), *person_app_scopes())
-                for scope in _narrower(allowed)}
+        return dict(_all_scopes())
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         return sorted({scope for allowed in _allowed(application) for scope in _narrower(allowed)})

@@ -86,6 +86,15 @@ def patient(user: User, med_id: str):
     return card
 
 
+def _holding_identifier(cards, system: str | None, value: str):
+    """The cards holding the identifier. A passport's number is a row of the card's
+    documents, so only those searches join them and need DISTINCT (a sort of whole card
+    rows, most of a lookup's database time when the join cannot repeat a card)."""
+    cards = cards.filter(_identifier_condition(system, value))
+    row = identifiers.system_named(system) if system is not None else None
+    return cards if row in (identifiers.HEALTH_CARD, identifiers.PINFL) else cards.distinct()
+
+
 def _identifier_condition(system: str | None, value: str) -> Q:
     med_id, document = normalise_med_id(value), normalise_document_number(value)
     if system is None:
@@ -133,8 +142,8 @@ def _by_identifier_alone(user: User, query: PatientQuery, limit: int) -> Page | 
     other parameters narrow it or more than a page match: the general search answers."""
     if query.identifier is None or query.name or query.birthdate or query.last_updated:
         return None
-    cards = list(PatientCard.objects.exclude(status=CardStatus.MERGED)
-                 .filter(_identifier_condition(*query.identifier)).distinct()
+    cards = list(_holding_identifier(PatientCard.objects.exclude(status=CardStatus.MERGED),
+                                     *query.identifier)
                  .select_related("attached_facility", "region", "district")
                  .order_by("search_name", "pk")[:limit + 1])
     if len(cards) > limit:
@@ -149,7 +158,7 @@ def _patients_page(user: User, query: PatientQuery, *, cursor: str | None,
                    limit: int) -> Page:
     cards = _cards(user)
     if query.identifier is not None:
-        cards = cards.filter(_identifier_condition(*query.identifier)).distinct()
+        cards = _holding_identifier(cards, *query.identifier)
     if query.name:
         key = search_key(query.name)
         # Any word of the name starts so (FHIR's `name` matches any part, by prefix).
