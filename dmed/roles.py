@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     # A district's epidemiologist: investigates adverse events following immunisation
     # reported in the district of the facility of their staff record.
     EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
+    # The account of the national Digital Health Platform's system (a FHIR client acting for
+    # no facility): it keeps the national record of every card and signs in to no page.
+    NATIONAL_PLATFORM = "national_platform", _("National health platform")
 
 
 # Roles that work at a facility and so need an active staff record there.

@@ -41,7 +41,7 @@ DEMO_CLIENTS = [
     ("demo-polyclinic-system", "12-sonli poliklinika axborot tizimi", "fhir-polyclinic",
      Role.CLINICIAN, "TSH-CHL-P12", ALL),
     ("demo-national-platform", "Raqamli sog‘liqni saqlash platformasi", "fhir-national",
-     Role.ADMINISTRATOR, None, ALL),
+     Role.NATIONAL_PLATFORM, None, ALL),
 ]
 
 

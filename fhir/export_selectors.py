@@ -55,7 +55,7 @@ from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT
 from clinics.visits.models import Visit, VisitDiagnosis
-from clinics.visits.selectors import VISIT_OBJECT, VITALS_OBJECT
+from clinics.visits.selectors import DIAGNOSIS_OBJECT, VISIT_OBJECT, VITALS_OBJECT
 from dmed.models import User
 from fhir import mapping, selectors
 from fhir.models import ExportJob, FhirClient
@@ -255,8 +255,8 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "Patient": (Source(CARD_OBJECT, _patients, mapping.patient),),
     "Encounter": (Source(VISIT_OBJECT, _visits, mapping.visit_encounter),
                   Source(STAY_OBJECT, _stays, mapping.stay_encounter)),
-    "Condition": (Source(VISIT_OBJECT, _visit_diagnoses, mapping.visit_condition),
-                  Source(STAY_OBJECT, _stay_diagnoses, mapping.stay_condition)),
+    "Condition": (Source(DIAGNOSIS_OBJECT, _visit_diagnoses, mapping.visit_condition),
+                  Source(DIAGNOSIS_OBJECT, _stay_diagnoses, mapping.stay_condition)),
     "Observation": (Source(RESULT_OBJECT, _lab_results, mapping.lab_observation),
                     Source(VITALS_OBJECT, _vital_signs, mapping.vitals_observation)),
     "AllergyIntolerance": (Source(selectors.ALLERGY_OBJECT, _allergies,

@@ -24,7 +24,7 @@ from clinics.referrals.services import REFERRAL_OBJECT
 from clinics.stays.models import Stay, StayDiagnosis
 from clinics.stays.selectors import STAY_OBJECT, stay_for
 from clinics.visits.models import Visit, VisitDiagnosis
-from clinics.visits.selectors import VISIT_OBJECT, VITALS_OBJECT, visit_for
+from clinics.visits.selectors import DIAGNOSIS_OBJECT, VISIT_OBJECT, VITALS_OBJECT, visit_for
 from dmed.audit import record_list_event
 from dmed.models import AuditAction, User
 from dmed.paging import Page, keyset_page
@@ -290,19 +290,22 @@ def search_encounters(user: User, med_id: str, *, dates, cursor, limit):
     return card, page
 
 
-def encounter(user: User, resource_id: str):
+def encounter(user: User, resource_id: str, *, diagnoses: bool = False):
+    """A visit or a stay by its Encounter id; `diagnoses`: read for its diagnoses, which
+    need their own section of the card."""
     if resource_id.startswith(mapping.VISIT_PREFIX):
-        return "visit", visit_for(user, _uuid(resource_id.removeprefix(mapping.VISIT_PREFIX)))
+        return "visit", visit_for(user, _uuid(resource_id.removeprefix(mapping.VISIT_PREFIX)),
+                                  **({"object_type": DIAGNOSIS_OBJECT} if diagnoses else {}))
     if resource_id.startswith(mapping.STAY_PREFIX):
-        return "stay", stay_for(user, _uuid(resource_id.removeprefix(mapping.STAY_PREFIX)))
+        return "stay", stay_for(user, _uuid(resource_id.removeprefix(mapping.STAY_PREFIX)),
+                                **({"object_type": DIAGNOSIS_OBJECT} if diagnoses else {}))
     raise Http404
 
 
 def search_conditions(user: User, med_id: str, *, dates, cursor, limit):
-    """Diagnoses of a card's visits and (final) of its stays, as the visit and stay lists
-    show them, newest first."""
-    card = card_for(user, med_id, action=AuditAction.LIST, object_type=VISIT_OBJECT).card
-    card_for(user, med_id, action=AuditAction.LIST, object_type=STAY_OBJECT)
+    """Diagnoses of a card's visits and (final) of its stays, newest first, for the roles
+    that see diagnoses; audited as the card's list of diagnoses."""
+    card = card_for(user, med_id, action=AuditAction.LIST, object_type=DIAGNOSIS_OBJECT).card
     visit_diagnoses = VisitDiagnosis.objects.filter(of_card(card, "visit__card")).select_related(
         "visit__card", "code")
     stay_diagnoses = StayDiagnosis.objects.filter(
@@ -318,7 +321,7 @@ def search_conditions(user: User, med_id: str, *, dates, cursor, limit):
 
 def condition(user: User, resource_id: str):
     parent_id, _dot, code = resource_id.rpartition(".")
-    kind, parent = encounter(user, parent_id)
+    kind, parent = encounter(user, parent_id, diagnoses=True)
     found = next((d for d in parent.diagnoses.all() if d.code_id == code), None)
     if found is None or (kind == "stay" and parent.discharged_at is None):
         raise Http404
@@ -662,7 +665,7 @@ def search_locations(*, organization_id: str, name: str, cursor, limit) -> Page:
 
 # The kinds of record each type's search reads (need-to-know decides per kind).
 RECORDS_OF_TYPE = {
-    "Encounter": (VISIT_OBJECT, STAY_OBJECT), "Condition": (VISIT_OBJECT, STAY_OBJECT),
+    "Encounter": (VISIT_OBJECT, STAY_OBJECT), "Condition": (DIAGNOSIS_OBJECT,),
     "Observation": (RESULT_OBJECT, VITALS_OBJECT), "AllergyIntolerance": (ALLERGY_OBJECT,),
     "MedicationRequest": (PRESCRIPTION_OBJECT,), "MedicationDispense": (PRESCRIPTION_OBJECT,),
     "DiagnosticReport": (RESULT_OBJECT,), "ServiceRequest": (ORDER_OBJECT, REFERRAL_OBJECT),

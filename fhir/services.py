@@ -26,7 +26,7 @@ def check_registration(*, application, facility) -> None:
         errors["application"] = _("Choose the account the system acts as (the application's "
                                   "user).")
     elif facility is None:
-        if account.role != Role.ADMINISTRATOR:
+        if account.role not in (Role.ADMINISTRATOR, Role.NATIONAL_PLATFORM):
             errors["facility"] = _("Choose the facility the system acts for.")
     elif facility.pk not in (works_at := {r.facility_id for r in active_staff_records(account)}):
         errors["facility"] = _("The system's account has no active staff record at this "

@@ -29,6 +29,8 @@ GREETINGS = {
     Role.PATIENT: _("Your medical card, results, prescriptions and appointments."),
     Role.ADMINISTRATOR: _("Registries, users, roles and the audit trail."),
     Role.EPIDEMIOLOGIST: _("Adverse events following immunisation in your district."),
+    Role.NATIONAL_PLATFORM: _("A system account: the national platform works through the "
+                              "FHIR interface, not these pages."),
 }
 
 ENTRY_POINTS: dict[str, list[EntryPoint]] = {
@@ -43,6 +45,7 @@ ENTRY_POINTS: dict[str, list[EntryPoint]] = {
                    NOTIFICATION_SETTINGS, ACCOUNT],
     Role.ADMINISTRATOR: [ADMIN, FIND_PATIENT, API_DOCS, ACCOUNT],
     Role.EPIDEMIOLOGIST: [AEFI_LIST, ACCOUNT],
+    Role.NATIONAL_PLATFORM: [ACCOUNT],
 }
 
 # The worklists at the top of each role's page, in the order they are read.
@@ -60,4 +63,5 @@ PANELS: dict[str, list[panels.PanelSpec]] = {
     Role.PATIENT: [panels.MY_APPOINTMENTS, panels.NEW_RESULTS, panels.READY_TO_DISPENSE,
                    panels.UNREAD_MESSAGES],
     Role.EPIDEMIOLOGIST: [panels.AEFI_REPORTS],
+    Role.NATIONAL_PLATFORM: [],
 }

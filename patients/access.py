@@ -73,6 +73,10 @@ NEED_TO_KNOW: dict[str, frozenset] = {
     Role.ADMINISTRATOR: frozenset({Section.IDENTIFICATION, Section.DEMOGRAPHICS,
                                    Section.ATTACHMENT, Section.APPOINTMENTS,
                                    Section.REFERRALS, Section.ACCESS_LOG}),
+    # The national platform keeps the national record: every card's coded record (diagnoses,
+    # results, prescriptions, …) and who opened it (citizens read it there too), but not the
+    # clinicians' free text.
+    Role.NATIONAL_PLATFORM: _EVERYTHING - {Section.CLINICAL_TEXT},
     # A district's epidemiologist reads the adverse events following immunisation of the
     # district (mch), each with its vaccination and the child's identification; no card
     # is in their scope, so no card opens for them.
@@ -96,6 +100,7 @@ SECTION_OF_OBJECT: dict[str, str] = {
     "clinics.visit_addendum": Section.CLINICAL_TEXT,
     # Measured at a visit and shown with its record (the API's visit shows them so).
     "clinics.vital_signs": Section.CLINICAL_TEXT,
+    "clinics.diagnosis": Section.DIAGNOSES,
     "clinics.timeline": Section.IDENTIFICATION,  # each entry needs its own section
     "clinics.stay": Section.STAYS,
     "clinics.lab_order": Section.LAB_RESULTS,
@@ -215,7 +220,7 @@ def regular_scope(user: User) -> Scope:
     """Cards the user sees without breaking the glass: clinicians, nurses and registrars
     reach the cards attached to their facility or their family doctor, temporary cards
     registered there, and the patients in their care (`cards_in_care`)."""
-    if user.role == Role.ADMINISTRATOR:
+    if user.role in (Role.ADMINISTRATOR, Role.NATIONAL_PLATFORM):
         return Scope(everything=True)
     if user.role == Role.PATIENT:
         return Scope(matches=({"user_id": user.pk},),

@@ -427,8 +427,9 @@ def possible_duplicates(*, last_name: str, first_name: str, birth_date: date,
 
 
 def card_access_log(user: User, med_id: str) -> list[AuditEvent]:
-    """Who opened this card: for its patient, their representatives, and administrators."""
-    if user.role not in (Role.PATIENT, Role.ADMINISTRATOR):
+    """Who opened this card: for its patient, their representatives, administrators and the
+    national platform (the roles that see the access log)."""
+    if not sees(user, Section.ACCESS_LOG):
         record_audit_event(actor=user, action=AuditAction.VIEW, object_type=ACCESS_LOG_OBJECT,
                            object_id=med_id[:64], allowed=False,
                            reason="only the patient and administrators read the access log")
@@ -471,6 +472,8 @@ ACCESS_LOG_WORDS = {
     ("clinics.visit_addendum", _A.CREATE): _("added to a visit"),
     ("clinics.vital_signs", _A.VIEW): _("read the vital signs of a visit"),
     ("clinics.vital_signs", _A.LIST): _("listed the vital signs"),
+    ("clinics.diagnosis", _A.VIEW): _("read a diagnosis"),
+    ("clinics.diagnosis", _A.LIST): _("listed the diagnoses"),
     ("clinics.timeline", _A.VIEW): _("read the card's history"),
     ("clinics.stay", _A.VIEW): _("read a hospital stay"),
     ("clinics.stay", _A.LIST): _("listed the hospital stays"),

@@ -65,9 +65,9 @@ def load_bed(public_id, *, facility_id: int) -> Bed:
         raise Http404 from missing
 
 
-def stay_for(user: User, public_id) -> Stay:
+def stay_for(user: User, public_id, *, object_type: str = STAY_OBJECT) -> Stay:
     stay = load_stay(public_id)
-    record_access(user, stay.card, object_type=STAY_OBJECT, object_id=stay.public_id)
+    record_access(user, stay.card, object_type=object_type, object_id=stay.public_id)
     return with_details(stay)
 
 

@@ -39,6 +39,9 @@ VISIT_OBJECT = "clinics.visit"
 VISIT_RECORD_OBJECT = "clinics.visit_record"
 # A visit's vital signs read on their own (a FHIR Observation): part of its clinical record.
 VITALS_OBJECT = "clinics.vital_signs"
+# A visit's or a stay's diagnoses read on their own (a FHIR Condition): the diagnoses
+# section, as the pages and the API show them.
+DIAGNOSIS_OBJECT = "clinics.diagnosis"
 
 VITAL_LABELS = {"pulse": _("pulse"), "temperature": _("temperature"), "spo2": _("SpO2"),
                 "weight": _("weight"), "height": _("height")}

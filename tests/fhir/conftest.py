@@ -151,8 +151,9 @@ def fhir(polyclinic_system):
 
 @pytest.fixture
 def national(world):
-    """The national platform: an administrator's account, no facility."""
-    return make_system_client(role=Role.ADMINISTRATOR, facility=None, name="National platform")
+    """The national platform: its own role's account, no facility."""
+    return make_system_client(role=Role.NATIONAL_PLATFORM, facility=None,
+                              name="National platform")
 
 
 @pytest.fixture

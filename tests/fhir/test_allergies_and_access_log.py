@@ -49,7 +49,7 @@ def test_allergies_read_current_and_ended_with_their_atc_group(fhir, world, card
 
 def test_the_national_platform_reads_a_cards_access_log(fhir, world, card):
     fhir.get(f"Patient/{card.med_id}")  # the polyclinic's system opens the card
-    national = make_system_client(role=Role.ADMINISTRATOR, facility=None)
+    national = make_system_client(role=Role.NATIONAL_PLATFORM, facility=None)
     bundle = Fhir(token_for(national)).get("AuditEvent", {"patient": card.med_id}).json()
     entries = [e["resource"] for e in bundle["entry"]]
     assert entries, bundle

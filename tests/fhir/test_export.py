@@ -91,12 +91,14 @@ def test_system_export_runs_in_the_background_and_lists_its_files(national, card
     assert _ids(patients) == set(PatientCard.objects.exclude(status="merged")
                                  .values_list("med_id", flat=True))
     assert records["merged"].med_id not in _ids(patients)
-    # The administrator sees visits (when, where, with whom) but not hospital stays.
+    # The national platform's role sees visits and hospital stays, with their diagnoses.
     encounters = bulk.resources(manifest, "Encounter")
     visits = (records["old"], records["today"], records["other_visit"])
-    assert _ids(encounters) == {f"visit-{visit.public_id}" for visit in visits}
+    assert _ids(encounters) == {f"visit-{visit.public_id}" for visit in visits} | {
+        f"stay-{records['stay'].public_id}"}
     conditions = bulk.resources(manifest, "Condition")
-    assert {c["code"]["coding"][0]["code"] for c in conditions} == {"E11.9", "I10", "J06.9"}
+    assert {c["code"]["coding"][0]["code"] for c in conditions} == {"E11.9", "I10", "J06.9",
+                                                                    "J18.9"}
     assert Path(export.job_dir(job.pk)).is_dir()
     assert Bulk(token_for(national)).get(manifest["output"][0]["url"]).status_code == 200
 

@@ -180,17 +180,17 @@ def test_a_group_export_writes_each_record_as_its_read_answers(world, polyclinic
             assert fhir.get(f"{resource_type}/{resource['id']}").json() == resource
 
 
-def test_the_national_platform_exports_only_the_sections_its_role_sees(world, national, card,
-                                                                       charts):
-    bulk = Bulk(token_for(national))
+def test_an_administrators_system_exports_only_the_sections_its_role_sees(world, card, charts):
+    bulk = Bulk(token_for(make_system_client(role=Role.ADMINISTRATOR, facility=None)))
     manifest = bulk.finished(bulk.started("$export"))
     written = {item["type"] for item in manifest["output"]}
     # An administrator sees when and where visits were, appointments and referrals; not
-    # vital signs (the visit's clinical record), results, lab orders, allergies or
-    # prescriptions.
+    # diagnoses, vital signs (the visit's clinical record), results, lab orders, allergies
+    # or prescriptions.
+    unseen = {"Condition", "Observation", "AllergyIntolerance", "MedicationRequest",
+              "MedicationDispense", "DiagnosticReport"}
     assert written >= {"ServiceRequest", "Appointment"}
-    assert not written & {"Observation", "AllergyIntolerance", "MedicationRequest",
-                          "MedicationDispense", "DiagnosticReport"}
+    assert not written & unseen
     everyone = [chart[kind] for chart in charts.values() for kind in chart]
     requests = _ids(bulk.resources(manifest, "ServiceRequest"))
     assert requests == {i for ids in everyone for i in ids if i.startswith("referral-")}
@@ -198,16 +198,33 @@ def test_the_national_platform_exports_only_the_sections_its_role_sees(world, na
     assert appointments == {i for chart in charts.values() for i in chart["Appointment"]}
     signatures = _ids(bulk.resources(manifest, "Provenance"))
     assert signatures == {i for ids in everyone for i in ids if i.startswith("visit-")}
-    for unseen in ("Observation", "AllergyIntolerance", "MedicationRequest",
-                   "MedicationDispense", "DiagnosticReport"):
-        refused = bulk.kick_off("$export", {"_type": unseen})
+    for resource_type in sorted(unseen):
+        refused = bulk.kick_off("$export", {"_type": resource_type})
         assert refused.status_code == 403
         assert "does not see" in refused.json()["issue"][0]["diagnostics"]
     pharmacy = make_system_client(role=Role.PHARMACIST,
                                   facility=FacilityFactory(kind=FacilityKind.PHARMACY))
-    for unseen in ("Appointment", "ServiceRequest", "Observation", "AllergyIntolerance"):
-        assert Bulk(token_for(pharmacy)).kick_off("$export", {"_type": unseen}
+    for resource_type in ("Appointment", "ServiceRequest", "Observation", "AllergyIntolerance",
+                          "Condition"):
+        assert Bulk(token_for(pharmacy)).kick_off("$export", {"_type": resource_type}
                                                   ).status_code == 403
+
+
+def test_the_national_platform_exports_the_coded_record_not_the_clinical_text(
+        world, national, card, charts):
+    visit = Visit.objects.filter(card=card).order_by("pk").first()
+    VisitDiagnosis.objects.create(visit=visit, code_id="I10", kind="primary")
+    bulk = Bulk(token_for(national))
+    manifest = bulk.finished(bulk.started("$export"))
+    for resource_type in ("AllergyIntolerance", "MedicationRequest", "MedicationDispense",
+                          "DiagnosticReport", "ServiceRequest", "Appointment", "Provenance"):
+        assert _ids(bulk.resources(manifest, resource_type)) \
+            == {i for chart in charts.values() for i in chart[resource_type]}, resource_type
+    assert _ids(bulk.resources(manifest, "Condition")) == {f"visit-{visit.public_id}.I10"}
+    # Results, not the vital signs measured at a visit: those are its clinical record.
+    assert _ids(bulk.resources(manifest, "Observation")) == {
+        i for chart in charts.values() for i in chart["Observation"]
+        if not i.startswith("vitals-")}
 
 
 def test_since_keeps_the_records_changed_after_it(world, polyclinic_system, card, clinic):

@@ -203,4 +203,4 @@ def test_the_demo_clients_print_their_credentials_in_debug_only(settings, capsys
     call_command("demo_fhir_clients")  # again: the same secrets still work
     assert request_token(type("C", (), {"client_id": "demo-national-platform",
                                          "secret": secret})()).status_code == 200
-    assert national.application.user.role == Role.ADMINISTRATOR
+    assert national.application.user.role == Role.NATIONAL_PLATFORM

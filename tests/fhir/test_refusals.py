@@ -110,6 +110,38 @@ def test_vital_signs_are_the_visits_clinical_record_not_its_time_and_place(world
     assert clinician.get(vitals).status_code == 200
 
 
+@pytest.mark.parametrize("role", [Role.REGISTRAR, Role.ADMINISTRATOR])
+def test_diagnoses_are_read_only_by_the_roles_that_see_diagnoses(world, card, records, role):
+    """A registrar's system, or an administrator's, sees that the visit took place and not
+    what it found, as on the pages and in the API; a clinician's system and the national
+    platform read the diagnosis."""
+    condition, search = records["Condition"]
+    visit = Visit.objects.get(card=card)
+    system = make_system_client(role=role, facility=world.polyclinic
+                                if role == Role.REGISTRAR else None)
+    refused = Fhir(token_for(system))
+    assert refused.get(f"Encounter/visit-{visit.public_id}").status_code == 200
+    for response in (refused.get(condition), refused.get("Condition", search)):
+        assert response.status_code == 403
+        assert response.json()["issue"][0]["code"] == "forbidden"
+    assert list(AuditEvent.objects.filter(actor=system.account, allowed=False)
+                .values_list("object_type", "action")) == [("clinics.diagnosis", "view"),
+                                                           ("clinics.diagnosis", "list")]
+    # Its $everything leaves the diagnoses out rather than be refused for them.
+    everything = refused.get(f"Patient/{card.med_id}/$everything").json()
+    assert not [e for e in everything["entry"]
+                if e["resource"]["resourceType"] == "Condition"]
+
+    for reader in (make_system_client(role=Role.CLINICIAN, facility=world.polyclinic),
+                   make_system_client(role=Role.NATIONAL_PLATFORM, facility=None)):
+        fhir = Fhir(token_for(reader))
+        assert fhir.get(condition).json()["code"]["coding"][0]["code"] == "I10"
+        assert [e["resource"]["id"] for e in fhir.get("Condition", search).json()["entry"]] \
+            == [condition.removeprefix("Condition/")]
+        assert AuditEvent.objects.filter(actor=reader.account, object_type="clinics.diagnosis",
+                                         patient_med_id=card.med_id, allowed=True).count() == 2
+
+
 @pytest.mark.parametrize("resource", CLINICAL)
 def test_a_pharmacy_system_learns_nothing_404(world, card, records, resource):
     pharmacy = make_system_client(role=Role.PHARMACIST, facility=FacilityFactory(
