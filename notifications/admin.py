@@ -14,6 +14,9 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ["recipient"]
     search_fields = ["=uuid", "recipient__username"]
     show_full_result_count = False
+    # What an administrator watches is whether it went out; what it said is the person's
+    # own (a result, a prescription), and no part of the trail to review.
+    exclude = ["text"]
 
 
 @admin.register(Preference)

@@ -17,6 +17,9 @@ class EventAdmin(ReadOnlyAdmin):
     search_fields = ["=uuid", "=dedupe_key"]
     show_full_result_count = False
     date_hierarchy = None
+    # An event's payload names patients and what happened to them (a result's value, a
+    # prescription); watching deliveries needs its kind and times, not that.
+    exclude = ["payload"]
 
 
 @admin.action(description=_("Retry the selected dead letters"))

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy
 
 from dmed.audited_admin import PatientRecordAdmin
 from dmed.readonly_admin import ReadOnlyAdmin
+from patients.access import Section
+from patients.section_admin import SectionAdmin
 from prescriptions.models import (
     Dispensing,
     Drug,
@@ -144,7 +146,8 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+class PrescriptionAdmin(SectionAdmin, PatientRecordAdmin, ReadOnlyAdmin):
+    section = Section.PRESCRIPTIONS
     audit_object_type = PRESCRIPTION_OBJECT
     audit_card = "patient"
     audit_id = "code"
@@ -168,7 +171,8 @@ class PrescriberKeyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Dispensing)
-class DispensingAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+class DispensingAdmin(SectionAdmin, PatientRecordAdmin, ReadOnlyAdmin):
+    section = Section.PRESCRIPTIONS
     audit_object_type = DISPENSING_OBJECT
     audit_card = "prescription.patient"
     list_display = ("public_id", "prescription", "pharmacy", "pharmacist", "status_after",

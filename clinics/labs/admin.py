@@ -11,6 +11,8 @@ from clinics.labs.models import (
 from clinics.labs.services import ORDER_OBJECT, RESULT_OBJECT
 from dmed.audited_admin import PatientRecordAdmin
 from dmed.readonly_admin import ReadOnlyAdmin
+from patients.access import Section
+from patients.section_admin import SectionAdmin
 
 
 class ReferenceRangeInline(admin.TabularInline):
@@ -34,9 +36,10 @@ class LabOrderItemInline(admin.TabularInline):
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(PatientRecordAdmin, ReadOnlyAdmin):
+class LabOrderAdmin(SectionAdmin, PatientRecordAdmin, ReadOnlyAdmin):
     """Read-only: orders are placed and worked through the portal, never edited here."""
 
+    section = Section.LAB_RESULTS
     audit_object_type = ORDER_OBJECT
     list_display = ("public_id", "card", "laboratory", "priority", "ordered_at", "completed_at")
     list_filter = ("priority", "laboratory")
