@@ -14,7 +14,8 @@ class Role(models.TextChoices):
     # reported in the district of the facility of their staff record.
     EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
     # The account of the national Digital Health Platform's system (a FHIR client acting for
-    # no facility): it keeps the national record of every card and signs in to no page.
+    # no facility): it keeps the national record of every card through the FHIR interface;
+    # its home page, should someone sign in as it, says only that.
     NATIONAL_PLATFORM = "national_platform", _("National health platform")
 
 

@@ -295,10 +295,10 @@ def encounter(user: User, resource_id: str, *, diagnoses: bool = False):
     need their own section of the card."""
     if resource_id.startswith(mapping.VISIT_PREFIX):
         return "visit", visit_for(user, _uuid(resource_id.removeprefix(mapping.VISIT_PREFIX)),
-                                  **({"object_type": DIAGNOSIS_OBJECT} if diagnoses else {}))
+                                  object_type=DIAGNOSIS_OBJECT if diagnoses else VISIT_OBJECT)
     if resource_id.startswith(mapping.STAY_PREFIX):
         return "stay", stay_for(user, _uuid(resource_id.removeprefix(mapping.STAY_PREFIX)),
-                                **({"object_type": DIAGNOSIS_OBJECT} if diagnoses else {}))
+                                object_type=DIAGNOSIS_OBJECT if diagnoses else STAY_OBJECT)
     raise Http404
 
 
